@@ -1,0 +1,17 @@
+/**
+ * @callpipe/events — the pure VoiceCall event model (no I/O). See README.md for the glossary:
+ * push, event, CDR, leg, redelivery, call facts.
+ */
+export * from './types.ts';
+export * from './rejection.ts';
+export * from './time.ts';
+export * from './canonical.ts';
+export * from './cdr-fields.ts';
+export * from './business.ts';
+export * from './status-event.ts';
+export * from './cdr-record.ts';
+export * from './push.ts';
+export * from './call-facts.ts';
+export * from './derive-call.ts';
+export * from './outcome.ts';
+export * from './codes/index.ts';
