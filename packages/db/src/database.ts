@@ -1,0 +1,17 @@
+import type { CallEventsTable } from './tables/call-events.ts';
+import type { CallsTable } from './tables/calls.ts';
+import type { CdrsTable } from './tables/cdrs.ts';
+import type { PushDeliveriesTable } from './tables/push-deliveries.ts';
+import type { CodeDescriptionTable } from './tables/reference.ts';
+import type { RejectedPushesTable } from './tables/rejected-pushes.ts';
+
+export interface Database {
+  push_deliveries: PushDeliveriesTable;
+  call_events: CallEventsTable;
+  cdrs: CdrsTable;
+  calls: CallsTable;
+  rejected_pushes: RejectedPushesTable;
+  ref_state_codes: CodeDescriptionTable;
+  ref_fail_reasons: CodeDescriptionTable;
+  ref_q850_causes: CodeDescriptionTable;
+}

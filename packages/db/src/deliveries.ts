@@ -1,0 +1,53 @@
+import type { CdrRecord, PushVerdict, RejectedRecord, StatusEvent } from '@callpipe/events';
+
+/** A push that passed validation, ready to be stored. One HTTP request is one delivery. */
+export interface AcceptedDelivery {
+  /** Assigned by the ingest per HTTP request; the exactly-once key of everything it carries. */
+  deliveryId: string;
+  /** Where it came from: the ingest route, or `replay:<file>`. */
+  source: string;
+  receivedAt: string;
+  push: { kind: 'status'; event: StatusEvent } | { kind: 'fee'; records: CdrRecord[]; rejectedRecords: RejectedRecord[] };
+}
+
+/** A push refused as a whole, kept with its raw bytes. */
+export interface RefusedPush {
+  deliveryId: string;
+  stage: 'ingest' | 'worker';
+  source: string;
+  receivedAt: string;
+  contentType: string | null;
+  reasonCode: string;
+  reasonMessage: string;
+  body: Buffer;
+  bodyTruncated: boolean;
+}
+
+export interface StoreResult {
+  /** Deliveries stored now; the others had been stored before (a retried or re-run job). */
+  freshDeliveries: number;
+  alreadyStoredDeliveries: number;
+  eventsInserted: number;
+  eventsRedelivered: number;
+  cdrsInserted: number;
+  cdrsRedelivered: number;
+  callsCreated: number;
+  callsUpdated: number;
+  rejectedRecords: number;
+  /** Sessions whose stored state had progressed past an event that arrived now. */
+  lateEvents: number;
+}
+
+/** Wraps a successful parse verdict with its delivery metadata. */
+export function acceptedDelivery(
+  meta: { deliveryId: string; source: string; receivedAt: string },
+  verdict: Extract<PushVerdict, { ok: true }>,
+): AcceptedDelivery {
+  return {
+    ...meta,
+    push:
+      verdict.kind === 'status'
+        ? { kind: 'status', event: verdict.event }
+        : { kind: 'fee', records: verdict.records, rejectedRecords: verdict.rejectedRecords },
+  };
+}

@@ -1,0 +1,13 @@
+export type { Database } from './database.ts';
+export type { CallsTable } from './tables/calls.ts';
+export type { CallEventsTable } from './tables/call-events.ts';
+export type { CdrsTable } from './tables/cdrs.ts';
+export type { PushDeliveriesTable } from './tables/push-deliveries.ts';
+export type { RejectedPushesTable } from './tables/rejected-pushes.ts';
+export { createDatabase, type DatabaseOptions } from './connect.ts';
+export { ensureDatabaseExists, migrateToLatest, quoteIdentifier } from './migrate.ts';
+export { syncReferenceData } from './reference-data.ts';
+export * from './deliveries.ts';
+export { storeDeliveries, storeDeliveriesIn } from './store-deliveries.ts';
+export { storeRefusedPushes } from './refused-pushes.ts';
+export { isRetryableDatabaseError } from './retryable.ts';

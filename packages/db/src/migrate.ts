@@ -1,0 +1,41 @@
+import { Migrator, sql, type Kysely, type MigrationResultSet } from 'kysely';
+import pg from 'pg';
+import type { Database } from './database.ts';
+import { migrations } from './migrations/index.ts';
+
+/** Creates the database named in the URL when it does not exist yet, connecting to `postgres`. */
+export async function ensureDatabaseExists(connectionString: string): Promise<{ created: boolean; name: string }> {
+  const url = new URL(connectionString);
+  const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (!name) throw new Error('DATABASE_URL names no database');
+  url.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    const existing = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (existing.rowCount) return { created: false, name };
+    try {
+      await client.query(`CREATE DATABASE ${quoteIdentifier(name)}`);
+    } catch (error) {
+      // Two migrators starting together: the other one created it first.
+      if ((error as { code?: string }).code !== '42P04') throw error;
+      return { created: false, name };
+    }
+    return { created: true, name };
+  } finally {
+    await client.end();
+  }
+}
+
+export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationResultSet> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const result = await migrator.migrateToLatest();
+  if (result.error) throw new Error('database migration failed', { cause: result.error });
+  return result;
+}
+
+export function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+export { sql };

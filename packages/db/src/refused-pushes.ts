@@ -1,0 +1,29 @@
+import type { Kysely } from 'kysely';
+import type { Database } from './database.ts';
+import type { RefusedPush } from './deliveries.ts';
+
+/** Keeps refused pushes with their raw bytes; a retried job inserts each one once. */
+export async function storeRefusedPushes(db: Kysely<Database>, refused: readonly RefusedPush[]): Promise<number> {
+  if (refused.length === 0) return 0;
+  const result = await db
+    .insertInto('rejected_pushes')
+    .values(
+      refused.map((push) => ({
+        rejection_key: push.deliveryId,
+        delivery_id: push.deliveryId,
+        record_index: null,
+        stage: push.stage,
+        reason_code: push.reasonCode,
+        reason_message: push.reasonMessage,
+        source: push.source,
+        content_type: push.contentType,
+        received_at: push.receivedAt,
+        body: push.body,
+        body_truncated: push.bodyTruncated,
+        record: null,
+      })),
+    )
+    .onConflict((oc) => oc.column('rejection_key').doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0);
+}

@@ -1,0 +1,349 @@
+import {
+  canonicalJson,
+  cdrFieldSpecs,
+  deriveCall,
+  factsFromCdr,
+  factsFromStatusEvent,
+  mergeCallFacts,
+  type CallFacts,
+  type CdrRecord,
+  type StatusEvent,
+} from '@callpipe/events';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database } from './database.ts';
+import type { AcceptedDelivery, StoreResult } from './deliveries.ts';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/**
+ * Stores a batch of deliveries in one transaction, exactly once per delivery id.
+ *
+ * Deliveries already in `push_deliveries` are skipped, so a job retried after a crash between commit
+ * and ack counts nothing twice. Redeliveries of the same content (a CDR re-pushed hourly, an event
+ * sent twice) become one row with a `delivery_count`. The `calls` row is the derivation of merged
+ * call facts, and the merge is order-independent, so concurrent workers only need the row lock that
+ * the upsert takes anyway. Rows are written in key order so concurrent batches do not deadlock.
+ */
+export async function storeDeliveries(db: Kysely<Database>, deliveries: readonly AcceptedDelivery[]): Promise<StoreResult> {
+  return db.transaction().execute((trx) => storeDeliveriesIn(trx, deliveries));
+}
+
+export async function storeDeliveriesIn(trx: Db, deliveries: readonly AcceptedDelivery[]): Promise<StoreResult> {
+  const result: StoreResult = {
+    freshDeliveries: 0,
+    alreadyStoredDeliveries: 0,
+    eventsInserted: 0,
+    eventsRedelivered: 0,
+    cdrsInserted: 0,
+    cdrsRedelivered: 0,
+    callsCreated: 0,
+    callsUpdated: 0,
+    rejectedRecords: 0,
+    lateEvents: 0,
+  };
+  const unique = [...new Map(deliveries.map((delivery) => [delivery.deliveryId, delivery])).values()];
+  if (unique.length === 0) return result;
+  const fresh = await claimDeliveries(trx, unique);
+  result.freshDeliveries = fresh.length;
+  result.alreadyStoredDeliveries = unique.length - fresh.length;
+  if (fresh.length === 0) return result;
+
+  const events = new Map<string, Aggregated<StatusEvent>>();
+  const cdrs = new Map<string, Aggregated<CdrRecord>>();
+  const facts = new Map<string, CallFacts>();
+  const rejectedRows: RejectedRecordRow[] = [];
+  const addFacts = (next: CallFacts) => {
+    const existing = facts.get(next.sessionId);
+    facts.set(next.sessionId, existing ? mergeCallFacts(existing, next) : next);
+  };
+
+  for (const delivery of fresh) {
+    if (delivery.push.kind === 'status') {
+      const event = delivery.push.event;
+      aggregate(events, `${event.sessionId}\u0000${event.eventKey}`, event, delivery.receivedAt, () => false);
+      addFacts(factsFromStatusEvent(event));
+    } else {
+      for (const record of delivery.push.records) {
+        aggregate(cdrs, record.sessionId, record, delivery.receivedAt, (current, candidate) => candidate.recordKey > current.recordKey);
+        addFacts(factsFromCdr(record));
+      }
+      for (const rejected of delivery.push.rejectedRecords) {
+        rejectedRows.push({
+          rejection_key: `${delivery.deliveryId}#${rejected.index}`,
+          delivery_id: delivery.deliveryId,
+          record_index: rejected.index,
+          reason_code: rejected.rejection.code,
+          reason_message: rejected.rejection.message,
+          source: delivery.source,
+          received_at: delivery.receivedAt,
+          record: rejected.record,
+        });
+      }
+    }
+  }
+
+  const eventOutcome = await upsertCallEvents(trx, [...events.values()]);
+  result.eventsInserted = eventOutcome.inserted;
+  result.eventsRedelivered = eventOutcome.updated;
+  const cdrOutcome = await upsertCdrs(trx, [...cdrs.values()]);
+  result.cdrsInserted = cdrOutcome.inserted;
+  result.cdrsRedelivered = cdrOutcome.updated;
+  const callOutcome = await upsertCalls(trx, facts);
+  result.callsCreated = callOutcome.created;
+  result.callsUpdated = callOutcome.updated;
+  result.lateEvents = callOutcome.late;
+  result.rejectedRecords = await insertRejectedRecords(trx, rejectedRows);
+  return result;
+}
+
+async function claimDeliveries(trx: Db, deliveries: readonly AcceptedDelivery[]): Promise<AcceptedDelivery[]> {
+  const rows = deliveries
+    .map((delivery) => ({
+      delivery_id: delivery.deliveryId,
+      push_kind: delivery.push.kind,
+      source: delivery.source,
+      received_at: delivery.receivedAt,
+      record_count: delivery.push.kind === 'status' ? 1 : delivery.push.records.length,
+      rejected_record_count: delivery.push.kind === 'status' ? 0 : delivery.push.rejectedRecords.length,
+    }))
+    .sort((a, b) => (a.delivery_id < b.delivery_id ? -1 : 1));
+  const claimed = await sql<{ delivery_id: string }>`
+    INSERT INTO push_deliveries (delivery_id, push_kind, source, received_at, record_count, rejected_record_count)
+    SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+      AS r(delivery_id uuid, push_kind text, source text, received_at timestamptz, record_count integer, rejected_record_count integer)
+    ON CONFLICT (delivery_id) DO NOTHING
+    RETURNING delivery_id`.execute(trx);
+  const claimedIds = new Set(claimed.rows.map((row) => row.delivery_id));
+  return deliveries.filter((delivery) => claimedIds.has(delivery.deliveryId));
+}
+
+interface Aggregated<T> {
+  item: T;
+  count: number;
+  firstReceivedAt: string;
+  lastReceivedAt: string;
+}
+
+function aggregate<T>(into: Map<string, Aggregated<T>>, key: string, item: T, receivedAt: string, replaces: (current: T, candidate: T) => boolean): void {
+  const existing = into.get(key);
+  if (!existing) {
+    into.set(key, { item, count: 1, firstReceivedAt: receivedAt, lastReceivedAt: receivedAt });
+    return;
+  }
+  existing.count += 1;
+  if (receivedAt < existing.firstReceivedAt) existing.firstReceivedAt = receivedAt;
+  if (receivedAt > existing.lastReceivedAt) existing.lastReceivedAt = receivedAt;
+  if (replaces(existing.item, item)) existing.item = item;
+}
+
+async function upsertCallEvents(trx: Db, events: Aggregated<StatusEvent>[]): Promise<{ inserted: number; updated: number }> {
+  if (events.length === 0) return { inserted: 0, updated: 0 };
+  const rows = events
+    .map(({ item: e, count, firstReceivedAt, lastReceivedAt }) => ({
+      session_id: e.sessionId,
+      event_key: e.eventKey,
+      event_type: e.eventType,
+      known_event_type: e.known,
+      event_at: e.eventAt,
+      caller: e.caller,
+      called: e.called,
+      state_code: e.stateCode,
+      state_desc: e.stateDesc,
+      digit_info: e.digitInfo,
+      user_data: e.userData,
+      party_type: e.partyType,
+      payload: e.payload,
+      delivery_count: count,
+      first_received_at: firstReceivedAt,
+      last_received_at: lastReceivedAt,
+    }))
+    .sort((a, b) => compareKeys(a.session_id + '\u0000' + a.event_key, b.session_id + '\u0000' + b.event_key));
+  const outcome = await sql<{ inserted: boolean }>`
+    INSERT INTO call_events (session_id, event_key, event_type, known_event_type, event_at, caller, called, state_code,
+      state_desc, digit_info, user_data, party_type, payload, delivery_count, first_received_at, last_received_at)
+    SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+      AS r(session_id text, event_key text, event_type text, known_event_type boolean, event_at timestamptz, caller text,
+        called text, state_code integer, state_desc text, digit_info text, user_data text, party_type integer, payload jsonb,
+        delivery_count integer, first_received_at timestamptz, last_received_at timestamptz)
+    ON CONFLICT (session_id, event_key) DO UPDATE SET
+      delivery_count = call_events.delivery_count + excluded.delivery_count,
+      first_received_at = LEAST(call_events.first_received_at, excluded.first_received_at),
+      last_received_at = GREATEST(call_events.last_received_at, excluded.last_received_at)
+    RETURNING (xmax = 0) AS inserted`.execute(trx);
+  return countOutcome(outcome.rows);
+}
+
+const CDR_CONTENT_COLUMNS = [
+  'record_key',
+  'business',
+  'business_source',
+  ...cdrFieldSpecs.map((spec) => spec.column),
+  'ring_seconds',
+  'talk_seconds',
+  'call_out_leg_seconds',
+  'fwd_leg_seconds',
+  'billable_minutes',
+  'record',
+];
+const SQL_TYPE = { string: 'text', integer: 'integer', time: 'timestamptz' } as const;
+const CDR_RECORDSET_TYPES = [
+  'session_id text',
+  'record_key text',
+  'business text',
+  'business_source text',
+  ...cdrFieldSpecs.map((spec) => `${spec.column} ${SQL_TYPE[spec.kind]}`),
+  'ring_seconds integer',
+  'talk_seconds integer',
+  'call_out_leg_seconds integer',
+  'fwd_leg_seconds integer',
+  'billable_minutes integer',
+  'record jsonb',
+  'delivery_count integer',
+  'first_received_at timestamptz',
+  'last_received_at timestamptz',
+].join(', ');
+const CDR_COLUMNS = ['session_id', ...CDR_CONTENT_COLUMNS, 'delivery_count', 'first_received_at', 'last_received_at'].join(', ');
+// Of two different CDRs for one call the larger content key wins, as in the call facts, so the
+// outcome does not depend on which arrived first.
+const CDR_CONTENT_UPDATE = CDR_CONTENT_COLUMNS.map(
+  (column) => `${column} = CASE WHEN excluded.record_key > cdrs.record_key THEN excluded.${column} ELSE cdrs.${column} END`,
+).join(',\n      ');
+
+async function upsertCdrs(trx: Db, cdrs: Aggregated<CdrRecord>[]): Promise<{ inserted: number; updated: number }> {
+  if (cdrs.length === 0) return { inserted: 0, updated: 0 };
+  const rows = cdrs
+    .map(({ item: cdr, count, firstReceivedAt, lastReceivedAt }) => ({
+      session_id: cdr.sessionId,
+      record_key: cdr.recordKey,
+      business: cdr.business?.business ?? null,
+      business_source: cdr.business?.source ?? null,
+      ...Object.fromEntries(cdrFieldSpecs.map((spec) => [spec.column, cdr.fields[spec.name]])),
+      ring_seconds: cdr.derived.ringSeconds,
+      talk_seconds: cdr.derived.talkSeconds,
+      call_out_leg_seconds: cdr.derived.callOutLegSeconds,
+      fwd_leg_seconds: cdr.derived.fwdLegSeconds,
+      billable_minutes: cdr.derived.billableMinutes,
+      record: cdr.record,
+      delivery_count: count,
+      first_received_at: firstReceivedAt,
+      last_received_at: lastReceivedAt,
+    }))
+    .sort((a, b) => compareKeys(a.session_id, b.session_id));
+  const outcome = await sql<{ inserted: boolean }>`
+    INSERT INTO cdrs (${sql.raw(CDR_COLUMNS)})
+    SELECT ${sql.raw(CDR_COLUMNS)} FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS r(${sql.raw(CDR_RECORDSET_TYPES)})
+    ON CONFLICT (session_id) DO UPDATE SET
+      ${sql.raw(CDR_CONTENT_UPDATE)},
+      delivery_count = cdrs.delivery_count + excluded.delivery_count,
+      first_received_at = LEAST(cdrs.first_received_at, excluded.first_received_at),
+      last_received_at = GREATEST(cdrs.last_received_at, excluded.last_received_at)
+    RETURNING (xmax = 0) AS inserted`.execute(trx);
+  return countOutcome(outcome.rows);
+}
+
+const CALL_RECORDSET_TYPES = `session_id text, business text, business_source text, app_key text, state text, outcome text,
+  caller_number text, called_number text, forwarded_number text, started_at timestamptz, ringing_at timestamptz,
+  answered_at timestamptz, ended_at timestamptz, ring_seconds integer, talk_seconds integer, state_code integer,
+  state_desc text, fail_reason integer, collected_digits text, user_data text, has_cdr boolean, leg_count integer, facts jsonb`;
+const CALL_COLUMNS = `session_id, business, business_source, app_key, state, outcome, caller_number, called_number,
+  forwarded_number, started_at, ringing_at, answered_at, ended_at, ring_seconds, talk_seconds, state_code, state_desc,
+  fail_reason, collected_digits, user_data, has_cdr, leg_count, facts`;
+const CALL_UPDATE = CALL_COLUMNS.split(',')
+  .map((column) => column.trim())
+  .filter((column) => column !== 'session_id')
+  .map((column) => `${column} = v.${column}`)
+  .join(', ');
+const STATE_RANK: Record<string, number> = { unknown: 0, dialing: 1, ringing: 2, answered: 3, ended: 4 };
+
+function callRow(facts: CallFacts) {
+  const s = deriveCall(facts);
+  return {
+    session_id: s.sessionId,
+    business: s.business,
+    business_source: s.businessSource,
+    app_key: s.appKey,
+    state: s.state,
+    outcome: s.outcome,
+    caller_number: s.callerNumber,
+    called_number: s.calledNumber,
+    forwarded_number: s.forwardedNumber,
+    started_at: s.startedAt,
+    ringing_at: s.ringingAt,
+    answered_at: s.answeredAt,
+    ended_at: s.endedAt,
+    ring_seconds: s.ringSeconds,
+    talk_seconds: s.talkSeconds,
+    state_code: s.stateCode,
+    state_desc: s.stateDesc,
+    fail_reason: s.failReason,
+    collected_digits: s.collectedDigits,
+    user_data: s.userData,
+    has_cdr: s.hasCdr,
+    leg_count: s.legCount,
+    facts,
+  };
+}
+
+async function upsertCalls(trx: Db, batchFacts: Map<string, CallFacts>): Promise<{ created: number; updated: number; late: number }> {
+  const sessionIds = [...batchFacts.keys()].sort(compareKeys);
+  const created = await sql<{ session_id: string }>`
+    INSERT INTO calls (${sql.raw(CALL_COLUMNS)})
+    SELECT ${sql.raw(CALL_COLUMNS)} FROM jsonb_to_recordset(${JSON.stringify(sessionIds.map((id) => callRow(batchFacts.get(id)!)))}::jsonb)
+      AS r(${sql.raw(CALL_RECORDSET_TYPES)})
+    ON CONFLICT (session_id) DO NOTHING
+    RETURNING session_id`.execute(trx);
+  const createdIds = new Set(created.rows.map((row) => row.session_id));
+  const existingIds = sessionIds.filter((id) => !createdIds.has(id));
+  if (existingIds.length === 0) return { created: createdIds.size, updated: 0, late: 0 };
+
+  // The row lock serializes writers of one call; the merge makes the order in which they get it irrelevant.
+  const locked = await sql<{ session_id: string; facts: CallFacts; state: string }>`
+    SELECT session_id, facts, state FROM calls WHERE session_id = ANY(${existingIds}::text[]) ORDER BY session_id FOR UPDATE`.execute(trx);
+  const changed = [];
+  let late = 0;
+  for (const row of locked.rows) {
+    const incoming = batchFacts.get(row.session_id)!;
+    const merged = incoming;
+    if (STATE_RANK[deriveCall(incoming).state]! < STATE_RANK[row.state]!) late += 1;
+    if (canonicalJson(merged) !== canonicalJson(row.facts)) changed.push(callRow(merged));
+  }
+  if (changed.length > 0) {
+    await sql`
+      UPDATE calls SET ${sql.raw(CALL_UPDATE)}, updated_at = now()
+      FROM jsonb_to_recordset(${JSON.stringify(changed)}::jsonb) AS v(${sql.raw(CALL_RECORDSET_TYPES)})
+      WHERE calls.session_id = v.session_id`.execute(trx);
+  }
+  return { created: createdIds.size, updated: changed.length, late };
+}
+
+interface RejectedRecordRow {
+  rejection_key: string;
+  delivery_id: string;
+  record_index: number;
+  reason_code: string;
+  reason_message: string;
+  source: string;
+  received_at: string;
+  record: unknown;
+}
+
+async function insertRejectedRecords(trx: Db, rows: RejectedRecordRow[]): Promise<number> {
+  if (rows.length === 0) return 0;
+  const inserted = await sql`
+    INSERT INTO rejected_pushes (rejection_key, delivery_id, record_index, stage, reason_code, reason_message, source, received_at, record)
+    SELECT rejection_key, delivery_id, record_index, 'worker', reason_code, reason_message, source, received_at, record
+    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+      AS r(rejection_key text, delivery_id uuid, record_index integer, reason_code text, reason_message text, source text,
+        received_at timestamptz, record jsonb)
+    ON CONFLICT (rejection_key) DO NOTHING`.execute(trx);
+  return Number(inserted.numAffectedRows ?? 0);
+}
+
+function countOutcome(rows: ReadonlyArray<{ inserted: boolean }>): { inserted: number; updated: number } {
+  const inserted = rows.filter((row) => row.inserted).length;
+  return { inserted, updated: rows.length - inserted };
+}
+
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

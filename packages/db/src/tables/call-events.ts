@@ -1,0 +1,21 @@
+import type { ColumnType } from 'kysely';
+
+/** One row per distinct status event; redeliveries only bump `delivery_count`. */
+export interface CallEventsTable {
+  session_id: string;
+  event_key: string;
+  event_type: string;
+  known_event_type: boolean;
+  event_at: ColumnType<Date | null, string | null, never>;
+  caller: string | null;
+  called: string | null;
+  state_code: number | null;
+  state_desc: string | null;
+  digit_info: string | null;
+  user_data: string | null;
+  party_type: number | null;
+  payload: ColumnType<unknown, string, never>;
+  delivery_count: number;
+  first_received_at: ColumnType<Date, string, string>;
+  last_received_at: ColumnType<Date, string, string>;
+}

@@ -1,0 +1,55 @@
+import type { ColumnType } from 'kysely';
+
+type Time = ColumnType<Date | null, string | null, string | null>;
+
+/** One row per call's CDR, every documented field as a column plus the original record. */
+export interface CdrsTable {
+  session_id: string;
+  record_key: string;
+  business: string | null;
+  business_source: string | null;
+  direction: number | null;
+  sp_id: string | null;
+  app_key: string | null;
+  icid: string | null;
+  bind_num: string | null;
+  caller_num: string | null;
+  callee_num: string | null;
+  fwd_display_num: string | null;
+  fwd_dst_num: string | null;
+  call_in_time: Time;
+  fwd_start_time: Time;
+  fwd_alerting_time: Time;
+  fwd_answer_time: Time;
+  call_end_time: Time;
+  fwd_unasw_rsn: number | null;
+  fail_time: Time;
+  ul_fail_reason: number | null;
+  sip_status_code: number | null;
+  call_out_start_time: Time;
+  call_out_alerting_time: Time;
+  call_out_answer_time: Time;
+  call_out_unasw_rsn: number | null;
+  dyn_ivr_start_time: Time;
+  dyn_ivr_path: string | null;
+  record_flag: number | null;
+  record_start_time: Time;
+  record_object_name: string | null;
+  record_bucket_name: string | null;
+  record_domain: string | null;
+  record_file_download_url: string | null;
+  tts_play_times: number | null;
+  tts_trans_duration: number | null;
+  service_type: string | null;
+  host_name: string | null;
+  user_data: string | null;
+  ring_seconds: number | null;
+  talk_seconds: number | null;
+  call_out_leg_seconds: number | null;
+  fwd_leg_seconds: number | null;
+  billable_minutes: number;
+  record: ColumnType<unknown, string, string>;
+  delivery_count: number;
+  first_received_at: ColumnType<Date, string, string>;
+  last_received_at: ColumnType<Date, string, string>;
+}

@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parsePush } from '@callpipe/events';
+import { createRandom, demoBusinessByAppKey, generateCalls, type Push } from '@callpipe/fixtures';
+import { testContext, type TestDatabase } from '@callpipe/testkit';
+import { acceptedDelivery, storeDeliveries, storeRefusedPushes, type AcceptedDelivery } from '@callpipe/db';
+
+const options = { businessByAppKey: demoBusinessByAppKey };
+const context = testContext();
+
+function deliveryOf(push: Push, receivedAt = '2024-06-11T03:00:00.000Z', deliveryId: string = randomUUID()): AcceptedDelivery {
+  const verdict = parsePush(JSON.stringify(push), options);
+  if (!verdict.ok) throw new Error(verdict.rejection.message);
+  return acceptedDelivery({ deliveryId, source: 'test', receivedAt }, verdict);
+}
+
+async function snapshot(database: TestDatabase) {
+  const calls = await database.db.selectFrom('calls').selectAll().orderBy('session_id').execute();
+  const events = await database.db.selectFrom('call_events').selectAll().orderBy('session_id').orderBy('event_key').execute();
+  const cdrs = await database.db.selectFrom('cdrs').selectAll().orderBy('session_id').execute();
+  return {
+    calls: calls.map(({ created_at: _c, updated_at: _u, ...row }) => row),
+    events: events.map(({ delivery_count: _d, first_received_at: _f, last_received_at: _l, ...row }) => row),
+    cdrs: cdrs.map(({ delivery_count: _d, first_received_at: _f, last_received_at: _l, ...row }) => row),
+    eventDeliveries: events.map((row) => row.delivery_count),
+    cdrDeliveries: cdrs.map((row) => row.delivery_count),
+  };
+}
+
+describe('storeDeliveries', () => {
+  let inOrder: TestDatabase;
+  let scrambled: TestDatabase;
+
+  beforeAll(async () => {
+    [inOrder, scrambled] = await Promise.all([context.createDatabase(), context.createDatabase()]);
+  });
+  afterAll(async () => {
+    await Promise.all([inOrder?.drop(), scrambled?.drop()]);
+  });
+
+  it('when pushes arrive permuted, duplicated and in concurrent batches, then the tables equal in-order exactly-once delivery', async () => {
+    const calls = generateCalls(42, 120, { lossProbability: 0.15 });
+    const pushes: Push[] = calls.flatMap((call) => [...call.statusPushes, { eventType: 'fee' as const, feeLst: [call.cdr] }]);
+    for (const push of pushes) await storeDeliveries(inOrder.db, [deliveryOf(push)]);
+
+    const random = createRandom(7);
+    const redelivered = pushes.filter(() => random.chance(0.3));
+    const scrambledDeliveries = random.shuffle([...pushes, ...redelivered]).map((push) => deliveryOf(push));
+    const batches: AcceptedDelivery[][] = [];
+    for (let i = 0; i < scrambledDeliveries.length; ) {
+      const size = random.int(1, 40);
+      batches.push(scrambledDeliveries.slice(i, i + size));
+      i += size;
+    }
+    // Four concurrent writers, as with several worker processes; deadlocks would surface as errors here.
+    const queue = [...batches];
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        for (let batch = queue.shift(); batch; batch = queue.shift()) await storeDeliveries(scrambled.db, batch);
+      }),
+    );
+
+    const expected = await snapshot(inOrder);
+    const actual = await snapshot(scrambled);
+    expect(actual.calls).toEqual(expected.calls);
+    expect(actual.events).toEqual(expected.events);
+    expect(actual.cdrs).toEqual(expected.cdrs);
+    expect(expected.calls).toHaveLength(120);
+    expect(expected.eventDeliveries.every((count) => count === 1)).toBe(true);
+    const totalDeliveries = actual.eventDeliveries.reduce((a, b) => a + b, 0) + actual.cdrDeliveries.reduce((a, b) => a + b, 0);
+    expect(totalDeliveries).toBe(pushes.length + redelivered.length);
+  });
+});
+
+describe('storeDeliveries bookkeeping', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await context.createDatabase();
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('when the same CDR arrives 7 times hours apart, then it is one row with delivery_count 7', async () => {
+    const [call] = generateCalls(1, 1);
+    const push: Push = { eventType: 'fee', feeLst: [call!.cdr] };
+    for (let hour = 0; hour < 7; hour += 1) {
+      await storeDeliveries(database.db, [deliveryOf(push, `2024-06-11T${String(3 + hour).padStart(2, '0')}:00:00.000Z`)]);
+    }
+    const row = await database.db.selectFrom('cdrs').selectAll().where('session_id', '=', call!.sessionId).executeTakeFirstOrThrow();
+    expect(row.delivery_count).toBe(7);
+    expect(row.first_received_at.toISOString()).toBe('2024-06-11T03:00:00.000Z');
+    expect(row.last_received_at.toISOString()).toBe('2024-06-11T09:00:00.000Z');
+    const calls = await database.db.selectFrom('calls').select(['has_cdr', 'state']).where('session_id', '=', call!.sessionId).execute();
+    expect(calls).toEqual([{ has_cdr: true, state: 'ended' }]);
+  });
+
+  it('when a job is retried with the same delivery id, then nothing is counted twice', async () => {
+    const [call] = generateCalls(2, 1);
+    const delivery = deliveryOf({ eventType: 'fee', feeLst: [call!.cdr] });
+    const first = await storeDeliveries(database.db, [delivery]);
+    const retry = await storeDeliveries(database.db, [delivery]);
+    const again = await storeDeliveries(database.db, [delivery, delivery]);
+    expect(first).toMatchObject({ freshDeliveries: 1, cdrsInserted: 1 });
+    expect(retry).toMatchObject({ freshDeliveries: 0, alreadyStoredDeliveries: 1, cdrsInserted: 0, cdrsRedelivered: 0 });
+    expect(again.freshDeliveries).toBe(0);
+    const row = await database.db.selectFrom('cdrs').select('delivery_count').where('session_id', '=', call!.sessionId).executeTakeFirstOrThrow();
+    expect(row.delivery_count).toBe(1);
+  });
+
+  it('when a batch holds a bad record among good ones, then the good ones are stored and the bad one is kept once', async () => {
+    const calls = generateCalls(3, 2);
+    const push = { eventType: 'fee', feeLst: [calls[0]!.cdr, { ...calls[1]!.cdr, callEndTime: '2024-13-40 99:00:00' }] } as Push;
+    const delivery = deliveryOf(push);
+    await storeDeliveries(database.db, [delivery]);
+    await storeDeliveries(database.db, [delivery]);
+    const stored = await database.db.selectFrom('cdrs').select('session_id').where('session_id', 'in', calls.map((c) => c.sessionId)).execute();
+    expect(stored.map((row) => row.session_id)).toEqual([calls[0]!.sessionId]);
+    const rejected = await database.db.selectFrom('rejected_pushes').selectAll().where('delivery_id', '=', delivery.deliveryId).execute();
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]).toMatchObject({ stage: 'worker', record_index: 1, reason_code: 'invalid_timestamp' });
+    expect((rejected[0]!.record as Record<string, unknown>)['sessionId']).toBe(calls[1]!.sessionId);
+  });
+
+  it('when a refused push is stored twice, then it is kept once with its raw bytes', async () => {
+    const deliveryId = randomUUID();
+    const body = Buffer.from([0x7b, 0xff, 0x00, 0x7d]);
+    const refused = {
+      deliveryId,
+      stage: 'ingest' as const,
+      source: 'http:/voicecall/events',
+      receivedAt: '2024-06-11T03:00:00.000Z',
+      contentType: 'application/json;charset=UTF-8',
+      reasonCode: 'invalid_utf8',
+      reasonMessage: 'the request body is not valid UTF-8',
+      body,
+      bodyTruncated: false,
+    };
+    expect(await storeRefusedPushes(database.db, [refused])).toBe(1);
+    expect(await storeRefusedPushes(database.db, [refused])).toBe(0);
+    const row = await database.db.selectFrom('rejected_pushes').selectAll().where('delivery_id', '=', deliveryId).executeTakeFirstOrThrow();
+    expect(Buffer.compare(row.body!, body)).toBe(0);
+    expect(row.reason_code).toBe('invalid_utf8');
+  });
+
+  it('when times are stored, then they are UTC whatever the session time zone', async () => {
+    const [call] = generateCalls(4, 1);
+    await database.db.connection().execute(async (connection) => {
+      await sql`SET TIME ZONE 'Asia/Shanghai'`.execute(connection);
+      await storeDeliveries(connection, [deliveryOf({ eventType: 'fee', feeLst: [call!.cdr] })]);
+    });
+    const row = await database.db.selectFrom('cdrs').select('call_end_time').where('session_id', '=', call!.sessionId).executeTakeFirstOrThrow();
+    const expected = `${String(call!.cdr['callEndTime']).replace(' ', 'T')}.000Z`;
+    expect(row.call_end_time?.toISOString()).toBe(expected);
+  });
+});

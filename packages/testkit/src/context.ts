@@ -1,0 +1,10 @@
+import { inject } from 'vitest';
+import { createTestDatabase, type TestDatabase } from './databases.ts';
+
+/** What a test file needs: Redis, and a fresh migrated database of its own. */
+export function testContext(): { redisUrl: string; createDatabase: () => Promise<TestDatabase> } {
+  const redisUrl = inject('redisUrl');
+  const serverUrl = inject('databaseServerUrl');
+  const template = inject('templateDatabase');
+  return { redisUrl, createDatabase: () => createTestDatabase(serverUrl, template) };
+}

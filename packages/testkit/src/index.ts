@@ -1,0 +1,4 @@
+export { resolveTestServices, type TestServices } from './services.ts';
+export { createTestDatabase, databaseUrlFor, dropDatabase, prepareTemplateDatabase, type TestDatabase } from './databases.ts';
+export { uniqueQueuePrefix } from './queue-prefix.ts';
+export { testContext } from './context.ts';
