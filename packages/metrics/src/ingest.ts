@@ -1,0 +1,32 @@
+import { Counter, Histogram, type Registry } from 'prom-client';
+
+export type IngestMetrics = ReturnType<typeof createIngestMetrics>;
+
+export function createIngestMetrics(registry: Registry) {
+  return {
+    requests: new Counter({
+      name: 'callpipe_ingest_requests_total',
+      help: 'Push requests by route (events|status|fee), outcome (accepted|rejected|unavailable) and code (ok or a rejection code).',
+      labelNames: ['route', 'outcome', 'code'] as const,
+      registers: [registry],
+    }),
+    ackDuration: new Histogram({
+      name: 'callpipe_ingest_ack_duration_seconds',
+      help: 'Time from request start to the answer, by outcome (accepted|rejected|unavailable).',
+      labelNames: ['outcome'] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    receivedBytes: new Counter({
+      name: 'callpipe_ingest_received_bytes_total',
+      help: 'Request body bytes read from push requests.',
+      registers: [registry],
+    }),
+    enqueueBatchSize: new Histogram({
+      name: 'callpipe_ingest_enqueue_batch_size',
+      help: 'Pushes written to Redis per round trip (concurrent requests are coalesced).',
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+      registers: [registry],
+    }),
+  };
+}

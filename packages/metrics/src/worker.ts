@@ -1,0 +1,65 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+export type WorkerMetrics = ReturnType<typeof createWorkerMetrics>;
+
+export function createWorkerMetrics(registry: Registry) {
+  return {
+    jobs: new Counter({
+      name: 'callpipe_worker_jobs_total',
+      help: 'Jobs finished by outcome: stored, duplicate (already stored by an earlier attempt), refused (kept in rejected_pushes), retry (will be retried), failed (attempts exhausted, now a dead letter).',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    jobDuration: new Histogram({
+      name: 'callpipe_worker_job_duration_seconds',
+      help: 'Time from picking up a job to its batch committing.',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    batchSize: new Histogram({
+      name: 'callpipe_worker_batch_size',
+      help: 'Jobs written per database transaction.',
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+      registers: [registry],
+    }),
+    dbWriteDuration: new Histogram({
+      name: 'callpipe_worker_db_write_duration_seconds',
+      help: 'Duration of one batch transaction.',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    cdrRedeliveries: new Counter({
+      name: 'callpipe_cdr_redeliveries_total',
+      help: 'CDRs received again after they were stored (platform re-pushes, manual re-sends).',
+      registers: [registry],
+    }),
+    eventRedeliveries: new Counter({
+      name: 'callpipe_status_event_redeliveries_total',
+      help: 'Status events received again after they were stored.',
+      registers: [registry],
+    }),
+    lateEvents: new Counter({
+      name: 'callpipe_worker_out_of_order_events_total',
+      help: 'Pushes that arrived after the call had already progressed past them.',
+      registers: [registry],
+    }),
+    rejectedRecords: new Counter({
+      name: 'callpipe_worker_rejected_records_total',
+      help: 'CDR records refused inside otherwise valid pushes, by rejection code.',
+      labelNames: ['code'] as const,
+      registers: [registry],
+    }),
+    freshness: new Histogram({
+      name: 'callpipe_event_freshness_seconds',
+      help: 'Event time (status timestamp or CDR callEndTime) to commit, by kind (status|cdr).',
+      labelNames: ['kind'] as const,
+      buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 21600, 86400],
+      registers: [registry],
+    }),
+    lastCommitted: new Gauge({
+      name: 'callpipe_last_committed_timestamp_seconds',
+      help: 'Unix time of the last committed batch.',
+      registers: [registry],
+    }),
+  };
+}

@@ -1,0 +1,35 @@
+import { Queue, type ConnectionOptions, type DefaultJobOptions } from 'bullmq';
+import { PUSH_QUEUE_NAME, type PushJobData, type PushJobName } from './jobs.ts';
+
+export const RETRY_BACKOFF = 'callpipe-capped-jitter';
+
+export interface RetryPolicy {
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const defaultRetryPolicy: RetryPolicy = { attempts: 12, baseDelayMs: 500, maxDelayMs: 60_000 };
+
+export function pushJobOptions(policy: RetryPolicy = defaultRetryPolicy): DefaultJobOptions {
+  return {
+    attempts: policy.attempts,
+    backoff: { type: RETRY_BACKOFF },
+    // Completed jobs are only kept briefly (the data is in Postgres); failed ones are the dead
+    // letters and stay until an operator retries or removes them.
+    removeOnComplete: { age: 3_600, count: 10_000 },
+    removeOnFail: false,
+  };
+}
+
+/** Capped exponential backoff with full jitter, so a Postgres outage does not cause thundering retries. */
+export function retryDelayMs(attemptsMade: number, policy: RetryPolicy = defaultRetryPolicy, random: () => number = Math.random): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attemptsMade - 1));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+export type PushQueue = Queue<PushJobData, void, PushJobName>;
+
+export function createPushQueue(connection: ConnectionOptions, prefix: string, policy?: RetryPolicy): PushQueue {
+  return new Queue<PushJobData, void, PushJobName>(PUSH_QUEUE_NAME, { connection, prefix, defaultJobOptions: pushJobOptions(policy) });
+}

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { ConfigError } from './errors.ts';
+import { logLevels } from './logger.ts';
+
+/** Shared building blocks for each service's own env schema. */
+export const port = (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback);
+export const boundedInt = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
+export const logLevel = z.enum(logLevels).default('info');
+export const url = (protocols: readonly string[], fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .refine((value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+
+/** Parses once, and on failure names every bad variable with its reason. */
+export function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(environment)'}: ${issue.message}`).join('\n');
+  throw new ConfigError(`invalid configuration:\n${problems}`);
+}

@@ -1,0 +1,21 @@
+import { createServer, type RequestListener, type Server } from 'node:http';
+
+export function listen(handler: RequestListener, host: string, port: number, configure?: (server: Server) => void): Promise<Server> {
+  const server = createServer(handler);
+  configure?.(server);
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}
+
+/** Stops accepting, lets in-flight requests finish, and closes idle keep-alive sockets. */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.close((error) => (error ? reject(error) : resolve()));
+    server.closeIdleConnections();
+  });
+}
