@@ -1,9 +1,9 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './database.ts';
 import type { RefusedPush } from './deliveries.ts';
 
 /** Keeps refused pushes with their raw bytes; a retried job inserts each one once. */
-export async function storeRefusedPushes(db: Kysely<Database>, refused: readonly RefusedPush[]): Promise<number> {
+export async function storeRefusedPushes(db: Kysely<Database> | Transaction<Database>, refused: readonly RefusedPush[]): Promise<number> {
   if (refused.length === 0) return 0;
   const result = await db
     .insertInto('rejected_pushes')

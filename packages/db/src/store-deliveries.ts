@@ -303,7 +303,7 @@ async function upsertCalls(trx: Db, batchFacts: Map<string, CallFacts>): Promise
   let late = 0;
   for (const row of locked.rows) {
     const incoming = batchFacts.get(row.session_id)!;
-    const merged = incoming;
+    const merged = mergeCallFacts(row.facts, incoming);
     if (STATE_RANK[deriveCall(incoming).state]! < STATE_RANK[row.state]!) late += 1;
     if (canonicalJson(merged) !== canonicalJson(row.facts)) changed.push(callRow(merged));
   }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parsePush } from '@callpipe/events';
+import { deriveCall, factsFromCdr, factsFromStatusEvent, mergeAllCallFacts, parsePush } from '@callpipe/events';
 import { createRandom, demoBusinessByAppKey, generateCalls, type Push } from '@callpipe/fixtures';
 import { testContext, type TestDatabase } from '@callpipe/testkit';
 import { acceptedDelivery, storeDeliveries, storeRefusedPushes, type AcceptedDelivery } from '@callpipe/db';
@@ -67,6 +67,26 @@ describe('storeDeliveries', () => {
     expect(actual.events).toEqual(expected.events);
     expect(actual.cdrs).toEqual(expected.cdrs);
     expect(expected.calls).toHaveLength(120);
+    // Both databases must also hold exactly what the pure model derives from all of a call's pushes,
+    // so a store that loses facts the same way in both cannot pass.
+    for (const call of calls) {
+      const facts = mergeAllCallFacts(
+        [...call.statusPushes, { eventType: 'fee' as const, feeLst: [call.cdr] }].flatMap((push) => {
+          const delivery = deliveryOf(push);
+          return delivery.push.kind === 'status' ? [factsFromStatusEvent(delivery.push.event)] : delivery.push.records.map(factsFromCdr);
+        }),
+      );
+      const row = actual.calls.find((candidate) => candidate.session_id === call.sessionId)!;
+      expect(row.facts).toEqual(facts);
+      const summary = deriveCall(facts);
+      expect({ state: row.state, outcome: row.outcome, business: row.business, state_code: row.state_code, answered_at: row.answered_at?.toISOString() ?? null }).toEqual({
+        state: summary.state,
+        outcome: summary.outcome,
+        business: summary.business,
+        state_code: summary.stateCode,
+        answered_at: summary.answeredAt,
+      });
+    }
     expect(expected.eventDeliveries.every((count) => count === 1)).toBe(true);
     const totalDeliveries = actual.eventDeliveries.reduce((a, b) => a + b, 0) + actual.cdrDeliveries.reduce((a, b) => a + b, 0);
     expect(totalDeliveries).toBe(pushes.length + redelivered.length);
