@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { logLevel, parseEnv, url } from '@callpipe/runtime';
+
+export const migrateEnvSchema = z.object({
+  DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgres://postgres@127.0.0.1:5432/callpipe'),
+  LOG_LEVEL: logLevel,
+});
+
+export const queueAdminEnvSchema = z.object({
+  REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
+  CALLPIPE_QUEUE_PREFIX: z.string().regex(/^[\w{}:-]{1,64}$/, 'letters, digits, _ - : { } only, at most 64').default('callpipe'),
+  LOG_LEVEL: logLevel,
+});
+
+export const parseMigrateEnv = (env: NodeJS.ProcessEnv) => parseEnv(migrateEnvSchema, env);
+export const parseQueueAdminEnv = (env: NodeJS.ProcessEnv) => parseEnv(queueAdminEnvSchema, env);

@@ -1,0 +1,32 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { HttpError, type Logger } from '@callpipe/runtime';
+import { createPushHandler, errorBody, type PushHandlerDeps } from './push-handler.ts';
+
+/** Users may point statusUrl and feeUrl at the same URL; all three accept both kinds. */
+export const PUSH_ROUTES = ['/voicecall/events', '/voicecall/status', '/voicecall/fee'];
+
+export function createIngestApp(deps: PushHandlerDeps & { logger: Logger }): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  const handler = createPushHandler(deps);
+  app.post(PUSH_ROUTES, (request, response, next) => {
+    handler(request, response).catch(next);
+  });
+  app.all(PUSH_ROUTES, (request, _response, next) => {
+    next(new HttpError(405, 'method_not_allowed', `${request.method} is not allowed here; the platform pushes with POST`));
+  });
+  app.use((request, _response, next) => {
+    next(new HttpError(404, 'not_found', `no route ${request.method} ${request.path}`));
+  });
+  app.use((error: unknown, _request: Request, response: Response, _next: NextFunction) => {
+    const known = error instanceof HttpError ? error : null;
+    if (!known) deps.logger.error('unhandled ingest error', { error });
+    if (known?.status === 405) response.set('Allow', 'POST');
+    response
+      .status(known?.status ?? 500)
+      .set('Content-Type', 'application/json;charset=UTF-8')
+      .send(errorBody(known ?? { code: 'internal_error', message: 'internal error' }));
+  });
+  return app;
+}

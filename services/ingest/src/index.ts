@@ -1,0 +1,3 @@
+export { createIngestService, type IngestService } from './service.ts';
+export { ingestEnvSchema, parseIngestEnv, type IngestEnv } from './env.ts';
+export { createIngestApp, PUSH_ROUTES } from './app.ts';

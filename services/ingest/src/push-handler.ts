@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import type { Request, Response } from 'express';
+import { decodeBody, parsePush, type Rejection } from '@callpipe/events';
+import type { IngestMetrics } from '@callpipe/metrics';
+import type { Enqueuer, PushJobData, PushJobName } from '@callpipe/queue';
+import { coerceError, type Logger } from '@callpipe/runtime';
+import { readBody } from './read-body.ts';
+
+const JSON_UTF8 = 'application/json;charset=UTF-8';
+/** The platform decides a CDR push's success from `resultcode` when present. */
+const SUCCESS_BODY = JSON.stringify({ resultcode: '0', resultdesc: 'Success' });
+const NO_BUSINESS_MAP = { businessByAppKey: new Map() } as const;
+
+export interface PushHandlerDeps {
+  enqueuer: Enqueuer;
+  metrics: IngestMetrics;
+  logger: Logger;
+  bodyLimitBytes: number;
+}
+
+/**
+ * Answers 200 only once the push is in Redis; 400 (413 for size) with a stable code for bad input,
+ * after filing the refused body for the worker to keep in `rejected_pushes`; 503 when Redis did not
+ * take the push in time, so the platform (for CDRs) retries. No Postgres on this path.
+ */
+export function createPushHandler(deps: PushHandlerDeps) {
+  return async (request: Request, response: Response): Promise<void> => {
+    const started = process.hrtime.bigint();
+    const route = request.path.split('/').at(-1) ?? 'events';
+    const meta = {
+      deliveryId: randomUUID(),
+      source: `http:${request.path}`,
+      receivedAt: new Date().toISOString(),
+      contentType: request.headers['content-type'] ?? null,
+    };
+    const finish = (status: number, outcome: 'accepted' | 'rejected' | 'unavailable', code: string, body: string, closeConnection = false) => {
+      response.status(status).set('Content-Type', JSON_UTF8);
+      if (closeConnection) response.set('Connection', 'close');
+      response.send(body);
+      deps.metrics.requests.inc({ route, outcome, code });
+      deps.metrics.ackDuration.observe({ outcome }, Number(process.hrtime.bigint() - started) / 1e9);
+    };
+
+    let read;
+    try {
+      read = await readBody(request, deps.bodyLimitBytes);
+    } catch (error) {
+      deps.logger.debug('request body could not be read', { error: coerceError(error).message });
+      return;
+    }
+    if (read.kind === 'too_large') {
+      const rejection: Rejection = {
+        code: 'body_too_large',
+        message: `the body exceeds ${deps.bodyLimitBytes} bytes${read.declaredLength === null ? '' : ` (Content-Length ${read.declaredLength})`}`,
+      };
+      deps.metrics.receivedBytes.inc(read.prefix.length);
+      await fileRefusal(deps, meta, read.prefix, rejection, true);
+      finish(413, 'rejected', rejection.code, errorBody(rejection), true);
+      response.once('finish', () => request.socket.destroy());
+      return;
+    }
+    deps.metrics.receivedBytes.inc(read.bytes.length);
+    const decoded = decodeBody(read.bytes);
+    const verdict = decoded.ok ? parsePush(decoded.text, NO_BUSINESS_MAP) : decoded;
+    if (!verdict.ok) {
+      await fileRefusal(deps, meta, read.bytes, verdict.rejection, false);
+      finish(400, 'rejected', verdict.rejection.code, errorBody(verdict.rejection));
+      return;
+    }
+    const job: PushJobData = { ...meta, body: decoded.ok ? decoded.text : '', bodyEncoding: 'utf8', refusal: null };
+    try {
+      await deps.enqueuer.enqueue(verdict.kind, job);
+    } catch (error) {
+      deps.logger.error('push could not be queued', { error: coerceError(error).message, deliveryId: meta.deliveryId });
+      finish(503, 'unavailable', 'queue_unavailable', errorBody({ code: 'queue_unavailable', message: 'the push could not be stored; retry later' }));
+      return;
+    }
+    finish(200, 'accepted', 'ok', SUCCESS_BODY);
+  };
+}
+
+async function fileRefusal(
+  deps: PushHandlerDeps,
+  meta: Pick<PushJobData, 'deliveryId' | 'source' | 'receivedAt' | 'contentType'>,
+  bytes: Buffer,
+  rejection: Rejection,
+  bodyTruncated: boolean,
+): Promise<void> {
+  const text = decodeBody(bytes);
+  const job: PushJobData = {
+    ...meta,
+    body: text.ok ? text.text : bytes.toString('base64'),
+    bodyEncoding: text.ok ? 'utf8' : 'base64',
+    refusal: { code: rejection.code, message: rejection.message, bodyTruncated },
+  };
+  try {
+    await deps.enqueuer.enqueue('refused' satisfies PushJobName, job);
+  } catch (error) {
+    // The sender still gets its 400: the answer is about the body, not about our storage.
+    deps.logger.error('refused push could not be kept', { error: coerceError(error).message, code: rejection.code, deliveryId: meta.deliveryId });
+  }
+}
+
+export function errorBody(error: { code: string; message: string }): string {
+  return JSON.stringify({ error: { code: error.code, message: error.message } });
+}

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { businesses, type Business } from '@callpipe/events';
+import { boundedInt, logLevel, parseEnv, port, url } from '@callpipe/runtime';
+
+/** `appKey=business,appKey=business`: each Huawei app has one fixed business, and CDRs of notify and verify look alike. */
+const appBusinessMap = z
+  .string()
+  .default('')
+  .transform((text, ctx): ReadonlyMap<string, Business> => {
+    const map = new Map<string, Business>();
+    for (const entry of text.split(',').map((part) => part.trim()).filter(Boolean)) {
+      const [appKey, business, ...rest] = entry.split('=').map((part) => part.trim());
+      if (!appKey || !business || rest.length > 0 || !(businesses as readonly string[]).includes(business)) {
+        ctx.addIssue({ code: 'custom', message: `"${entry}" must look like appKey=${businesses.join('|')}` });
+        return z.NEVER;
+      }
+      if (map.has(appKey) && map.get(appKey) !== business) {
+        ctx.addIssue({ code: 'custom', message: `app key ${appKey} is mapped to two businesses` });
+        return z.NEVER;
+      }
+      map.set(appKey, business as Business);
+    }
+    return map;
+  });
+
+export const workerEnvSchema = z
+  .object({
+    REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
+    CALLPIPE_QUEUE_PREFIX: z.string().regex(/^[\w{}:-]{1,64}$/, 'letters, digits, _ - : { } only, at most 64').default('callpipe'),
+    DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgres://postgres@127.0.0.1:5432/callpipe'),
+    CALLPIPE_APP_BUSINESS: appBusinessMap,
+    // Throughput: jobs in flight, and how they are grouped into transactions.
+    WORKER_CONCURRENCY: boundedInt(1, 5_000, 256),
+    WORKER_BATCH_MAX: boundedInt(1, 5_000, 256),
+    WORKER_BATCH_WAIT_MS: boundedInt(0, 5_000, 10),
+    WORKER_PARALLEL_BATCHES: boundedInt(1, 64, 2),
+    WORKER_DB_POOL_SIZE: boundedInt(1, 200, 4),
+    // Retries of failures that are not outages (outages wait without using attempts).
+    WORKER_MAX_ATTEMPTS: boundedInt(1, 100, 8),
+    WORKER_RETRY_BASE_MS: boundedInt(10, 60_000, 500),
+    WORKER_RETRY_MAX_MS: boundedInt(100, 3_600_000, 60_000),
+    WORKER_ADMIN_HOST: z.string().min(1).default('0.0.0.0'),
+    WORKER_ADMIN_PORT: port(9092),
+    WORKER_SHUTDOWN_DEADLINE_MS: boundedInt(1_000, 600_000, 25_000),
+    LOG_LEVEL: logLevel,
+  })
+  .superRefine((env, ctx) => {
+    if (env.WORKER_BATCH_MAX > env.WORKER_CONCURRENCY) {
+      ctx.addIssue({ code: 'custom', path: ['WORKER_BATCH_MAX'], message: `must not exceed WORKER_CONCURRENCY (${env.WORKER_CONCURRENCY}): a batch only fills with jobs in flight` });
+    }
+    if (env.WORKER_PARALLEL_BATCHES > env.WORKER_DB_POOL_SIZE) {
+      ctx.addIssue({ code: 'custom', path: ['WORKER_PARALLEL_BATCHES'], message: `must not exceed WORKER_DB_POOL_SIZE (${env.WORKER_DB_POOL_SIZE}): each batch holds a connection` });
+    }
+    if (env.WORKER_RETRY_BASE_MS > env.WORKER_RETRY_MAX_MS) {
+      ctx.addIssue({ code: 'custom', path: ['WORKER_RETRY_BASE_MS'], message: 'must not exceed WORKER_RETRY_MAX_MS' });
+    }
+  });
+
+export type WorkerEnv = z.infer<typeof workerEnvSchema>;
+
+export function parseWorkerEnv(env: NodeJS.ProcessEnv): WorkerEnv {
+  return parseEnv(workerEnvSchema, env);
+}

@@ -1,0 +1,36 @@
+import { storeDeliveriesIn, storeRefusedPushes, type Database, type StoreResult } from '@callpipe/db';
+import type { WorkerMetrics } from '@callpipe/metrics';
+import type { Kysely } from 'kysely';
+import type { WorkItem } from './work-item.ts';
+
+/** Writes one batch of work items in a single transaction and records what happened. */
+export function createBatchStore(db: Kysely<Database>, metrics: WorkerMetrics) {
+  return async (items: WorkItem[]): Promise<void> => {
+    const started = process.hrtime.bigint();
+    const accepted = items.flatMap((item) => (item.kind === 'accepted' ? [item.delivery] : []));
+    const refused = items.flatMap((item) => (item.kind === 'refused' ? [item.refused] : []));
+    const result: StoreResult = await db.transaction().execute(async (trx) => {
+      const stored = await storeDeliveriesIn(trx, accepted);
+      await storeRefusedPushes(trx, refused);
+      return stored;
+    });
+    const now = Date.now();
+    metrics.dbWriteDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    metrics.batchSize.observe(items.length);
+    metrics.cdrRedeliveries.inc(result.cdrsRedelivered);
+    metrics.eventRedeliveries.inc(result.eventsRedelivered);
+    metrics.lateEvents.inc(result.lateEvents);
+    metrics.lastCommitted.set(now / 1000);
+    for (const delivery of accepted) {
+      if (delivery.push.kind === 'status') {
+        if (delivery.push.event.eventAt) metrics.freshness.observe({ kind: 'status' }, Math.max(0, now - Date.parse(delivery.push.event.eventAt)) / 1000);
+      } else {
+        for (const record of delivery.push.records) {
+          const end = record.fields.callEndTime ?? record.fields.failTime;
+          if (end) metrics.freshness.observe({ kind: 'cdr' }, Math.max(0, now - Date.parse(end)) / 1000);
+        }
+        for (const rejected of delivery.push.rejectedRecords) metrics.rejectedRecords.inc({ code: rejected.rejection.code });
+      }
+    }
+  };
+}
