@@ -4,16 +4,20 @@ import { PUSH_QUEUE_NAME, type PushJobData, type PushJobName } from './jobs.ts';
 export const RETRY_BACKOFF = 'callpipe-capped-jitter';
 
 export interface RetryPolicy {
+  /** Enforced by the worker, which knows its own configuration; producers set only a ceiling. */
   attempts: number;
   baseDelayMs: number;
   maxDelayMs: number;
 }
 
-export const defaultRetryPolicy: RetryPolicy = { attempts: 12, baseDelayMs: 500, maxDelayMs: 60_000 };
+export const defaultRetryPolicy: RetryPolicy = { attempts: 8, baseDelayMs: 500, maxDelayMs: 60_000 };
 
-export function pushJobOptions(policy: RetryPolicy = defaultRetryPolicy): DefaultJobOptions {
+/** Upper bound for WORKER_MAX_ATTEMPTS: jobs carry this, the worker gives up earlier by its own setting. */
+export const MAX_JOB_ATTEMPTS = 100;
+
+export function pushJobOptions(): DefaultJobOptions {
   return {
-    attempts: policy.attempts,
+    attempts: MAX_JOB_ATTEMPTS,
     backoff: { type: RETRY_BACKOFF },
     // Completed jobs are only kept briefly (the data is in Postgres); failed ones are the dead
     // letters and stay until an operator retries or removes them.
@@ -30,6 +34,6 @@ export function retryDelayMs(attemptsMade: number, policy: RetryPolicy = default
 
 export type PushQueue = Queue<PushJobData, void, PushJobName>;
 
-export function createPushQueue(connection: ConnectionOptions, prefix: string, policy?: RetryPolicy): PushQueue {
-  return new Queue<PushJobData, void, PushJobName>(PUSH_QUEUE_NAME, { connection, prefix, defaultJobOptions: pushJobOptions(policy) });
+export function createPushQueue(connection: ConnectionOptions, prefix: string): PushQueue {
+  return new Queue<PushJobData, void, PushJobName>(PUSH_QUEUE_NAME, { connection, prefix, defaultJobOptions: pushJobOptions() });
 }

@@ -1,6 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { HttpError, type Logger } from '@callpipe/runtime';
-import { createPushHandler, errorBody, type PushHandlerDeps } from './push-handler.ts';
+import { createPushHandler, errorBody, JSON_UTF8, type PushHandlerDeps } from './push-handler.ts';
 
 /** Users may point statusUrl and feeUrl at the same URL; all three accept both kinds. */
 export const PUSH_ROUTES = ['/voicecall/events', '/voicecall/status', '/voicecall/fee'];
@@ -23,10 +23,9 @@ export function createIngestApp(deps: PushHandlerDeps & { logger: Logger }): exp
     const known = error instanceof HttpError ? error : null;
     if (!known) deps.logger.error('unhandled ingest error', { error });
     if (known?.status === 405) response.set('Allow', 'POST');
-    response
-      .status(known?.status ?? 500)
-      .set('Content-Type', 'application/json;charset=UTF-8')
-      .send(errorBody(known ?? { code: 'internal_error', message: 'internal error' }));
+    response.statusCode = known?.status ?? 500;
+    response.setHeader('Content-Type', JSON_UTF8);
+    response.end(errorBody(known ?? { code: 'internal_error', message: 'internal error' }));
   });
   return app;
 }

@@ -6,7 +6,7 @@ import type { Enqueuer, PushJobData, PushJobName } from '@callpipe/queue';
 import { coerceError, type Logger } from '@callpipe/runtime';
 import { readBody } from './read-body.ts';
 
-const JSON_UTF8 = 'application/json;charset=UTF-8';
+export const JSON_UTF8 = 'application/json;charset=UTF-8';
 /** The platform decides a CDR push's success from `resultcode` when present. */
 const SUCCESS_BODY = JSON.stringify({ resultcode: '0', resultdesc: 'Success' });
 const NO_BUSINESS_MAP = { businessByAppKey: new Map() } as const;
@@ -34,9 +34,11 @@ export function createPushHandler(deps: PushHandlerDeps) {
       contentType: request.headers['content-type'] ?? null,
     };
     const finish = (status: number, outcome: 'accepted' | 'rejected' | 'unavailable', code: string, body: string, closeConnection = false) => {
-      response.status(status).set('Content-Type', JSON_UTF8);
-      if (closeConnection) response.set('Connection', 'close');
-      response.send(body);
+      // end() rather than send(): Express would rewrite the documented `application/json;charset=UTF-8`.
+      response.statusCode = status;
+      response.setHeader('Content-Type', JSON_UTF8);
+      if (closeConnection) response.setHeader('Connection', 'close');
+      response.end(body);
       deps.metrics.requests.inc({ route, outcome, code });
       deps.metrics.ackDuration.observe({ outcome }, Number(process.hrtime.bigint() - started) / 1e9);
     };

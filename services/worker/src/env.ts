@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { businesses, type Business } from '@callpipe/events';
+import { MAX_JOB_ATTEMPTS } from '@callpipe/queue';
 import { boundedInt, logLevel, parseEnv, port, url } from '@callpipe/runtime';
 
 /** `appKey=business,appKey=business`: each Huawei app has one fixed business, and CDRs of notify and verify look alike. */
@@ -36,7 +37,7 @@ export const workerEnvSchema = z
     WORKER_PARALLEL_BATCHES: boundedInt(1, 64, 2),
     WORKER_DB_POOL_SIZE: boundedInt(1, 200, 4),
     // Retries of failures that are not outages (outages wait without using attempts).
-    WORKER_MAX_ATTEMPTS: boundedInt(1, 100, 8),
+    WORKER_MAX_ATTEMPTS: boundedInt(1, MAX_JOB_ATTEMPTS, 8),
     WORKER_RETRY_BASE_MS: boundedInt(10, 60_000, 500),
     WORKER_RETRY_MAX_MS: boundedInt(100, 3_600_000, 60_000),
     WORKER_ADMIN_HOST: z.string().min(1).default('0.0.0.0'),

@@ -1,4 +1,4 @@
-import { DelayedError, Worker, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { createDatabase, isRetryableDatabaseError } from '@callpipe/db';
 import { createMetricsRegistry, createWorkerMetrics, registerQueueMetrics } from '@callpipe/metrics';
 import {
@@ -36,7 +36,7 @@ export function createWorkerService(env: WorkerEnv, logger: Logger): WorkerServi
   const workerRedis = createRedisConnection(env.REDIS_URL, 'worker');
   const adminRedis = createRedisConnection(env.REDIS_URL, 'worker', { connectionName: 'callpipe-worker-admin' });
   for (const connection of [workerRedis, adminRedis]) connection.on('error', (error) => logger.warn('redis connection error', { error: error.message }));
-  const queue = createPushQueue(adminRedis, prefix, policy);
+  const queue = createPushQueue(adminRedis, prefix);
   queue.on('error', (error) => logger.warn('queue error', { error: error.message }));
   registerQueueMetrics(registry, () => queueSnapshot(queue));
   const options = { businessByAppKey: env.CALLPIPE_APP_BUSINESS };
@@ -62,14 +62,15 @@ export function createWorkerService(env: WorkerEnv, logger: Logger): WorkerServi
         await job.moveToDelayed(Date.now() + delay, token);
         throw new DelayedError();
       }
-      const willRetry = job.attemptsMade + 1 < (job.opts.attempts ?? 1);
+      const willRetry = job.attemptsMade + 1 < policy.attempts;
       metrics.jobs.inc({ outcome: willRetry ? 'retry' : 'failed' });
+      const message = coerceError(error).message;
       logger.error(willRetry ? 'job failed, will retry' : 'job failed for good, kept as a dead letter', {
         deliveryId: job.data.deliveryId,
         attempt: job.attemptsMade + 1,
-        error: coerceError(error).message,
+        error: message,
       });
-      throw error;
+      throw willRetry ? error : new UnrecoverableError(`gave up after ${job.attemptsMade + 1} attempts: ${message}`);
     }
     metrics.jobs.inc({ outcome: item.kind === 'refused' ? 'refused' : 'stored' });
     metrics.jobDuration.observe((Date.now() - started) / 1000);
