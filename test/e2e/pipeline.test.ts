@@ -1,0 +1,153 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createDatabase, type Database } from '@callpipe/db';
+import { deriveCall, factsFromCdr, factsFromStatusEvent, mergeAllCallFacts, parsePush } from '@callpipe/events';
+import { createRandom, demoAppKeys, demoBusinessByAppKey, generateCalls, type Push } from '@callpipe/fixtures';
+import { databaseUrlFor, dropDatabase, uniqueQueuePrefix, waitFor } from '@callpipe/testkit';
+import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+import { freePort, REPO_ROOT, runCallpipe, waitForHttp, type CallpipeProcess } from '../support/process.ts';
+
+// The real entry point as a user runs it: `callpipe start` migrates a database that does not exist
+// yet, then serves; pushes go over HTTP and are read back from the tables.
+const serverUrl = inject('databaseServerUrl');
+const redisUrl = inject('redisUrl');
+const databaseName = `callpipe_e2e_${Date.now()}`;
+const databaseUrl = databaseUrlFor(serverUrl, databaseName);
+const SAMPLES = join(REPO_ROOT, '..', 'shared', 'domain', 'samples');
+
+let pipeline: CallpipeProcess;
+let db: Kysely<Database>;
+let base: string;
+let ports: { ingest: number; ingestAdmin: number; workerAdmin: number };
+
+async function post(body: string, path = '/voicecall/events') {
+  const response = await fetch(`${base}${path}`, { method: 'POST', body, headers: { 'Content-Type': 'application/json;charset=UTF-8' } });
+  return { status: response.status, body: await response.text() };
+}
+
+async function deliveries(): Promise<number> {
+  const result = await sql<{ n: string }>`SELECT count(*) AS n FROM push_deliveries`.execute(db);
+  return Number(result.rows[0]!.n);
+}
+
+beforeAll(async () => {
+  ports = { ingest: await freePort(), ingestAdmin: await freePort(), workerAdmin: await freePort() };
+  base = `http://127.0.0.1:${ports.ingest}`;
+  pipeline = runCallpipe(['start'], {
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+    CALLPIPE_QUEUE_PREFIX: uniqueQueuePrefix('e2e'),
+    CALLPIPE_APP_BUSINESS: Object.entries(demoAppKeys).map(([business, key]) => `${key}=${business}`).join(','),
+    INGEST_HOST: '127.0.0.1',
+    INGEST_PORT: String(ports.ingest),
+    INGEST_ADMIN_HOST: '127.0.0.1',
+    INGEST_ADMIN_PORT: String(ports.ingestAdmin),
+    WORKER_ADMIN_HOST: '127.0.0.1',
+    WORKER_ADMIN_PORT: String(ports.workerAdmin),
+    LOG_LEVEL: 'info',
+  });
+  await Promise.all([waitForHttp(`http://127.0.0.1:${ports.ingestAdmin}/readyz`), waitForHttp(`http://127.0.0.1:${ports.workerAdmin}/readyz`)]).catch((error: unknown) => {
+    throw new Error(`pipeline did not start: ${String(error)}\n${pipeline.output()}`);
+  });
+  db = createDatabase({ connectionString: databaseUrl, poolSize: 2 });
+});
+
+afterAll(async () => {
+  await pipeline?.stop('SIGKILL');
+  await db?.destroy();
+  await dropDatabase(serverUrl, databaseName);
+});
+
+describe('callpipe start, end to end', () => {
+  it('when generated calls are pushed concurrently, scrambled and redelivered, then the tables hold exactly what was acked', async () => {
+    const calls = generateCalls(2024, 60, { lossProbability: 0.1 });
+    const random = createRandom(99);
+    const pushes: Push[] = calls.flatMap((call) => [...call.statusPushes, { eventType: 'fee' as const, feeLst: [call.cdr] }]);
+    const sends = random.shuffle([...pushes, ...pushes.filter(() => random.chance(0.2))]);
+    const before = await deliveries();
+    const queue = [...sends];
+    const statuses: number[] = [];
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (let push = queue.shift(); push; push = queue.shift()) statuses.push((await post(JSON.stringify(push), push.eventType === 'fee' ? '/voicecall/fee' : '/voicecall/status')).status);
+      }),
+    );
+    expect(statuses.every((status) => status === 200)).toBe(true);
+    await waitFor(async () => (await deliveries()) - before === sends.length, { what: 'every acked push stored', timeoutMs: 20_000 });
+
+    for (const call of calls) {
+      const facts = mergeAllCallFacts(
+        [...call.statusPushes, { eventType: 'fee' as const, feeLst: [call.cdr] }].flatMap((push) => {
+          const verdict = parsePush(JSON.stringify(push), { businessByAppKey: demoBusinessByAppKey });
+          if (!verdict.ok) throw new Error(verdict.rejection.message);
+          return verdict.kind === 'status' ? [factsFromStatusEvent(verdict.event)] : verdict.records.map(factsFromCdr);
+        }),
+      );
+      const expected = deriveCall(facts);
+      const row = await db.selectFrom('calls').selectAll().where('session_id', '=', call.sessionId).executeTakeFirstOrThrow();
+      expect({ business: row.business, state: row.state, outcome: row.outcome, answered_at: row.answered_at?.toISOString() ?? null, called: row.called_number }).toEqual({
+        business: expected.business,
+        state: expected.state,
+        outcome: expected.outcome,
+        answered_at: expected.answeredAt,
+        called: expected.calledNumber,
+      });
+      const cdr = await db.selectFrom('cdrs').select('delivery_count').where('session_id', '=', call.sessionId).executeTakeFirstOrThrow();
+      expect(cdr.delivery_count).toBe(sends.filter((push) => push.eventType === 'fee' && push.feeLst[0]!['sessionId'] === call.sessionId).length);
+    }
+  });
+
+  it('when malformed bodies are pushed, then each gets 400 with its code and lands in rejected_pushes', async () => {
+    const cases = [
+      ['{"eventType":"fee","feeLst":[]}', 'fee_list_size'],
+      ['{"eventType":"callout","statusInfo":{"sessionId":12}}', 'invalid_session_id'],
+      ['{"eventType":', 'invalid_json'],
+    ] as const;
+    for (const [body, code] of cases) {
+      const response = await post(body);
+      expect(response.status).toBe(400);
+      expect(JSON.parse(response.body)).toMatchObject({ error: { code } });
+    }
+    const rows = await waitFor(
+      async () => {
+        const found = await db.selectFrom('rejected_pushes').select(['reason_code', 'body']).where('stage', '=', 'ingest').execute();
+        return found.length >= cases.length ? found : null;
+      },
+      { what: 'refusals kept' },
+    );
+    for (const [body, code] of cases) expect(rows.some((row) => row.reason_code === code && row.body?.toString() === body)).toBe(true);
+  });
+
+  it.skipIf(!existsSync(SAMPLES))('when every shared sample payload is pushed, then each gets 200 and its call appears', async () => {
+    const files = readdirSync(SAMPLES).filter((name) => name.endsWith('.json'));
+    const sessionIds = new Set<string>();
+    for (const file of files) {
+      const body = readFileSync(join(SAMPLES, file), 'utf8');
+      const parsed = JSON.parse(body) as { statusInfo?: { sessionId: string }; feeLst?: Array<{ sessionId: string }> };
+      parsed.statusInfo && sessionIds.add(parsed.statusInfo.sessionId);
+      parsed.feeLst?.forEach((record) => sessionIds.add(record.sessionId));
+      expect((await post(body)).status, file).toBe(200);
+    }
+    await waitFor(async () => (await db.selectFrom('calls').select('session_id').where('session_id', 'in', [...sessionIds]).where('has_cdr', '=', true).execute()).length === sessionIds.size, {
+      what: 'sample calls stored with their CDRs',
+    });
+  });
+
+  it('serves metrics for both services', async () => {
+    const ingest = await (await fetch(`http://127.0.0.1:${ports.ingestAdmin}/metrics`)).text();
+    const worker = await (await fetch(`http://127.0.0.1:${ports.workerAdmin}/metrics`)).text();
+    expect(ingest).toMatch(/callpipe_ingest_requests_total\{route="status",outcome="accepted",code="ok",service="ingest"\} [1-9]/);
+    expect(worker).toMatch(/callpipe_worker_jobs_total\{outcome="stored",service="worker"\} [1-9]/);
+    expect(worker).toMatch(/callpipe_cdr_redeliveries_total\{service="worker"\} [1-9]/);
+    expect(worker).toMatch(/callpipe_queue_jobs\{state="waiting",service="worker"\} \d+/);
+  });
+
+  it('when SIGTERM arrives, then the process drains and exits 0, and its logs never held a phone number unmasked', async () => {
+    const code = await pipeline.stop('SIGTERM');
+    expect(code, pipeline.output()).toBe(0);
+    expect(pipeline.output()).toContain('shutdown complete');
+    expect(pipeline.output()).not.toMatch(/\+86\d{7,}/);
+  });
+});
