@@ -10,7 +10,7 @@ export default defineConfig({
       {
         resolve,
         ssr: { resolve: { conditions: ['@callpipe/source'] } },
-        test: { name: 'unit', include: ['packages/*/src/**/*.test.ts', 'services/*/src/**/*.test.ts'] },
+        test: { name: 'unit', include: ['packages/*/src/**/*.test.ts', 'services/*/src/**/*.test.ts', 'test/static/**/*.test.ts'] },
       },
       {
         resolve,

@@ -95,7 +95,7 @@ describe('callpipe start, end to end', () => {
         called: expected.calledNumber,
       });
       const cdr = await db.selectFrom('cdrs').select('delivery_count').where('session_id', '=', call.sessionId).executeTakeFirstOrThrow();
-      expect(cdr.delivery_count).toBe(sends.filter((push) => push.eventType === 'fee' && push.feeLst[0]!['sessionId'] === call.sessionId).length);
+      expect(cdr.delivery_count).toBe(sends.filter((push) => 'feeLst' in push && push.feeLst[0]!['sessionId'] === call.sessionId).length);
     }
   });
 
@@ -126,7 +126,7 @@ describe('callpipe start, end to end', () => {
     for (const file of files) {
       const body = readFileSync(join(SAMPLES, file), 'utf8');
       const parsed = JSON.parse(body) as { statusInfo?: { sessionId: string }; feeLst?: Array<{ sessionId: string }> };
-      parsed.statusInfo && sessionIds.add(parsed.statusInfo.sessionId);
+      if (parsed.statusInfo) sessionIds.add(parsed.statusInfo.sessionId);
       parsed.feeLst?.forEach((record) => sessionIds.add(record.sessionId));
       expect((await post(body)).status, file).toBe(200);
     }

@@ -28,7 +28,7 @@ export async function ensureDatabaseExists(connectionString: string): Promise<{ 
 }
 
 export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationResultSet> {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const migrator = new Migrator({ db, provider: { getMigrations: () => Promise.resolve(migrations) } });
   const result = await migrator.migrateToLatest();
   if (result.error) throw new Error('database migration failed', { cause: result.error });
   return result;

@@ -36,7 +36,7 @@ export type CdrRecordResult = { ok: true; cdr: CdrRecord } | { ok: false; reject
 export function normalizeCdrRecord(record: Record<string, unknown>, index: number, options: NormalizeOptions): CdrRecordResult {
   const parsed = feeInfoSchema.safeParse(record);
   if (!parsed.success) return { ok: false, rejection: rejectionFromZod(parsed.error, `feeLst[${index}]`) };
-  const data = parsed.data as Record<string, unknown>;
+  const data: Record<string, unknown> = parsed.data;
   const fields = Object.fromEntries(cdrFieldSpecs.map((spec) => [spec.name, data[spec.name] ?? null])) as CdrFields;
   const business = businessFromCdr(fields, options.businessByAppKey);
   return {

@@ -51,6 +51,7 @@ export function sessionIdField(maxLength: number) {
     if (typeof value !== 'string') return fail(ctx, 'invalid_session_id', `sessionId must be a string, got ${describe(value)}`);
     if (value.length === 0) return fail(ctx, 'invalid_session_id', 'sessionId is empty');
     if (value.length > maxLength) return fail(ctx, 'invalid_session_id', `sessionId has ${value.length} characters, at most ${maxLength} allowed`);
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused here
     if (/[\u0000-\u001f\u007f]/.test(value)) return fail(ctx, 'invalid_session_id', 'sessionId contains control characters');
     return value;
   });

@@ -1,5 +1,6 @@
 import { inject } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './databases.ts';
+import './provided-context.ts';
 
 /** What a test file needs: Redis, and a fresh migrated database of its own. */
 export function testContext(): { redisUrl: string; createDatabase: () => Promise<TestDatabase> } {

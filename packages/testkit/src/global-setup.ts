@@ -1,19 +1,12 @@
 import type { TestProject } from 'vitest/node';
 import { dropDatabase, prepareTemplateDatabase } from './databases.ts';
 import { resolveTestServices } from './services.ts';
+import './provided-context.ts';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    redisUrl: string;
-    databaseServerUrl: string;
-    templateDatabase: string;
-  }
-}
 
 /** Resolves Redis/Postgres once per run and migrates the template database the test files clone. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   // The harness is the one place besides each service's env module that reads the environment.
-  // eslint-disable-next-line no-restricted-properties
   const services = await resolveTestServices(process.env);
   const template = await prepareTemplateDatabase(services.databaseUrl);
   project.provide('redisUrl', services.redisUrl);

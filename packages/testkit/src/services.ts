@@ -21,7 +21,7 @@ const HOW_TO =
 export async function resolveTestServices(env: NodeJS.ProcessEnv): Promise<TestServices> {
   const redisUrl = env['REDIS_URL'];
   const databaseUrl = env['DATABASE_URL'];
-  if (redisUrl && databaseUrl) return { redisUrl, databaseUrl, stop: async () => undefined };
+  if (redisUrl && databaseUrl) return { redisUrl, databaseUrl, stop: () => Promise.resolve() };
   if (!dockerReachable(env)) {
     const missing = [redisUrl ? null : 'REDIS_URL', databaseUrl ? null : 'DATABASE_URL'].filter(Boolean).join(' and ');
     throw new Error(`callpipe tests need Redis and Postgres: ${missing} not set and no Docker engine is reachable. ${HOW_TO}`);

@@ -84,7 +84,7 @@ describe('ingest', () => {
   ])('when the body is %s, then it gets 400 %s and the body is kept for the worker', async (_name, code, body) => {
     const response = await post(body);
     expect(response.status).toBe(400);
-    expect(response.body).toEqual({ error: { code, message: expect.any(String) } });
+    expect(response.body).toEqual({ error: { code, message: expect.any(String) as string } });
     const job = await jobFor((data) => data.refusal?.code === code && data.body === body);
     expect(job?.name).toBe('refused');
   });

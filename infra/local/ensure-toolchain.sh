@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sourced by .ci/run and usable by developers: puts Node 24 and pnpm on PATH, installing them
+# Sourced by .ci/run and infra/local/run.sh: puts Node 24 and pnpm on PATH, installing them
 # from the npm registry into a per-user cache when the machine's own Node is older.
 # The machine's npm (any Node) is only used to fetch packages; the project itself runs on Node 24.
 set -euo pipefail

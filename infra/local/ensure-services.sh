@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Makes sure a Redis and a PostgreSQL answer on loopback, starting (and on a bare Debian machine,
+# installing) them if needed. Used by .ci/run and infra/local/run.sh; with Docker, use
+# `docker compose up` instead.
+set -euo pipefail
+
+REDIS_PORT="${CALLPIPE_LOCAL_REDIS_PORT:-6379}"
+PG_PORT="${CALLPIPE_LOCAL_PG_PORT:-5432}"
+apt_updated=0
+
+apt_install() {
+  command -v apt-get >/dev/null || { echo "ensure-services: $* missing and apt-get unavailable; install it yourself" >&2; exit 1; }
+  if [ "$apt_updated" = 0 ]; then DEBIAN_FRONTEND=noninteractive apt-get update -qq; apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+wait_until() { # tries, command...
+  local tries=$1; shift
+  for _ in $(seq "$tries"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.5; done
+  return 1
+}
+
+# Redis
+if ! command -v redis-server >/dev/null; then apt_install redis-server redis-tools; fi
+if ! redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping >/dev/null 2>&1; then
+  echo "ensure-services: starting redis on 127.0.0.1:$REDIS_PORT"
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port "$REDIS_PORT" --save "" --appendonly no \
+    --maxmemory-policy noeviction --dir /tmp --logfile /tmp/callpipe-redis.log
+  wait_until 40 redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping || { echo "redis did not start" >&2; exit 1; }
+fi
+
+# PostgreSQL
+fresh_install=0
+if ! command -v pg_ctlcluster >/dev/null; then apt_install postgresql; fresh_install=1; fi
+if ! pg_isready -q -h 127.0.0.1 -p "$PG_PORT"; then
+  version=$(ls /etc/postgresql | sort -V | tail -n 1)
+  if [ "$fresh_install" = 1 ]; then
+    # A package install only trusts local socket peers; the pipeline and tests connect over TCP as
+    # user postgres, so trust loopback on this disposable machine.
+    hba="/etc/postgresql/$version/main/pg_hba.conf"
+    sed -i -E 's/^(host\s+all\s+all\s+(127\.0\.0\.1\/32|::1\/128)\s+)\S+/\1trust/' "$hba"
+  fi
+  echo "ensure-services: starting postgresql $version"
+  pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+  wait_until 60 pg_isready -q -h 127.0.0.1 -p "$PG_PORT" || { echo "postgresql did not start" >&2; exit 1; }
+fi
+echo "services: redis 127.0.0.1:$REDIS_PORT, postgresql 127.0.0.1:$PG_PORT"

@@ -1,0 +1,72 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { ingestEnvSchema } from '@callpipe/ingest';
+import { workerEnvSchema } from '@callpipe/worker';
+import { REPO_ROOT } from '../support/process.ts';
+
+// No Docker engine runs where CI does, so the compose stack is checked statically against the code
+// it starts: commands, variables, ports, images and the Dockerfile's entry point.
+interface ComposeService {
+  build?: unknown;
+  image?: string;
+  command?: string[];
+  environment?: Record<string, string>;
+  ports?: string[];
+  depends_on?: Record<string, { condition: string }>;
+}
+const compose = parse(readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, ComposeService> };
+const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
+const cliCommands = ['migrate', 'ingest', 'worker', 'start', 'dead-letters'];
+const knownVariables = new Set([...Object.keys(ingestEnvSchema.shape), ...Object.keys(workerEnvSchema.shape), 'DATABASE_URL', 'LOG_LEVEL']);
+
+describe('docker-compose.yml', () => {
+  it('has redis, postgres, migrate, ingest and worker', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['ingest', 'migrate', 'postgres', 'redis', 'worker']);
+  });
+
+  it('pins every pulled image to a version', () => {
+    for (const [name, service] of Object.entries(compose.services).filter(([, service]) => service.build === undefined)) {
+      const image = service.image ?? '';
+      expect(image, name).toMatch(/:[\w.-]*\d[\w.-]*$/);
+      expect(image, name).not.toMatch(/:latest$/);
+    }
+  });
+
+  it('runs Redis with AOF and noeviction', () => {
+    const command = compose.services['redis']!.command!.join(' ');
+    expect(command).toContain('--appendonly yes');
+    expect(command).toContain('--maxmemory-policy noeviction');
+  });
+
+  it('starts callpipe services with real CLI commands and only variables the services read', () => {
+    for (const name of ['migrate', 'ingest', 'worker']) {
+      const service = compose.services[name]!;
+      expect(cliCommands, name).toContain(service.command?.[0]);
+      for (const variable of Object.keys(service.environment ?? {})) expect(knownVariables, `${name}: ${variable}`).toContain(variable);
+    }
+  });
+
+  it('maps the container ports the services listen on by default', () => {
+    const defaults = ingestEnvSchema.parse({});
+    const workerDefaults = workerEnvSchema.parse({});
+    const targets = (name: string) => (compose.services[name]!.ports ?? []).map((port) => Number(port.split(':').at(-1)));
+    expect(targets('ingest').sort()).toEqual([defaults.INGEST_PORT, defaults.INGEST_ADMIN_PORT].sort());
+    expect(targets('worker')).toEqual([workerDefaults.WORKER_ADMIN_PORT]);
+  });
+
+  it('starts ingest and worker only after migrate succeeded', () => {
+    for (const name of ['ingest', 'worker']) expect(compose.services[name]!.depends_on?.['migrate']?.condition).toBe('service_completed_successfully');
+  });
+});
+
+describe('Dockerfile', () => {
+  it('runs the built CLI on Node 24', () => {
+    expect(dockerfile).toMatch(/^FROM node:24\.[\d.]+-bookworm-slim/m);
+    expect(dockerfile).toContain('ENTRYPOINT ["node", "services/callpipe/dist/main.js"]');
+    const build = JSON.parse(readFileSync(join(REPO_ROOT, 'services/callpipe/tsconfig.build.json'), 'utf8')) as { compilerOptions: { rootDir: string; outDir: string } };
+    expect(build.compilerOptions).toMatchObject({ rootDir: 'src', outDir: 'dist' });
+    expect(existsSync(join(REPO_ROOT, 'services/callpipe/src/main.ts'))).toBe(true);
+  });
+});
