@@ -2,10 +2,11 @@
 // hold long digit runs, but never with a leading + or as an isolated 11-digit mobile number.
 const PHONE_PATTERN = /\+\d{6,15}|(?<![\d\w])1[3-9]\d{9}(?![\d\w])/g;
 
-/** `+8613800000001` → `+86138****0001`. */
+/** `+8613800000001` → `+86138****0001`, `13912345678` → `139****5678`: only the middle digits are hidden. */
 export function maskPhoneNumber(number: string): string {
-  if (number.length <= 8) return '****';
-  return `${number.slice(0, 6)}****${number.slice(-4)}`;
+  const visiblePrefix = number.startsWith('+') ? 6 : 3;
+  if (number.length < visiblePrefix + 8) return '****';
+  return `${number.slice(0, visiblePrefix)}****${number.slice(-4)}`;
 }
 
 export function maskPhoneNumbersIn(text: string): string {

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '@callpipe/runtime';
+import { parseWorkerEnv } from './env.ts';
+
+describe('worker env', () => {
+  it('when nothing is set, then every variable has a working default', () => {
+    const env = parseWorkerEnv({});
+    expect(env).toMatchObject({
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/callpipe',
+      CALLPIPE_QUEUE_PREFIX: 'callpipe',
+      WORKER_ADMIN_PORT: 9092,
+    });
+    expect(env.CALLPIPE_APP_BUSINESS.size).toBe(0);
+  });
+
+  it('when an app-key map is given, then it is parsed into businesses', () => {
+    const env = parseWorkerEnv({ CALLPIPE_APP_BUSINESS: ' keyA=notify, keyB=verify ,keyC=click2call' });
+    expect([...env.CALLPIPE_APP_BUSINESS]).toEqual([
+      ['keyA', 'notify'],
+      ['keyB', 'verify'],
+      ['keyC', 'click2call'],
+    ]);
+  });
+
+  it.each([
+    [{ CALLPIPE_APP_BUSINESS: 'keyA=voicemail' }, 'CALLPIPE_APP_BUSINESS: "keyA=voicemail" must look like appKey=click2call|notify|verify'],
+    [{ CALLPIPE_APP_BUSINESS: 'keyA=notify,keyA=verify' }, 'app key keyA is mapped to two businesses'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL: must be a URL starting with postgres:// or postgresql://'],
+    [{ WORKER_ADMIN_PORT: '70000' }, 'WORKER_ADMIN_PORT'],
+    [{ WORKER_CONCURRENCY: '10', WORKER_BATCH_MAX: '50' }, 'WORKER_BATCH_MAX: must not exceed WORKER_CONCURRENCY (10)'],
+    [{ WORKER_PARALLEL_BATCHES: '8', WORKER_DB_POOL_SIZE: '4' }, 'WORKER_PARALLEL_BATCHES: must not exceed WORKER_DB_POOL_SIZE (4)'],
+    [{ WORKER_RETRY_BASE_MS: '5000', WORKER_RETRY_MAX_MS: '1000' }, 'WORKER_RETRY_BASE_MS: must not exceed WORKER_RETRY_MAX_MS'],
+  ])('when given %j, then it refuses with a message naming the variable', (env, message) => {
+    expect(() => parseWorkerEnv(env)).toThrow(ConfigError);
+    expect(() => parseWorkerEnv(env)).toThrow(message);
+  });
+});
