@@ -4,7 +4,7 @@ export async function waitFor<T>(check: () => Promise<T>, options: { timeoutMs?:
   let last: T | undefined;
   for (;;) {
     last = await check();
-    if (last) return last as NonNullable<T>;
+    if (last) return last;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${options.what ?? 'condition'}; last value: ${JSON.stringify(last)}`);
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 50));
   }
