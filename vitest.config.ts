@@ -6,6 +6,7 @@ const resolve = { conditions: ['@callpipe/source'] };
 
 export default defineConfig({
   test: {
+    reporters: ['default', './test/support/summary-reporter.ts'],
     projects: [
       {
         resolve,
