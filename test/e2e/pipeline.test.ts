@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDatabase, type Database } from '@callpipe/db';
@@ -47,6 +48,7 @@ beforeAll(async () => {
     WORKER_ADMIN_HOST: '127.0.0.1',
     WORKER_ADMIN_PORT: String(ports.workerAdmin),
     LOG_LEVEL: 'info',
+    INGEST_SPOOL_DIR: mkdtempSync(join(tmpdir(), 'callpipe-e2e-spool-')),
   });
   await Promise.all([waitForHttp(`http://127.0.0.1:${ports.ingestAdmin}/readyz`), waitForHttp(`http://127.0.0.1:${ports.workerAdmin}/readyz`)]).catch((error: unknown) => {
     throw new Error(`pipeline did not start: ${String(error)}\n${pipeline.output()}`);

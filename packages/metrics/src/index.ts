@@ -1,4 +1,4 @@
 export { createMetricsRegistry } from './registry.ts';
-export { createIngestMetrics, type IngestMetrics } from './ingest.ts';
+export { createIngestMetrics, type IngestMetrics, type SpoolState } from './ingest.ts';
 export { createWorkerMetrics, type WorkerMetrics } from './worker.ts';
 export { registerQueueMetrics, type QueueSnapshot } from './queue.ts';

@@ -1,12 +1,38 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export type IngestMetrics = ReturnType<typeof createIngestMetrics>;
 
-export function createIngestMetrics(registry: Registry) {
+export interface SpoolState {
+  bytes: number;
+  oldestAgeSeconds: number;
+}
+
+export function createIngestMetrics(registry: Registry, spool: () => SpoolState) {
   return {
+    spoolBytes: new Gauge({
+      name: 'callpipe_ingest_spool_bytes',
+      help: 'Bytes of acked pushes waiting in the local disk spool because Redis could not take them.',
+      registers: [registry],
+      collect() {
+        this.set(spool().bytes);
+      },
+    }),
+    spoolOldestAge: new Gauge({
+      name: 'callpipe_ingest_spool_oldest_age_seconds',
+      help: 'Age of the oldest push in the local disk spool (0 when empty).',
+      registers: [registry],
+      collect() {
+        this.set(spool().oldestAgeSeconds);
+      },
+    }),
+    spoolDrained: new Counter({
+      name: 'callpipe_ingest_spool_drained_total',
+      help: 'Spooled pushes moved into the Redis queue.',
+      registers: [registry],
+    }),
     requests: new Counter({
       name: 'callpipe_ingest_requests_total',
-      help: 'Push requests by route (events|status|fee), outcome (accepted|rejected|unavailable) and code (ok or a rejection code).',
+      help: 'Push requests by route (events|status|fee), outcome (accepted|rejected|unavailable) and code (ok, spooled, queue_unavailable or a rejection code).',
       labelNames: ['route', 'outcome', 'code'] as const,
       registers: [registry],
     }),

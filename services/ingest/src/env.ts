@@ -16,6 +16,10 @@ export const ingestEnvSchema = z.object({
   CALLPIPE_QUEUE_PREFIX: z.string().regex(/^[\w{}:-]{1,64}$/, 'letters, digits, _ - : { } only, at most 64').default('callpipe'),
   INGEST_ENQUEUE_TIMEOUT_MS: boundedInt(50, 30_000, 2_000),
   INGEST_ENQUEUE_MAX_BATCH: boundedInt(1, 5_000, 500),
+  // Local durable spool for pushes Redis cannot take (one directory per ingest process, on a persistent disk)
+  INGEST_SPOOL_DIR: z.string().min(1).default('var/spool'),
+  INGEST_SPOOL_MAX_BYTES: boundedInt(1_024, Number.MAX_SAFE_INTEGER, 1_073_741_824),
+  INGEST_SPOOL_DRAIN_INTERVAL_MS: boundedInt(50, 60_000, 500),
   // Process
   INGEST_SHUTDOWN_DEADLINE_MS: boundedInt(1_000, 600_000, 25_000),
   LOG_LEVEL: logLevel,

@@ -5,6 +5,7 @@ import type { IngestMetrics } from '@callpipe/metrics';
 import type { Enqueuer, PushJobData, PushJobName } from '@callpipe/queue';
 import { coerceError, type Logger } from '@callpipe/runtime';
 import { readBody } from './read-body.ts';
+import type { Spool } from './spool.ts';
 
 export const JSON_UTF8 = 'application/json;charset=UTF-8';
 /** The platform decides a CDR push's success from `resultcode` when present. */
@@ -13,6 +14,8 @@ const NO_BUSINESS_MAP = { businessByAppKey: new Map() } as const;
 
 export interface PushHandlerDeps {
   enqueuer: Enqueuer;
+  /** Where pushes go when Redis cannot take them; a push on disk is acked like one in Redis. */
+  spool: Spool;
   metrics: IngestMetrics;
   logger: Logger;
   bodyLimitBytes: number;
@@ -70,14 +73,12 @@ export function createPushHandler(deps: PushHandlerDeps) {
       return;
     }
     const job: PushJobData = { ...meta, body: decoded.ok ? decoded.text : '', bodyEncoding: 'utf8', refusal: null };
-    try {
-      await deps.enqueuer.enqueue(verdict.kind, job);
-    } catch (error) {
-      deps.logger.error('push could not be queued', { error: coerceError(error).message, deliveryId: meta.deliveryId });
+    const stored = await store(deps, verdict.kind, job);
+    if (stored === 'lost') {
       finish(503, 'unavailable', 'queue_unavailable', errorBody({ code: 'queue_unavailable', message: 'the push could not be stored; retry later' }));
       return;
     }
-    finish(200, 'accepted', 'ok', SUCCESS_BODY);
+    finish(200, 'accepted', stored === 'spooled' ? 'spooled' : 'ok', SUCCESS_BODY);
   };
 }
 
@@ -95,11 +96,29 @@ async function fileRefusal(
     bodyEncoding: text.ok ? 'utf8' : 'base64',
     refusal: { code: rejection.code, message: rejection.message, bodyTruncated },
   };
+  // The sender gets its 400 either way: the answer is about the body, not about our storage.
+  if ((await store(deps, 'refused', job)) === 'lost') {
+    deps.logger.error('refused push could not be kept', { code: rejection.code, deliveryId: meta.deliveryId });
+  }
+}
+
+/** Redis first; the disk spool when Redis cannot take the push in time; `lost` when neither can. */
+async function store(deps: PushHandlerDeps, name: PushJobName, job: PushJobData): Promise<'queued' | 'spooled' | 'lost'> {
   try {
-    await deps.enqueuer.enqueue('refused' satisfies PushJobName, job);
-  } catch (error) {
-    // The sender still gets its 400: the answer is about the body, not about our storage.
-    deps.logger.error('refused push could not be kept', { error: coerceError(error).message, code: rejection.code, deliveryId: meta.deliveryId });
+    await deps.enqueuer.enqueue(name, job);
+    return 'queued';
+  } catch (queueError) {
+    try {
+      await deps.spool.append({ name, data: job });
+      return 'spooled';
+    } catch (spoolError) {
+      deps.logger.error('push could be neither queued nor spooled', {
+        deliveryId: job.deliveryId,
+        queueError: coerceError(queueError).message,
+        spoolError: coerceError(spoolError).message,
+      });
+      return 'lost';
+    }
   }
 }
 

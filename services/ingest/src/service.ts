@@ -1,30 +1,34 @@
 import type { Server } from 'node:http';
 import { createIngestMetrics, createMetricsRegistry } from '@callpipe/metrics';
 import { createPushQueue, createRedisConnection, Enqueuer, queuePrefix } from '@callpipe/queue';
-import { closeServer, createAdminServer, listen, type Logger } from '@callpipe/runtime';
+import { closeServer, coerceError, createAdminServer, listen, type Logger } from '@callpipe/runtime';
 import { createIngestApp } from './app.ts';
 import type { IngestEnv } from './env.ts';
+import { Spool, type SpoolEntry } from './spool.ts';
 
 export interface IngestService {
   start(): Promise<{ port: number; adminPort: number }>;
-  /** Readiness turns 503 at once, intake stops, in-flight requests finish, then Redis closes. */
+  /** Readiness turns 503 at once, intake stops, in-flight requests finish, the spool is flushed if Redis allows, then Redis closes. */
   stop(): Promise<void>;
   beginDraining(): void;
 }
 
+const FINAL_DRAIN_MS = 5_000;
+
 export function createIngestService(env: IngestEnv, logger: Logger): IngestService {
   const registry = createMetricsRegistry('ingest');
-  const metrics = createIngestMetrics(registry);
+  const spool = new Spool({ dir: env.INGEST_SPOOL_DIR, maxBytes: env.INGEST_SPOOL_MAX_BYTES });
+  const metrics = createIngestMetrics(registry, () => ({ bytes: spool.bytes, oldestAgeSeconds: spool.oldestAgeSeconds() }));
   const redis = createRedisConnection(env.REDIS_URL, 'producer');
-  redis.on('error', (error) => logger.warn('redis connection error', { error: error.message }));
+  redis.on('error', (error) => logger.debug('redis connection error', { error: error.message }));
   const queue = createPushQueue(redis, queuePrefix(env.CALLPIPE_QUEUE_PREFIX));
-  queue.on('error', (error) => logger.warn('queue error', { error: error.message }));
+  queue.on('error', (error) => logger.debug('queue error', { error: error.message }));
   const enqueuer = new Enqueuer(queue, {
     maxBatch: env.INGEST_ENQUEUE_MAX_BATCH,
     timeoutMs: env.INGEST_ENQUEUE_TIMEOUT_MS,
     onBatch: (size) => metrics.enqueueBatchSize.observe(size),
   });
-  const app = createIngestApp({ enqueuer, metrics, logger, bodyLimitBytes: env.INGEST_BODY_LIMIT_BYTES });
+  const app = createIngestApp({ enqueuer, spool, metrics, logger, bodyLimitBytes: env.INGEST_BODY_LIMIT_BYTES });
   let draining = false;
   const admin = createAdminServer({
     host: env.INGEST_ADMIN_HOST,
@@ -32,12 +36,34 @@ export function createIngestService(env: IngestEnv, logger: Logger): IngestServi
     registry,
     logger,
     isDraining: () => draining,
-    readinessChecks: [{ name: 'redis', check: async () => void (await redis.ping()) }],
+    // Redis being down does not make the ingest unready: the spool still takes pushes.
+    readinessChecks: [],
   });
   let server: Server | null = null;
+  let drainTimer: NodeJS.Timeout | null = null;
+  let spoolDraining: Promise<void> | null = null;
+
+  const sendToQueue = async (entries: SpoolEntry[]) => {
+    await queue.addBulk(entries.map(({ name, data }) => ({ name, data, opts: { jobId: data.deliveryId } })));
+    metrics.spoolDrained.inc(entries.length);
+  };
+  const drainSpool = (): Promise<void> => {
+    if (spoolDraining || spool.isEmpty() || redis.status !== 'ready') return spoolDraining ?? Promise.resolve();
+    spoolDraining = spool
+      .drain(sendToQueue)
+      .then((sent) => {
+        if (sent > 0) logger.info('spooled pushes moved to the queue', { sent, remainingBytes: spool.bytes });
+      })
+      .catch((error: unknown) => logger.warn('spool drain interrupted, will retry', { error: coerceError(error).message }))
+      .finally(() => (spoolDraining = null));
+    return spoolDraining;
+  };
 
   return {
     async start() {
+      await spool.open();
+      if (!spool.isEmpty()) logger.warn('spool holds pushes from an earlier run; they will be queued when Redis is reachable', { bytes: spool.bytes });
+      drainTimer = setInterval(() => void drainSpool(), env.INGEST_SPOOL_DRAIN_INTERVAL_MS);
       const adminAddress = await admin.start();
       server = await listen(app, env.INGEST_HOST, env.INGEST_PORT, (created) => {
         created.headersTimeout = env.INGEST_HEADERS_TIMEOUT_MS;
@@ -47,7 +73,7 @@ export function createIngestService(env: IngestEnv, logger: Logger): IngestServi
       });
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : env.INGEST_PORT;
-      logger.info('ingest listening', { port, adminPort: adminAddress.port });
+      logger.info('ingest listening', { port, adminPort: adminAddress.port, spoolDir: env.INGEST_SPOOL_DIR });
       return { port, adminPort: adminAddress.port };
     },
     beginDraining() {
@@ -57,6 +83,12 @@ export function createIngestService(env: IngestEnv, logger: Logger): IngestServi
       draining = true;
       if (server) await closeServer(server);
       server = null;
+      if (drainTimer) clearInterval(drainTimer);
+      // One last bounded attempt to hand spooled pushes to Redis; whatever remains waits on disk
+      // for the next start.
+      await Promise.race([drainSpool(), new Promise((resolve) => setTimeout(resolve, FINAL_DRAIN_MS).unref())]);
+      if (!spool.isEmpty()) logger.warn('spool left on disk for the next start', { bytes: spool.bytes });
+      await spool.close();
       await queue.close();
       await redis.quit().catch(() => redis.disconnect());
       await admin.stop();

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPushQueue, createRedisConnection, queuePrefix, type PushJobData } from '@callpipe/queue';
 import { createLogger } from '@callpipe/runtime';
@@ -29,12 +32,14 @@ async function jobFor(deliveryIdHint: (data: PushJobData) => boolean) {
   return jobs.find((job) => deliveryIdHint(job.data));
 }
 
+const spoolDir = () => mkdtempSync(join(tmpdir(), 'callpipe-ingest-spool-'));
+
 const status = (sessionId: string, extra: Record<string, unknown> = {}) =>
   JSON.stringify({ eventType: 'callout', statusInfo: { sessionId, timestamp: '2024-06-11 02:30:15', caller: '+8657188880001', called: '+8613800000001', ...extra } });
 
 beforeAll(async () => {
   service = createIngestService(
-    parseIngestEnv({ REDIS_URL: redisUrl, CALLPIPE_QUEUE_PREFIX: prefix, INGEST_PORT: '0', INGEST_ADMIN_PORT: '0', INGEST_HOST: '127.0.0.1', INGEST_ADMIN_HOST: '127.0.0.1', INGEST_BODY_LIMIT_BYTES: '65536' }),
+    parseIngestEnv({ REDIS_URL: redisUrl, CALLPIPE_QUEUE_PREFIX: prefix, INGEST_PORT: '0', INGEST_ADMIN_PORT: '0', INGEST_HOST: '127.0.0.1', INGEST_ADMIN_HOST: '127.0.0.1', INGEST_BODY_LIMIT_BYTES: '65536', INGEST_SPOOL_DIR: spoolDir() }),
     logger,
   );
   const ports = await service.start();
@@ -140,19 +145,33 @@ describe('ingest', () => {
 });
 
 describe('ingest without Redis', () => {
-  it('when Redis is unreachable, then the push gets 503 queue_unavailable within the enqueue timeout and readiness fails', async () => {
-    const offline = createIngestService(
-      parseIngestEnv({ REDIS_URL: 'redis://127.0.0.1:1', INGEST_PORT: '0', INGEST_ADMIN_PORT: '0', INGEST_HOST: '127.0.0.1', INGEST_ADMIN_HOST: '127.0.0.1', INGEST_ENQUEUE_TIMEOUT_MS: '300' }),
-      createLogger({ level: 'silent' }),
-    );
+  const offlineEnv = (extra: Record<string, string>) =>
+    parseIngestEnv({ REDIS_URL: 'redis://127.0.0.1:1', INGEST_PORT: '0', INGEST_ADMIN_PORT: '0', INGEST_HOST: '127.0.0.1', INGEST_ADMIN_HOST: '127.0.0.1', INGEST_ENQUEUE_TIMEOUT_MS: '300', ...extra });
+
+  it('when Redis is unreachable, then the push is spooled to disk and acked 200, and the spool shows in metrics', async () => {
+    const offline = createIngestService(offlineEnv({ INGEST_SPOOL_DIR: spoolDir() }), createLogger({ level: 'silent' }));
+    const ports = await offline.start();
+    try {
+      const response = await fetch(`http://127.0.0.1:${ports.port}/voicecall/events`, { method: 'POST', body: status('offline') });
+      expect(response.status).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${ports.adminPort}/readyz`)).status).toBe(200);
+      const metrics = await (await fetch(`http://127.0.0.1:${ports.adminPort}/metrics`)).text();
+      expect(metrics).toMatch(/callpipe_ingest_requests_total\{route="events",outcome="accepted",code="spooled",service="ingest"\} 1/);
+      expect(metrics).toMatch(/callpipe_ingest_spool_bytes\{service="ingest"\} [1-9]\d*/);
+    } finally {
+      await offline.stop();
+    }
+  });
+
+  it('when neither Redis nor the spool can take a push, then it gets 503 queue_unavailable quickly', async () => {
+    const offline = createIngestService(offlineEnv({ INGEST_SPOOL_DIR: spoolDir(), INGEST_SPOOL_MAX_BYTES: '1024' }), createLogger({ level: 'silent' }));
     const ports = await offline.start();
     try {
       const started = Date.now();
-      const response = await fetch(`http://127.0.0.1:${ports.port}/voicecall/events`, { method: 'POST', body: status('offline') });
+      const response = await fetch(`http://127.0.0.1:${ports.port}/voicecall/events`, { method: 'POST', body: status('offline', { padding: 'x'.repeat(2_000) }) });
       expect(response.status).toBe(503);
       expect(await response.json()).toMatchObject({ error: { code: 'queue_unavailable' } });
       expect(Date.now() - started).toBeLessThan(5_000);
-      expect((await fetch(`http://127.0.0.1:${ports.adminPort}/readyz`)).status).toBe(503);
     } finally {
       await offline.stop();
     }
