@@ -36,6 +36,18 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        resolve,
+        ssr: { resolve: { conditions: ['@callpipe/source'] } },
+        test: {
+          // Starts its own Redis and PostgreSQL; needs no REDIS_URL/DATABASE_URL.
+          name: 'faults',
+          include: ['test/faults/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

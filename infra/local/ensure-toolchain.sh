@@ -2,7 +2,7 @@
 # Sourced by .ci/run and infra/local/run.sh: puts Node 24 and pnpm on PATH, installing them
 # from the npm registry into a per-user cache when the machine's own Node is older.
 # The machine's npm (any Node) is only used to fetch packages; the project itself runs on Node 24.
-set -euo pipefail
+# It sets no shell options: the scripts that source it choose their own.
 
 NODE_VERSION="${CALLPIPE_NODE_VERSION:-24.21.0}"
 PNPM_VERSION="${CALLPIPE_PNPM_VERSION:-10.34.8}"

@@ -40,6 +40,11 @@ export const workerEnvSchema = z
     WORKER_MAX_ATTEMPTS: boundedInt(1, MAX_JOB_ATTEMPTS, 8),
     WORKER_RETRY_BASE_MS: boundedInt(10, 60_000, 500),
     WORKER_RETRY_MAX_MS: boundedInt(100, 3_600_000, 60_000),
+    // A job whose worker died is taken over once its lock expires; after WORKER_MAX_STALLS such
+    // takeovers it is a dead letter (it probably crashes every worker that touches it).
+    WORKER_LOCK_DURATION_MS: boundedInt(1_000, 600_000, 30_000),
+    WORKER_STALLED_INTERVAL_MS: boundedInt(500, 600_000, 30_000),
+    WORKER_MAX_STALLS: boundedInt(1, 100, 3),
     WORKER_ADMIN_HOST: z.string().min(1).default('0.0.0.0'),
     WORKER_ADMIN_PORT: port(9092),
     WORKER_SHUTDOWN_DEADLINE_MS: boundedInt(1_000, 600_000, 25_000),

@@ -81,6 +81,9 @@ export function createWorkerService(env: WorkerEnv, logger: Logger): WorkerServi
     prefix,
     concurrency: env.WORKER_CONCURRENCY,
     autorun: false,
+    lockDuration: env.WORKER_LOCK_DURATION_MS,
+    stalledInterval: env.WORKER_STALLED_INTERVAL_MS,
+    maxStalledCount: env.WORKER_MAX_STALLS,
     settings: { backoffStrategy: (attemptsMade, type) => (type === RETRY_BACKOFF ? retryDelayMs(attemptsMade, policy) : 1_000) },
   });
   worker.on('error', (error) => logger.warn('worker error', { error: error.message }));

@@ -1,0 +1,266 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDatabase, type Database } from '@callpipe/db';
+import { demoAppKeys, generateCalls } from '@callpipe/fixtures';
+import { createPushQueue, createRedisConnection, queuePrefix } from '@callpipe/queue';
+import { databaseUrlFor, uniqueQueuePrefix, waitFor } from '@callpipe/testkit';
+import type { Kysely } from 'kysely';
+import { createPostgres, createRedis, type PostgresInstance, type RedisInstance } from '../support/instances.ts';
+import { freePort, runCallpipe, waitForHttp, type CallpipeProcess } from '../support/process.ts';
+import { buildTraffic, drive, tally, type Sent, type Tally } from '../support/traffic.ts';
+
+// Each fault runs against real processes (`callpipe ingest`, `callpipe worker`), a private Redis
+// (AOF, fsync always) and a private PostgreSQL, under steady load from a generator that records
+// every push that got 200. The promise checked: every acked push is stored exactly once.
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const summary: Array<Tally & { fault: string }> = [];
+let redis: RedisInstance;
+let postgres: PostgresInstance;
+
+beforeAll(async () => {
+  [redis, postgres] = await Promise.all([createRedis(), createPostgres()]);
+});
+
+afterAll(async () => {
+  await Promise.all([redis?.stop(), postgres?.stop()]);
+  const header = `${'fault'.padEnd(22)} ${'sent'.padStart(6)} ${'acked'.padStart(6)} ${'stored'.padStart(6)} ${'lost'.padStart(5)} ${'duplicated'.padStart(10)}`;
+  const lines = summary.map((row) => `${row.fault.padEnd(22)} ${String(row.sent).padStart(6)} ${String(row.acked).padStart(6)} ${String(row.stored).padStart(6)} ${String(row.lost).padStart(5)} ${String(row.duplicated).padStart(10)}`);
+  console.log(['', 'fault-test summary (every acked push must be stored exactly once)', header, ...lines, ''].join('\n'));
+});
+
+interface Pipeline {
+  db: Kysely<Database>;
+  env: Record<string, string>;
+  ingest: CallpipeProcess;
+  worker: CallpipeProcess;
+  baseUrl: string;
+  startIngest(): Promise<void>;
+  startWorker(): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function pipeline(name: string): Promise<Pipeline> {
+  const databaseUrl = databaseUrlFor(postgres.serverUrl, `faults_${name.replace(/\W/g, '_')}_${Date.now()}`);
+  const [ingestPort, ingestAdmin, workerAdmin] = [await freePort(), await freePort(), await freePort()];
+  const env = {
+    REDIS_URL: redis.url,
+    DATABASE_URL: databaseUrl,
+    CALLPIPE_QUEUE_PREFIX: uniqueQueuePrefix(name),
+    CALLPIPE_APP_BUSINESS: Object.entries(demoAppKeys).map(([business, key]) => `${key}=${business}`).join(','),
+    LOG_LEVEL: 'warn',
+    INGEST_HOST: '127.0.0.1',
+    INGEST_PORT: String(ingestPort),
+    INGEST_ADMIN_HOST: '127.0.0.1',
+    INGEST_ADMIN_PORT: String(ingestAdmin),
+    INGEST_SPOOL_DIR: mkdtempSync(join(tmpdir(), `callpipe-faults-spool-`)),
+    INGEST_ENQUEUE_TIMEOUT_MS: '1000',
+    INGEST_SPOOL_DRAIN_INTERVAL_MS: '200',
+    WORKER_ADMIN_HOST: '127.0.0.1',
+    WORKER_ADMIN_PORT: String(workerAdmin),
+    WORKER_RETRY_BASE_MS: '100',
+    WORKER_RETRY_MAX_MS: '1000',
+    WORKER_LOCK_DURATION_MS: '2000',
+    WORKER_STALLED_INTERVAL_MS: '1000',
+    WORKER_SHUTDOWN_DEADLINE_MS: '10000',
+    INGEST_SHUTDOWN_DEADLINE_MS: '10000',
+  };
+  const migrate = runCallpipe(['migrate'], env);
+  expect(await migrate.exited, migrate.output()).toBe(0);
+  const result: Pipeline = {
+    db: createDatabase({ connectionString: databaseUrl, poolSize: 2 }),
+    env,
+    ingest: undefined as unknown as CallpipeProcess,
+    worker: undefined as unknown as CallpipeProcess,
+    baseUrl: `http://127.0.0.1:${ingestPort}`,
+    async startIngest() {
+      result.ingest = runCallpipe(['ingest'], env);
+      await waitForHttp(`http://127.0.0.1:${ingestAdmin}/readyz`);
+    },
+    async startWorker() {
+      result.worker = runCallpipe(['worker'], env);
+      await waitForHttp(`http://127.0.0.1:${workerAdmin}/healthz`);
+    },
+    async close() {
+      await Promise.all([result.ingest.stop('SIGKILL'), result.worker.stop('SIGKILL')]);
+      await result.db.destroy();
+    },
+  };
+  await Promise.all([result.startIngest(), result.startWorker()]);
+  return result;
+}
+
+/** Drives load, injects the fault part-way, waits until every acked push is stored, and tallies. */
+async function underFault(name: string, inject: (p: Pipeline) => Promise<void>, seed: number): Promise<Tally> {
+  const p = await pipeline(name);
+  try {
+    const traffic = buildTraffic(seed, 150);
+    const driving = drive(p.baseUrl, traffic, { ratePerSecond: 150, concurrency: 16 });
+    await sleep(1_500);
+    await inject(p);
+    const sent: Sent[] = await driving;
+    const acked = sent.filter((item) => item.outcome === 'acked').length;
+    let result = await tally(p.db, sent);
+    result = await waitFor(
+      async () => {
+        result = await tally(p.db, sent);
+        return result.stored === acked ? result : null;
+      },
+      { timeoutMs: 45_000, intervalMs: 500, what: `${name}: every acked push stored` },
+    ).catch(() => result);
+    summary.push({ fault: name, ...result });
+    return result;
+  } finally {
+    await p.close();
+  }
+}
+
+function expectExactlyOnce(result: Tally): void {
+  expect(result.acked).toBeGreaterThan(0);
+  expect(result.lost).toBe(0);
+  expect(result.duplicated).toBe(0);
+  expect(result.stored).toBe(result.acked);
+}
+
+describe('faults', () => {
+  it('baseline: no fault', async () => {
+    expectExactlyOnce(await underFault('none', async () => undefined, 1));
+  });
+
+  it('Redis unavailable for 4 s: the ingest spools to disk, keeps answering 200, and drains when Redis returns', async () => {
+    let spooledWhileDown = false;
+    const result = await underFault(
+      'redis-down-4s',
+      async (p) => {
+        await redis.kill();
+        await sleep(2_000);
+        const metrics = await (await fetch(`http://127.0.0.1:${p.env['INGEST_ADMIN_PORT']}/metrics`)).text();
+        spooledWhileDown = /callpipe_ingest_spool_bytes\{service="ingest"\} [1-9]/.test(metrics);
+        await sleep(2_000);
+        await redis.start();
+      },
+      2,
+    );
+    expect(spooledWhileDown).toBe(true);
+    expectExactlyOnce(result);
+  });
+
+  it('Redis killed and restarted with AOF mid-load: no acked job lost, workers reconnect by themselves', async () => {
+    expectExactlyOnce(
+      await underFault(
+        'redis-kill-restart',
+        async () => {
+          await redis.kill();
+          await redis.start();
+        },
+        3,
+      ),
+    );
+  });
+
+  it('Postgres unavailable for 5 s: jobs wait without becoming dead letters and resume on their own', async () => {
+    let deadLetters = -1;
+    const result = await underFault(
+      'postgres-down-5s',
+      async (p) => {
+        await postgres.halt();
+        await sleep(5_000);
+        await postgres.start();
+        const connection = createRedisConnection(redis.url, 'worker');
+        const queue = createPushQueue(connection, queuePrefix(p.env['CALLPIPE_QUEUE_PREFIX']!));
+        deadLetters = await queue.getFailedCount();
+        await queue.close();
+        await connection.quit();
+      },
+      4,
+    );
+    expect(deadLetters).toBe(0);
+    expectExactlyOnce(result);
+  });
+
+  it('worker killed with SIGKILL mid-batch: stalled jobs are taken over and nothing is counted twice', async () => {
+    expectExactlyOnce(
+      await underFault(
+        'worker-kill-9',
+        async (p) => {
+          await p.worker.stop('SIGKILL');
+          await sleep(500);
+          await p.startWorker();
+        },
+        5,
+      ),
+    );
+  });
+
+  it('ingest SIGTERM under load: it drains and exits 0, and a restarted ingest carries on', async () => {
+    let exitCode: number | null = -1;
+    const result = await underFault(
+      'ingest-sigterm',
+      async (p) => {
+        exitCode = await p.ingest.stop('SIGTERM');
+        await p.startIngest();
+      },
+      6,
+    );
+    expect(exitCode).toBe(0);
+    expectExactlyOnce(result);
+  });
+
+  it('poison push: dead-lettered after bounded attempts without blocking others, then listed and retried by the CLI', async () => {
+    const p = await pipeline('poison');
+    try {
+      const connection = createRedisConnection(redis.url, 'worker');
+      const queue = createPushQueue(connection, queuePrefix(p.env['CALLPIPE_QUEUE_PREFIX']!));
+      const [call] = generateCalls(77, 1);
+      // Valid push, but a delivery id Postgres cannot store: it can never succeed.
+      const body = JSON.stringify({ eventType: 'fee', feeLst: [call!.cdr] });
+      await queue.add('fee', { deliveryId: 'poison-not-a-uuid', source: 'test', receivedAt: new Date().toISOString(), contentType: null, body, bodyEncoding: 'utf8', refusal: null }, { jobId: 'poison-not-a-uuid' });
+      const traffic = buildTraffic(7, 40);
+      const sent = await drive(p.baseUrl, traffic, { ratePerSecond: 200, concurrency: 8 });
+      const acked = sent.filter((item) => item.outcome === 'acked').length;
+      const result = await waitFor(async () => {
+        const current = await tally(p.db, sent);
+        return current.stored === acked ? current : null;
+      });
+      summary.push({ fault: 'poison-push', ...result });
+      expectExactlyOnce(result);
+      await waitFor(async () => (await queue.getFailedCount()) === 1, { what: 'poison job dead-lettered' });
+      const list = runCallpipe(['dead-letters', 'list'], p.env);
+      expect(await list.exited).toBe(0);
+      expect(list.output()).toContain('poison-not-a-uuid');
+      expect(list.output()).toContain('1 dead letter(s)');
+      const retry = runCallpipe(['dead-letters', 'retry'], p.env);
+      expect(await retry.exited).toBe(0);
+      expect(retry.output()).toContain('1 dead letter(s) moved back to the queue');
+      await waitFor(async () => (await queue.getFailedCount()) === 1 && (await queue.getJob('poison-not-a-uuid'))?.attemptsMade !== undefined, { what: 'retried poison job failing again' });
+      await queue.close();
+      await connection.quit();
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('redeliveries: one CDR pushed 7 times (6 re-pushes and a manual re-send) and a duplicated status event count exactly', async () => {
+    const p = await pipeline('redeliveries');
+    try {
+      const [call] = generateCalls(88, 1);
+      const cdr = { eventType: 'fee' as const, feeLst: [call!.cdr] };
+      const status = call!.statusPushes[0]!;
+      const sends = [...Array.from({ length: 7 }, () => ({ push: cdr, path: '/voicecall/fee' })), { push: status, path: '/voicecall/status' }, { push: status, path: '/voicecall/status' }];
+      const sent = await drive(p.baseUrl, sends, { ratePerSecond: 50, concurrency: 3 });
+      const result = await waitFor(async () => {
+        const current = await tally(p.db, sent);
+        return current.stored === 9 ? current : null;
+      });
+      summary.push({ fault: 'redeliveries', ...result });
+      expectExactlyOnce(result);
+      const row = await p.db.selectFrom('cdrs').select('delivery_count').where('session_id', '=', call!.sessionId).executeTakeFirstOrThrow();
+      expect(row.delivery_count).toBe(7);
+    } finally {
+      await p.close();
+    }
+  });
+});
+

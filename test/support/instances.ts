@@ -1,0 +1,125 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './process.ts';
+
+// Private Redis and PostgreSQL servers on spare loopback ports, from the machine's own binaries,
+// so fault tests can kill and restart them without touching anyone else's.
+
+async function waitUntil(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`${what} did not come up within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function succeeds(command: string, args: string[]): boolean {
+  try {
+    execFileSync(command, args, { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface RedisInstance {
+  url: string;
+  port: number;
+  start(): Promise<void>;
+  /** SIGKILL: no chance to write anything more; only what AOF already fsync'd survives. */
+  kill(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A Redis with AOF `appendfsync always`, so every acknowledged write survives a kill -9. */
+export async function createRedis(): Promise<RedisInstance> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'callpipe-faults-redis-'));
+  let child: ChildProcess | null = null;
+  const ping = () => succeeds('redis-cli', ['-h', '127.0.0.1', '-p', String(port), 'ping']);
+  const instance: RedisInstance = {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    async start() {
+      child = spawn(
+        'redis-server',
+        ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--maxmemory-policy', 'noeviction'],
+        { stdio: 'ignore' },
+      );
+      await waitUntil(ping, `redis on ${port}`);
+    },
+    async kill() {
+      const current = child;
+      child = null;
+      if (!current || current.exitCode !== null) return;
+      const exited = new Promise((resolve) => current.once('exit', resolve));
+      current.kill('SIGKILL');
+      await exited;
+    },
+    async stop() {
+      await instance.kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  await instance.start();
+  return instance;
+}
+
+export interface PostgresInstance {
+  serverUrl: string;
+  port: number;
+  start(): Promise<void>;
+  /** Fast shutdown: connections are cut, as in a crash or failover. */
+  halt(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function postgresBin(name: string): string {
+  const root = '/usr/lib/postgresql';
+  const versions = existsSync(root) ? readdirSync(root).sort((a, b) => Number(b) - Number(a)) : [];
+  for (const version of versions) {
+    const candidate = join(root, version, 'bin', name);
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new Error(`PostgreSQL server binary ${name} not found under ${root} (apt-get install postgresql)`);
+}
+
+/** PostgreSQL refuses to run as root, so as root the cluster belongs to the `postgres` user. */
+function asPostgres(command: string, args: string[]): [string, string[]] {
+  return process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
+}
+
+export async function createPostgres(): Promise<PostgresInstance> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'callpipe-faults-pg-'));
+  const data = join(dir, 'data');
+  if (process.getuid?.() === 0) execFileSync('chown', ['-R', 'postgres', dir]);
+  else chownSync(dir, process.getuid?.() ?? 0, process.getgid?.() ?? 0);
+  execFileSync(...asPostgres(postgresBin('initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']), { stdio: 'ignore' });
+  const ready = () => succeeds('pg_isready', ['-q', '-h', '127.0.0.1', '-p', String(port)]);
+  const pgCtl = (args: string[]) => execFileSync(...asPostgres(postgresBin('pg_ctl'), ['-D', data, ...args]), { stdio: 'ignore' });
+  const instance: PostgresInstance = {
+    serverUrl: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    port,
+    async start() {
+      pgCtl(['-l', join(dir, 'log'), '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`, 'start']);
+      await waitUntil(ready, `postgres on ${port}`);
+    },
+    async halt() {
+      pgCtl(['-m', 'fast', 'stop']);
+      await waitUntil(() => !ready(), `postgres on ${port} to stop`);
+    },
+    async stop() {
+      try {
+        pgCtl(['-m', 'immediate', 'stop']);
+      } catch {
+        // already stopped
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  await instance.start();
+  return instance;
+}
