@@ -10,7 +10,10 @@ const RETRYABLE_SQLSTATES = new Set([
   '57P01', // admin_shutdown
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now
+  '53100', // disk_full
+  '53200', // out_of_memory
   '53300', // too_many_connections
+  '58030', // io_error
   '53400', // configuration_limit_exceeded
   '08000', '08001', '08003', '08004', '08006', '08007', // connection exceptions
 ]);

@@ -64,7 +64,7 @@ export async function storeDeliveriesIn(trx: Db, deliveries: readonly AcceptedDe
       addFacts(factsFromStatusEvent(event));
     } else {
       for (const record of delivery.push.records) {
-        aggregate(cdrs, record.sessionId, record, delivery.receivedAt, (current, candidate) => candidate.recordKey > current.recordKey);
+        aggregate(cdrs, record.sessionId, record, delivery.receivedAt, (current, candidate) => fuller(candidate, current));
         addFacts(factsFromCdr(record));
       }
       for (const rejected of delivery.push.rejectedRecords) {
@@ -175,6 +175,7 @@ async function upsertCallEvents(trx: Db, events: Aggregated<StatusEvent>[]): Pro
 
 const CDR_CONTENT_COLUMNS = [
   'record_key',
+  'field_count',
   'business',
   'business_source',
   ...cdrFieldSpecs.map((spec) => spec.column),
@@ -183,12 +184,16 @@ const CDR_CONTENT_COLUMNS = [
   'call_out_leg_seconds',
   'fwd_leg_seconds',
   'billable_minutes',
+  'ul_fail_reason_desc',
+  'fwd_unasw_rsn_desc',
+  'call_out_unasw_rsn_desc',
   'record',
 ];
 const SQL_TYPE = { string: 'text', integer: 'integer', time: 'timestamptz' } as const;
 const CDR_RECORDSET_TYPES = [
   'session_id text',
   'record_key text',
+  'field_count integer',
   'business text',
   'business_source text',
   ...cdrFieldSpecs.map((spec) => `${spec.column} ${SQL_TYPE[spec.kind]}`),
@@ -197,16 +202,20 @@ const CDR_RECORDSET_TYPES = [
   'call_out_leg_seconds integer',
   'fwd_leg_seconds integer',
   'billable_minutes integer',
+  'ul_fail_reason_desc text',
+  'fwd_unasw_rsn_desc text',
+  'call_out_unasw_rsn_desc text',
   'record jsonb',
   'delivery_count integer',
   'first_received_at timestamptz',
   'last_received_at timestamptz',
 ].join(', ');
 const CDR_COLUMNS = ['session_id', ...CDR_CONTENT_COLUMNS, 'delivery_count', 'first_received_at', 'last_received_at'].join(', ');
-// Of two different CDRs for one call the larger content key wins, as in the call facts, so the
-// outcome does not depend on which arrived first.
+// Of two different CDRs for one call the fuller one wins, then the larger content key, as in the
+// call facts, so the outcome does not depend on which arrived first.
 const CDR_CONTENT_UPDATE = CDR_CONTENT_COLUMNS.map(
-  (column) => `${column} = CASE WHEN excluded.record_key > cdrs.record_key THEN excluded.${column} ELSE cdrs.${column} END`,
+  (column) =>
+    `${column} = CASE WHEN (excluded.field_count, excluded.record_key) > (cdrs.field_count, cdrs.record_key) THEN excluded.${column} ELSE cdrs.${column} END`,
 ).join(',\n      ');
 
 async function upsertCdrs(trx: Db, cdrs: Aggregated<CdrRecord>[]): Promise<{ inserted: number; updated: number }> {
@@ -215,6 +224,7 @@ async function upsertCdrs(trx: Db, cdrs: Aggregated<CdrRecord>[]): Promise<{ ins
     .map(({ item: cdr, count, firstReceivedAt, lastReceivedAt }) => ({
       session_id: cdr.sessionId,
       record_key: cdr.recordKey,
+      field_count: cdr.fieldCount,
       business: cdr.business?.business ?? null,
       business_source: cdr.business?.source ?? null,
       ...Object.fromEntries(cdrFieldSpecs.map((spec) => [spec.column, cdr.fields[spec.name]])),
@@ -223,6 +233,9 @@ async function upsertCdrs(trx: Db, cdrs: Aggregated<CdrRecord>[]): Promise<{ ins
       call_out_leg_seconds: cdr.derived.callOutLegSeconds,
       fwd_leg_seconds: cdr.derived.fwdLegSeconds,
       billable_minutes: cdr.derived.billableMinutes,
+      ul_fail_reason_desc: cdr.derived.failReasonDesc,
+      fwd_unasw_rsn_desc: cdr.derived.fwdUnaswRsnDesc,
+      call_out_unasw_rsn_desc: cdr.derived.callOutUnaswRsnDesc,
       record: cdr.record,
       delivery_count: count,
       first_received_at: firstReceivedAt,
@@ -244,10 +257,11 @@ async function upsertCdrs(trx: Db, cdrs: Aggregated<CdrRecord>[]): Promise<{ ins
 const CALL_RECORDSET_TYPES = `session_id text, business text, business_source text, app_key text, state text, outcome text,
   caller_number text, called_number text, forwarded_number text, started_at timestamptz, ringing_at timestamptz,
   answered_at timestamptz, ended_at timestamptz, ring_seconds integer, talk_seconds integer, state_code integer,
-  state_desc text, fail_reason integer, collected_digits text, user_data text, has_cdr boolean, leg_count integer, facts jsonb`;
+  state_desc text, state_code_desc text, fail_reason integer, fail_reason_desc text, collected_digits text, user_data text,
+  has_cdr boolean, leg_count integer, facts jsonb`;
 const CALL_COLUMNS = `session_id, business, business_source, app_key, state, outcome, caller_number, called_number,
   forwarded_number, started_at, ringing_at, answered_at, ended_at, ring_seconds, talk_seconds, state_code, state_desc,
-  fail_reason, collected_digits, user_data, has_cdr, leg_count, facts`;
+  state_code_desc, fail_reason, fail_reason_desc, collected_digits, user_data, has_cdr, leg_count, facts`;
 const CALL_UPDATE = CALL_COLUMNS.split(',')
   .map((column) => column.trim())
   .filter((column) => column !== 'session_id')
@@ -275,7 +289,9 @@ function callRow(facts: CallFacts) {
     talk_seconds: s.talkSeconds,
     state_code: s.stateCode,
     state_desc: s.stateDesc,
+    state_code_desc: s.stateCodeDesc,
     fail_reason: s.failReason,
+    fail_reason_desc: s.failReasonDesc,
     collected_digits: s.collectedDigits,
     user_data: s.userData,
     has_cdr: s.hasCdr,
@@ -337,6 +353,12 @@ async function insertRejectedRecords(trx: Db, rows: RejectedRecordRow[]): Promis
         received_at timestamptz, record jsonb)
     ON CONFLICT (rejection_key) DO NOTHING`.execute(trx);
   return Number(inserted.numAffectedRows ?? 0);
+}
+
+/** Same order as the call facts and the SQL upsert: more fields set, then the larger content key. */
+function fuller(candidate: CdrRecord, current: CdrRecord): boolean {
+  if (candidate.fieldCount !== current.fieldCount) return candidate.fieldCount > current.fieldCount;
+  return candidate.recordKey > current.recordKey;
 }
 
 function countOutcome(rows: ReadonlyArray<{ inserted: boolean }>): { inserted: number; updated: number } {

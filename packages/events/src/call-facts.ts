@@ -46,6 +46,9 @@ export interface CollectFacts {
 /** The parts of the CDR the call summary needs; the full record lives in `cdrs`. */
 export interface CdrFacts {
   recordKey: string;
+  /** Fields set in the record: of two versions of one call's CDR the fuller one wins. */
+  fieldCount: number;
+  serviceType: string | null;
   appKey: string | null;
   callerNum: string | null;
   calleeNum: string | null;
@@ -106,6 +109,8 @@ export function factsFromCdr(cdr: CdrRecord): CallFacts {
   facts.business = cdr.business;
   facts.cdr = {
     recordKey: cdr.recordKey,
+    fieldCount: cdr.fieldCount,
+    serviceType: f.serviceType,
     appKey: f.appKey,
     callerNum: f.callerNum,
     calleeNum: f.calleeNum,
@@ -131,9 +136,10 @@ export function mergeCallFacts(a: CallFacts, b: CallFacts): CallFacts {
     collect: greatest(a.collect, b.collect, (c) => [c.at ?? '', canonicalJson(c)]),
     userData: maxOf(a.userData, b.userData),
     business: strongerClaim(a.business, b.business),
-    // The same CDR re-pushed is identical; if the platform ever sent two different CDRs for one call,
-    // the larger content key wins everywhere (here and in `cdrs`), so both tables agree.
-    cdr: greatest(a.cdr, b.cdr, (c) => [c.recordKey]),
+    // The same CDR re-pushed is identical. If two versions of one call's CDR ever arrive (a manual
+    // re-send from the CDR file, say), the fuller one wins, then the larger content key; `cdrs`
+    // applies the same rule, so both tables agree whatever the order.
+    cdr: greatest(a.cdr, b.cdr, (c) => [String(c.fieldCount).padStart(4, '0'), c.recordKey]),
   };
 }
 

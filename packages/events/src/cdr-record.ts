@@ -4,6 +4,7 @@ import { contentKey } from './canonical.ts';
 import { cdrFieldSpecs, SESSION_ID_MAX_LENGTH, type CdrFields } from './cdr-fields.ts';
 import { integerField, rejectionFromZod, sessionIdField, textField, timeField } from './field-checks.ts';
 import type { Rejection } from './rejection.ts';
+import { describeFailReason, describeQ850Cause } from './codes/index.ts';
 import { secondsBetween } from './time.ts';
 import type { CdrDerived, NormalizeOptions } from './types.ts';
 
@@ -24,6 +25,8 @@ export interface CdrRecord {
   sessionId: string;
   /** Content identity of the record: every redelivery of the same CDR has the same key. */
   recordKey: string;
+  /** Fields set (not null) in the record, unknown ones included. */
+  fieldCount: number;
   fields: CdrFields;
   business: BusinessClaim | null;
   derived: CdrDerived;
@@ -44,6 +47,7 @@ export function normalizeCdrRecord(record: Record<string, unknown>, index: numbe
     cdr: {
       sessionId: data['sessionId'] as string,
       recordKey: contentKey(record),
+      fieldCount: Object.values(record).filter((value) => value !== null && value !== undefined && value !== '').length,
       fields,
       business,
       derived: deriveCdrDurations(fields, business?.business === 'click2call'),
@@ -64,6 +68,9 @@ export function deriveCdrDurations(fields: CdrFields, isClickToCall: boolean): C
     callOutLegSeconds,
     fwdLegSeconds,
     billableMinutes: startedMinutes(callOutLegSeconds) + (isClickToCall ? startedMinutes(fwdLegSeconds) : 0),
+    failReasonDesc: fields.ulFailReason === null ? null : describeFailReason(fields.ulFailReason),
+    fwdUnaswRsnDesc: fields.fwdUnaswRsn === null ? null : describeQ850Cause(fields.fwdUnaswRsn),
+    callOutUnaswRsnDesc: fields.callOutUnaswRsn === null ? null : describeQ850Cause(fields.callOutUnaswRsn),
   };
 }
 

@@ -2,7 +2,8 @@ import type { BusinessSource, Business } from './types.ts';
 import type { CallFacts, LegFacts } from './call-facts.ts';
 import { minOf } from './call-facts.ts';
 import { strongerClaim } from './business.ts';
-import { isPlatformFailure } from './outcome.ts';
+import { describeFailReason, describeStateCode } from './codes/index.ts';
+import { isPlatformFailReason, isPlatformStateCode } from './outcome.ts';
 import { secondsBetween } from './time.ts';
 
 export const callStates = ['unknown', 'dialing', 'ringing', 'answered', 'ended'] as const;
@@ -34,8 +35,13 @@ export interface CallSummary {
   ringSeconds: number | null;
   talkSeconds: number | null;
   stateCode: number | null;
+  /** The platform's own text for the hang-up code, as received. */
   stateDesc: string | null;
+  /** Our description of `stateCode` from the code table. */
+  stateCodeDesc: string | null;
+  /** The CDR's `ulFailReason` (disconnect point). */
   failReason: number | null;
+  failReasonDesc: string | null;
   collectedDigits: string | null;
   userData: string | null;
   hasCdr: boolean;
@@ -43,11 +49,18 @@ export interface CallSummary {
 }
 
 export function deriveCall(facts: CallFacts): CallSummary {
-  const claim = strongerClaim(facts.business, facts.legs.length >= 2 ? { business: 'click2call', source: 'two_legs' } : null);
+  const cdr = facts.cdr;
+  // Events without a `called` number cannot be told apart by leg; they only ever count towards the
+  // first leg, and never make a second one.
+  const namedLegs = facts.legs.filter((leg) => leg.called !== '');
+  const unnamedLeg = facts.legs.find((leg) => leg.called === '');
+  // Two legs mean click-to-call, unless the CDR says voice playback (serviceType 001).
+  const twoLegs = namedLegs.length >= 2 && cdr?.serviceType !== '001';
+  const claim = strongerClaim(facts.business, twoLegs ? { business: 'click2call', source: 'two_legs' } : null);
   const business = claim?.business ?? null;
   const isClickToCall = business === 'click2call';
-  const [firstLeg, secondLeg] = legsInCallOrder(facts.legs);
-  const cdr = facts.cdr;
+  const [firstNamed, secondLeg] = legsInCallOrder(namedLegs);
+  const firstLeg = mergeUnnamed(firstNamed, isClickToCall && secondLeg ? undefined : unnamedLeg);
 
   const completingLeg = isClickToCall ? secondLeg : firstLeg;
   const ringingAt = (isClickToCall ? cdr?.fwdAlertingTime : cdr?.callOutAlertingTime) ?? completingLeg?.alertingAt ?? null;
@@ -68,13 +81,9 @@ export function deriveCall(facts: CallFacts): CallSummary {
 
   const stateCode = facts.disconnect?.stateCode ?? null;
   const failReason = cdr?.ulFailReason ?? null;
-  const outcome: CallOutcome = !ended
-    ? 'in_progress'
-    : answeredAt !== null
-      ? 'answered'
-      : isPlatformFailure(stateCode ?? failReason)
-        ? 'failed'
-        : 'unanswered';
+  // The CDR is the billing truth and always arrives eventually; the disconnect may be lost.
+  const platformFailed = failReason !== null ? isPlatformFailReason(failReason) : isPlatformStateCode(stateCode);
+  const outcome: CallOutcome = !ended ? 'in_progress' : answeredAt !== null ? 'answered' : platformFailed ? 'failed' : 'unanswered';
 
   return {
     sessionId: facts.sessionId,
@@ -94,11 +103,13 @@ export function deriveCall(facts: CallFacts): CallSummary {
     talkSeconds: nonNegative(secondsBetween(answeredAt, endedAt)),
     stateCode,
     stateDesc: facts.disconnect?.stateDesc ?? null,
+    stateCodeDesc: stateCode === null ? null : describeStateCode(stateCode),
     failReason,
+    failReasonDesc: failReason === null ? null : describeFailReason(failReason),
     collectedDigits: facts.collect?.digits ?? null,
     userData: facts.userData,
     hasCdr: cdr !== null,
-    legCount: Math.max(facts.legs.length, cdr === null ? 0 : cdr.fwdDstNum !== null ? 2 : 1),
+    legCount: Math.max(namedLegs.length || (unnamedLeg ? 1 : 0), cdr === null ? 0 : cdr.fwdDstNum !== null ? 2 : 1),
   };
 }
 
@@ -109,6 +120,18 @@ function legsInCallOrder(legs: readonly LegFacts[]): LegFacts[] {
     const [ka, kb] = [firstSeen(a) + '|' + a.called, firstSeen(b) + '|' + b.called];
     return ka < kb ? -1 : ka > kb ? 1 : 0;
   });
+}
+
+function mergeUnnamed(leg: LegFacts | undefined, unnamed: LegFacts | undefined): LegFacts | undefined {
+  if (!unnamed) return leg;
+  if (!leg) return unnamed;
+  return {
+    called: leg.called,
+    caller: leg.caller ?? unnamed.caller,
+    calloutAt: minOf(leg.calloutAt, unnamed.calloutAt),
+    alertingAt: minOf(leg.alertingAt, unnamed.alertingAt),
+    answerAt: minOf(leg.answerAt, unnamed.answerAt),
+  };
 }
 
 function earliestStatusTime(facts: CallFacts): string | null {

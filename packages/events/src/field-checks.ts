@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { RejectionCode } from './rejection.ts';
-import { parseHuaweiTime } from './time.ts';
+import { parseHuaweiTime, parseUnixTime } from './time.ts';
 
 /**
  * Field validators shared by status events and CDRs. Each failure carries a stable rejection code in
@@ -16,8 +16,6 @@ export function textField(maxLength: number) {
     if (value === undefined || value === null) return null;
     if (typeof value !== 'string') return fail(ctx, 'invalid_field', `expected a string, got ${describe(value)}`);
     if (value.length > maxLength) return fail(ctx, 'field_too_long', `${value.length} characters, at most ${maxLength} allowed`);
-    // Postgres text and jsonb cannot hold NUL; refusing it here keeps such a record out of the queue's retries.
-    if (value.includes('\u0000')) return fail(ctx, 'invalid_characters', 'contains a NUL character');
     return value;
   }).optional();
 }
@@ -35,10 +33,19 @@ export function integerField() {
   }).optional();
 }
 
-/** A UTC `yyyy-MM-dd HH:mm:ss` string; empty strings mean "not set", as in some platform builds. */
+/**
+ * A UTC `yyyy-MM-dd HH:mm:ss` string, as every example shows; a number is read as the UNIX
+ * timestamp the field tables describe (seconds, or milliseconds when that large). Empty strings
+ * mean "not set", as in some platform builds.
+ */
 export function timeField() {
   return z.unknown().transform((value, ctx): string | null => {
     if (value === undefined || value === null || value === '') return null;
+    if (typeof value === 'number') {
+      const parsed = parseUnixTime(value);
+      if (!parsed.ok) return fail(ctx, parsed.code, parsed.message);
+      return parsed.iso;
+    }
     if (typeof value !== 'string') return fail(ctx, 'invalid_timestamp', `expected a time string, got ${describe(value)}`);
     const parsed = parseHuaweiTime(value);
     if (!parsed.ok) return fail(ctx, parsed.code, parsed.message);

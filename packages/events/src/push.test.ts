@@ -96,6 +96,28 @@ describe('parsePush — status pushes', () => {
     expect(rejectionOf(parsePush(body, options))).toBe(code);
   });
 
+  it.each([
+    ['a NUL in an unknown field', '{"eventType":"callout","statusInfo":{"sessionId":"s","extra":"a\\u0000b"}}'],
+    ['a NUL in a key', '{"eventType":"callout","statusInfo":{"sessionId":"s","a\\u0000":1}}'],
+    ['a lone surrogate', '{"eventType":"callout","statusInfo":{"sessionId":"s","userData":"\\ud800"}}'],
+    ['a NUL inside one CDR record', '{"eventType":"fee","feeLst":[{"sessionId":"a"},{"sessionId":"b","x":"\\u0000"}]}'],
+  ])('when the body holds %s, then the whole push is refused as invalid_characters (Postgres could never store it)', (_name, body) => {
+    expect(rejectionOf(parsePush(body, options))).toBe('invalid_characters');
+  });
+
+  it('when strings hold emoji and Chinese text, then they are accepted', () => {
+    const verdict = parsePush(statusBody({ sessionId: SESSION, userData: '订单 😀 ok' }), options);
+    expect(verdict.ok && verdict.kind === 'status' && verdict.event.userData).toBe('订单 😀 ok');
+  });
+
+  it.each([
+    [1718073015, '2024-06-11T02:30:15.000Z'],
+    [1718073015000, '2024-06-11T02:30:15.000Z'],
+  ])('when the timestamp is the UNIX time %s, then it is read as %s', (timestamp, iso) => {
+    const verdict = parsePush(statusBody({ sessionId: SESSION, timestamp }), options);
+    expect(verdict.ok && verdict.kind === 'status' && verdict.event.eventAt).toBe(iso);
+  });
+
   it('when the JSON is nested deeper than the limit, then it is refused as json_too_deep', () => {
     const deep = '['.repeat(MAX_JSON_DEPTH + 1) + ']'.repeat(MAX_JSON_DEPTH + 1);
     expect(rejectionOf(parsePush(`{"eventType":"callout","statusInfo":{"sessionId":"s","x":${deep}}}`, options))).toBe('json_too_deep');

@@ -47,8 +47,12 @@ export function parsePush(text: string, options: NormalizeOptions): PushVerdict 
     const detail = error instanceof Error ? error.message : String(error);
     return { ok: false, rejection: { code: 'invalid_json', message: `the body is not valid JSON: ${detail}` } };
   }
-  if (exceedsDepth(body, MAX_JSON_DEPTH)) {
+  const problem = inspectJson(body, MAX_JSON_DEPTH);
+  if (problem === 'too_deep') {
     return { ok: false, rejection: { code: 'json_too_deep', message: `JSON nesting deeper than ${MAX_JSON_DEPTH} levels` } };
+  }
+  if (problem === 'unstorable_text') {
+    return { ok: false, rejection: { code: 'invalid_characters', message: 'a string holds a NUL character or a lone UTF-16 surrogate, which Postgres cannot store' } };
   }
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     return { ok: false, rejection: { code: 'not_an_object', message: `the body must be a JSON object, got ${describe(body)}` } };
@@ -103,16 +107,34 @@ function parseFeePush(envelope: Record<string, unknown>, options: NormalizeOptio
   return { ok: true, kind: 'fee', records, rejectedRecords };
 }
 
-/** Iterative, so a hostile 100k-deep body cannot overflow the stack here. */
-function exceedsDepth(value: unknown, maxDepth: number): boolean {
+/**
+ * Walks the parsed body once, iteratively (a hostile 100k-deep body cannot overflow the stack):
+ * refuses excessive nesting, and text Postgres would refuse later — NUL, or a lone surrogate from
+ * a `\\ud800` escape — anywhere, unknown fields and keys included. Refusing it here, with its raw
+ * bytes kept, beats acking it and failing in the worker forever.
+ */
+function inspectJson(value: unknown, maxDepth: number): 'too_deep' | 'unstorable_text' | null {
   const stack: Array<[unknown, number]> = [[value, 1]];
   while (stack.length > 0) {
     const [current, depth] = stack.pop()!;
+    if (typeof current === 'string') {
+      if (!isStorableText(current)) return 'unstorable_text';
+      continue;
+    }
     if (current === null || typeof current !== 'object') continue;
-    if (depth > maxDepth) return true;
-    for (const child of Array.isArray(current) ? current : Object.values(current)) {
-      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    if (depth > maxDepth) return 'too_deep';
+    if (Array.isArray(current)) {
+      for (const child of current) stack.push([child, depth + 1]);
+    } else {
+      for (const [key, child] of Object.entries(current)) {
+        if (!isStorableText(key)) return 'unstorable_text';
+        stack.push([child, depth + 1]);
+      }
     }
   }
-  return false;
+  return null;
+}
+
+function isStorableText(text: string): boolean {
+  return !text.includes('\u0000') && text.isWellFormed();
 }

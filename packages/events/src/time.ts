@@ -41,6 +41,18 @@ export function parseHuaweiTime(text: string): TimeParseResult {
   return { ok: true, iso: date.toISOString() };
 }
 
+/** A UNIX timestamp in seconds, or in milliseconds when it is too large to be seconds. */
+export function parseUnixTime(value: number): TimeParseResult {
+  if (!Number.isFinite(value) || value < 0) return { ok: false, code: 'invalid_timestamp', message: `${value} is not a UNIX timestamp` };
+  const millis = value < 100_000_000_000 ? value * 1000 : value;
+  const date = new Date(Math.round(millis));
+  const year = date.getUTCFullYear();
+  if (year < EARLIEST_PLAUSIBLE_YEAR || year > LATEST_PLAUSIBLE_YEAR) {
+    return { ok: false, code: 'timestamp_out_of_range', message: `UNIX timestamp ${value} is outside ${EARLIEST_PLAUSIBLE_YEAR}-${LATEST_PLAUSIBLE_YEAR}` };
+  }
+  return { ok: true, iso: date.toISOString() };
+}
+
 /** Formats an instant back into the platform's wire format (used by fixtures and the simulator). */
 export function formatHuaweiTime(date: Date): string {
   return date.toISOString().slice(0, 19).replace('T', ' ');

@@ -46,4 +46,7 @@ export interface CdrDerived {
   fwdLegSeconds: number | null;
   /** Estimate of billed minutes: each leg's started minutes, both legs for click-to-call. */
   billableMinutes: number;
+  failReasonDesc: string | null;
+  fwdUnaswRsnDesc: string | null;
+  callOutUnaswRsnDesc: string | null;
 }

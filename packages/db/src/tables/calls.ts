@@ -21,7 +21,9 @@ export interface CallsTable {
   talk_seconds: number | null;
   state_code: number | null;
   state_desc: string | null;
+  state_code_desc: string | null;
   fail_reason: number | null;
+  fail_reason_desc: string | null;
   collected_digits: string | null;
   user_data: string | null;
   has_cdr: boolean;

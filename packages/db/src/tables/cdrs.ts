@@ -6,6 +6,7 @@ type Time = ColumnType<Date | null, string | null, string | null>;
 export interface CdrsTable {
   session_id: string;
   record_key: string;
+  field_count: number;
   business: string | null;
   business_source: string | null;
   direction: number | null;
@@ -48,6 +49,9 @@ export interface CdrsTable {
   call_out_leg_seconds: number | null;
   fwd_leg_seconds: number | null;
   billable_minutes: number;
+  ul_fail_reason_desc: string | null;
+  fwd_unasw_rsn_desc: string | null;
+  call_out_unasw_rsn_desc: string | null;
   record: ColumnType<unknown, string, string>;
   delivery_count: number;
   first_received_at: ColumnType<Date, string, string>;
