@@ -13,6 +13,7 @@ FROM node:24.21.0-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build --chown=node:node /app /app
+RUN mkdir -p /app/var/spool && chown node:node /app/var/spool
 USER node
 EXPOSE 8080 9091 9092
 ENTRYPOINT ["node", "services/callpipe/dist/main.js"]

@@ -24,9 +24,17 @@ wait_until() { # tries, command...
 if ! command -v redis-server >/dev/null; then apt_install redis-server redis-tools; fi
 if ! redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping >/dev/null 2>&1; then
   echo "ensure-services: starting redis on 127.0.0.1:$REDIS_PORT"
-  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port "$REDIS_PORT" --save "" --appendonly no \
-    --maxmemory-policy noeviction --dir /tmp --logfile /tmp/callpipe-redis.log
+  mkdir -p /var/tmp/callpipe-redis
+  # AOF so that an acked push survives a Redis restart (see README, durability).
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port "$REDIS_PORT" --save "" --appendonly yes \
+    --appendfsync everysec --maxmemory-policy noeviction --dir /var/tmp/callpipe-redis --logfile /var/tmp/callpipe-redis/redis.log
   wait_until 40 redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping || { echo "redis did not start" >&2; exit 1; }
+fi
+if [ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" config get appendonly 2>/dev/null | tail -n 1)" != "yes" ]; then
+  echo "ensure-services: warning: the Redis on port $REDIS_PORT runs without AOF; acked pushes still in the queue would not survive its restart (fine for tests, not for production)" >&2
+fi
+if [ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" config get maxmemory-policy 2>/dev/null | tail -n 1)" != "noeviction" ]; then
+  echo "ensure-services: warning: the Redis on port $REDIS_PORT may evict keys (maxmemory-policy is not noeviction); BullMQ needs noeviction" >&2
 fi
 
 # PostgreSQL

@@ -40,7 +40,12 @@ beforeAll(async () => {
     DATABASE_URL: databaseUrl,
     REDIS_URL: redisUrl,
     CALLPIPE_QUEUE_PREFIX: uniqueQueuePrefix('e2e'),
-    CALLPIPE_APP_BUSINESS: Object.entries(demoAppKeys).map(([business, key]) => `${key}=${business}`).join(','),
+    CALLPIPE_APP_BUSINESS: [
+      ...Object.entries(demoAppKeys).map(([business, key]) => `${key}=${business}`),
+      'Qm7v2XkT9pLs4NwR8cYd3HbJ6fGa=click2call',
+      'Zr5nK8wQ2mVx7tLp4cJs9HdB3gYe=notify',
+      'Hu3pW9sD6kQz2vNr8mTx5bLc7jFa=verify',
+    ].join(','),
     INGEST_HOST: '127.0.0.1',
     INGEST_PORT: String(ports.ingest),
     INGEST_ADMIN_HOST: '127.0.0.1',
@@ -122,19 +127,39 @@ describe('callpipe start, end to end', () => {
     for (const [body, code] of cases) expect(rows.some((row) => row.reason_code === code && row.body?.toString() === body)).toBe(true);
   });
 
-  it.skipIf(!existsSync(SAMPLES))('when every shared sample payload is pushed, then each gets 200 and its call appears', async () => {
+  // The shared samples, as a user would configure them: each sample app key mapped to its business.
+  it.skipIf(!existsSync(SAMPLES))('when every shared sample payload is pushed, then each gets 200 and its call is stored correctly', async () => {
     const files = readdirSync(SAMPLES).filter((name) => name.endsWith('.json'));
-    const sessionIds = new Set<string>();
-    for (const file of files) {
-      const body = readFileSync(join(SAMPLES, file), 'utf8');
-      const parsed = JSON.parse(body) as { statusInfo?: { sessionId: string }; feeLst?: Array<{ sessionId: string }> };
-      if (parsed.statusInfo) sessionIds.add(parsed.statusInfo.sessionId);
-      parsed.feeLst?.forEach((record) => sessionIds.add(record.sessionId));
-      expect((await post(body)).status, file).toBe(200);
+    for (const file of files) expect((await post(readFileSync(join(SAMPLES, file), 'utf8'))).status, file).toBe(200);
+    const expected: Record<string, Record<string, unknown>> = {
+      '1201_3381_': { business: 'click2call', outcome: 'answered', answered_at: '2024-06-11T02:30:31.000Z', ended_at: '2024-06-11T02:33:02.000Z', talk_seconds: 151, state_code: 0, leg_count: 2, forwarded_number: '+8613800000002' },
+      '1201_3457_': { business: 'click2call', outcome: 'unanswered', answered_at: null, state_code: 8101, state_code_desc: 'Callee did not answer' },
+      '1201_3402_': { business: 'notify', outcome: 'answered', collected_digits: '1', talk_seconds: 19 },
+      '1201_3440_': { business: 'notify', outcome: 'answered', talk_seconds: 32 },
+      '1201_3441_': { business: 'notify', outcome: 'answered', talk_seconds: 30 },
+      '1201_3419_': { business: 'verify', outcome: 'answered', talk_seconds: 16 },
+      '1201_3425_': { business: 'verify', outcome: 'unanswered', state_code: 8104, fail_reason: 518 },
+    };
+    const rows = await waitFor(
+      async () => {
+        const found = await db.selectFrom('calls').selectAll().where('session_id', 'like', '1201\\_%').where('session_id', 'not like', '%#%').where('has_cdr', '=', true).where('state', '=', 'ended').execute();
+        return found.length === Object.keys(expected).length && found.every((row) => row.state_code !== null || row.session_id.startsWith('1201_344')) ? found : null;
+      },
+      { what: 'sample calls stored with their CDRs and disconnects' },
+    );
+    for (const [prefix, values] of Object.entries(expected)) {
+      const row = rows.find((candidate) => candidate.session_id.startsWith(prefix));
+      expect(row, prefix).toBeDefined();
+      const actual = Object.fromEntries(Object.keys(values).map((key) => {
+        const value = row![key as keyof typeof row];
+        return [key, value instanceof Date ? value.toISOString() : value];
+      }));
+      expect(actual, prefix).toEqual(values);
     }
-    await waitFor(async () => (await db.selectFrom('calls').select('session_id').where('session_id', 'in', [...sessionIds]).where('has_cdr', '=', true).execute()).length === sessionIds.size, {
-      what: 'sample calls stored with their CDRs',
-    });
+    const clickToCall = await db.selectFrom('cdrs').selectAll().where('session_id', 'like', '1201\\_3381\\_%').executeTakeFirstOrThrow();
+    expect(clickToCall).toMatchObject({ business: 'click2call', record_flag: 1, billable_minutes: 6, call_out_leg_seconds: 160, fwd_leg_seconds: 151, delivery_count: 1 });
+    const events = await db.selectFrom('call_events').select('event_type').where('session_id', '=', clickToCall.session_id).execute();
+    expect(events.map((event) => event.event_type).sort()).toEqual(['alerting', 'alerting', 'answer', 'answer', 'callout', 'callout', 'disconnect']);
   });
 
   it('serves metrics for both services', async () => {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveCall, factsFromCdr, factsFromStatusEvent, mergeAllCallFacts, parsePush } from '@callpipe/events';
@@ -173,5 +174,99 @@ describe('storeDeliveries bookkeeping', () => {
     const row = await database.db.selectFrom('cdrs').select('call_end_time').where('session_id', '=', call!.sessionId).executeTakeFirstOrThrow();
     const expected = `${String(call!.cdr['callEndTime']).replace(' ', 'T')}.000Z`;
     expect(row.call_end_time?.toISOString()).toBe(expected);
+  });
+});
+
+describe('storeDeliveries with hostile but valid text', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await context.createDatabase();
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('when strings hold SQL, quotes, control characters, emoji and Chinese, then they are stored verbatim', async () => {
+    const nasty = "'); DROP TABLE calls;-- \\\" \t\u0007\u001b[31m 订单 😀 \u2028";
+    const push = { eventType: 'callout', statusInfo: { sessionId: `hostile-${randomUUID()}`, timestamp: '2024-06-11 02:30:15', userData: nasty, [nasty]: nasty } };
+    const delivery = deliveryOf(push as unknown as Push);
+    await storeDeliveries(database.db, [delivery]);
+    const row = await database.db.selectFrom('call_events').select(['user_data', 'payload']).where('session_id', '=', push.statusInfo.sessionId).executeTakeFirstOrThrow();
+    expect(row.user_data).toBe(nasty);
+    expect((row.payload as { statusInfo: Record<string, string> }).statusInfo[nasty]).toBe(nasty);
+    const tables = await sql<{ n: string }>`SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'calls'`.execute(database.db);
+    expect(Number(tables.rows[0]!.n)).toBe(1);
+  });
+});
+
+describe('storeDeliveries, as a property', () => {
+  it('for any delivery order, duplication and batching over concurrent writers, every row equals the pure derivation and every count its deliveries', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 2 ** 30 }), fc.integer({ min: 1, max: 2 ** 30 }), async (callSeed, orderSeed) => {
+        const database = await context.createDatabase();
+        try {
+          const calls = generateCalls(callSeed, 12, { lossProbability: 0.15, unmappedAppKeyProbability: 0.3, missingCalledProbability: 0.2 });
+          const random = createRandom(orderSeed);
+          const pushes: Push[] = calls.flatMap((call) => [...call.statusPushes, { eventType: 'fee' as const, feeLst: [call.cdr] }]);
+          const sends = random.shuffle([...pushes, ...pushes.filter(() => random.chance(0.3)), ...pushes.filter(() => random.chance(0.1))]);
+          const batches: AcceptedDelivery[][] = [];
+          for (let i = 0; i < sends.length; ) {
+            const size = random.int(1, 25);
+            batches.push(sends.slice(i, i + size).map((push) => deliveryOf(push)));
+            i += size;
+          }
+          await Promise.all(
+            Array.from({ length: 3 }, async () => {
+              for (let batch = batches.shift(); batch; batch = batches.shift()) await storeDeliveries(database.db, batch);
+            }),
+          );
+
+          const deliveriesOf = new Map<string, number>();
+          for (const push of sends) {
+            const delivery = deliveryOf(push);
+            const key = delivery.push.kind === 'status' ? `${delivery.push.event.sessionId}|${delivery.push.event.eventKey}` : `cdr|${delivery.push.records[0]!.sessionId}`;
+            deliveriesOf.set(key, (deliveriesOf.get(key) ?? 0) + 1);
+          }
+          const events = await database.db.selectFrom('call_events').select(['session_id', 'event_key', 'delivery_count']).execute();
+          const cdrs = await database.db.selectFrom('cdrs').select(['session_id', 'delivery_count']).execute();
+          const stored = new Map([...events.map((row) => [`${row.session_id}|${row.event_key}`, row.delivery_count] as const), ...cdrs.map((row) => [`cdr|${row.session_id}`, row.delivery_count] as const)]);
+          expect(stored).toEqual(deliveriesOf);
+
+          for (const call of calls) {
+            const facts = mergeAllCallFacts(
+              [...call.statusPushes, { eventType: 'fee' as const, feeLst: [call.cdr] }].flatMap((push) => {
+                const delivery = deliveryOf(push);
+                return delivery.push.kind === 'status' ? [factsFromStatusEvent(delivery.push.event)] : delivery.push.records.map(factsFromCdr);
+              }),
+            );
+            const summary = deriveCall(facts);
+            const row = await database.db.selectFrom('calls').selectAll().where('session_id', '=', call.sessionId).executeTakeFirstOrThrow();
+            expect(row.facts).toEqual(facts);
+            expect({
+              business: row.business,
+              state: row.state,
+              outcome: row.outcome,
+              called_number: row.called_number,
+              forwarded_number: row.forwarded_number,
+              answered_at: row.answered_at?.toISOString() ?? null,
+              talk_seconds: row.talk_seconds,
+              leg_count: row.leg_count,
+            }).toEqual({
+              business: summary.business,
+              state: summary.state,
+              outcome: summary.outcome,
+              called_number: summary.calledNumber,
+              forwarded_number: summary.forwardedNumber,
+              answered_at: summary.answeredAt,
+              talk_seconds: summary.talkSeconds,
+              leg_count: summary.legCount,
+            });
+          }
+        } finally {
+          await database.drop();
+        }
+      }),
+      { numRuns: 8 },
+    );
   });
 });

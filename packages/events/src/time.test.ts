@@ -36,3 +36,20 @@ describe('parseHuaweiTime', () => {
     expect(secondsBetween(null, '2024-06-11T02:33:02.000Z')).toBeNull();
   });
 });
+
+describe('parseHuaweiTime in another process time zone', () => {
+  it('when the process runs in Asia/Shanghai or America/Los_Angeles, then the result is the same UTC instant', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const module = fileURLToPath(new URL('./time.ts', import.meta.url));
+    for (const zone of ['Asia/Shanghai', 'America/Los_Angeles']) {
+      const output = execFileSync(process.execPath, ['--input-type=module', '-e', `const { parseHuaweiTime } = await import(${JSON.stringify(module)}); console.log(new Date().getTimezoneOffset(), JSON.stringify(parseHuaweiTime('2024-06-11 02:30:15')));`], {
+        env: { TZ: zone },
+        encoding: 'utf8',
+      });
+      const [offset, result] = output.trim().split(' ');
+      expect(Number(offset)).not.toBe(0);
+      expect(JSON.parse(result!)).toEqual({ ok: true, iso: '2024-06-11T02:30:15.000Z' });
+    }
+  });
+});

@@ -8,10 +8,8 @@ export type BodyReadResult = { kind: 'complete'; bytes: Buffer } | { kind: 'too_
  */
 export function readBody(request: IncomingMessage, limitBytes: number): Promise<BodyReadResult> {
   const declared = request.headers['content-length'] === undefined ? null : Number(request.headers['content-length']);
-  if (declared !== null && Number.isFinite(declared) && declared > limitBytes) {
-    request.pause();
-    return Promise.resolve({ kind: 'too_large', prefix: Buffer.alloc(0), declaredLength: declared });
-  }
+  // Even when Content-Length already says too large, the first `limitBytes` are read and kept:
+  // they are what an operator needs to see who sent what.
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let length = 0;

@@ -110,6 +110,8 @@ describe('ingest', () => {
     expect(response.body).toMatchObject({ error: { code: 'body_too_large' } });
     const job = await jobFor((data) => data.refusal?.code === 'body_too_large');
     expect(job?.data.refusal?.bodyTruncated).toBe(true);
+    expect(job?.data.body).toHaveLength(65_536);
+    expect(body.startsWith(job!.data.body)).toBe(true);
   });
 
   it('when a push uses GET or PUT, then it gets 405 with Allow: POST', async () => {
