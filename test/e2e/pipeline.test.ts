@@ -151,7 +151,7 @@ describe('callpipe start, end to end', () => {
       const row = rows.find((candidate) => candidate.session_id.startsWith(prefix));
       expect(row, prefix).toBeDefined();
       const actual = Object.fromEntries(Object.keys(values).map((key) => {
-        const value = row![key as keyof typeof row];
+        const value: unknown = (row as Record<string, unknown>)[key];
         return [key, value instanceof Date ? value.toISOString() : value];
       }));
       expect(actual, prefix).toEqual(values);

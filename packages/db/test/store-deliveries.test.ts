@@ -189,7 +189,7 @@ describe('storeDeliveries with hostile but valid text', () => {
   it('when strings hold SQL, quotes, control characters, emoji and Chinese, then they are stored verbatim', async () => {
     const nasty = "'); DROP TABLE calls;-- \\\" \t\u0007\u001b[31m 订单 😀 \u2028";
     const push = { eventType: 'callout', statusInfo: { sessionId: `hostile-${randomUUID()}`, timestamp: '2024-06-11 02:30:15', userData: nasty, [nasty]: nasty } };
-    const delivery = deliveryOf(push as unknown as Push);
+    const delivery = deliveryOf(push);
     await storeDeliveries(database.db, [delivery]);
     const row = await database.db.selectFrom('call_events').select(['user_data', 'payload']).where('session_id', '=', push.statusInfo.sessionId).executeTakeFirstOrThrow();
     expect(row.user_data).toBe(nasty);
