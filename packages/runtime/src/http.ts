@@ -1,7 +1,7 @@
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server, type ServerOptions } from 'node:http';
 
-export function listen(handler: RequestListener, host: string, port: number, configure?: (server: Server) => void): Promise<Server> {
-  const server = createServer(handler);
+export function listen(handler: RequestListener, host: string, port: number, configure?: (server: Server) => void, options: ServerOptions = {}): Promise<Server> {
+  const server = createServer(options, handler);
   configure?.(server);
   return new Promise((resolve, reject) => {
     server.once('error', reject);

@@ -70,6 +70,9 @@ export function createIngestService(env: IngestEnv, logger: Logger): IngestServi
         created.requestTimeout = env.INGEST_REQUEST_TIMEOUT_MS;
         // The platform uses short connections; keep-alive only helps load generators and proxies.
         created.keepAliveTimeout = 5_000;
+      }, {
+        // How often slow clients are checked against the header and request timeouts (default 30 s).
+        connectionsCheckingInterval: Math.min(1_000, env.INGEST_HEADERS_TIMEOUT_MS),
       });
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : env.INGEST_PORT;
