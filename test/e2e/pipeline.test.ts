@@ -171,6 +171,20 @@ describe('callpipe start, end to end', () => {
     expect(worker).toMatch(/callpipe_queue_jobs\{state="waiting",service="worker"\} \d+/);
   });
 
+  it('callpipe simulate --verify drives realistic traffic and confirms every acked push is stored exactly once', async () => {
+    const simulate = runCallpipe(['simulate', '--url', `${base}/voicecall/events`, '--calls', '60', '--rate', '300', '--seed', '5', '--verify', '--timeout', '30'], { DATABASE_URL: databaseUrl });
+    expect(await simulate.exited, simulate.output()).toBe(0);
+    expect(simulate.output()).toContain('verify: OK');
+    expect(simulate.output()).toMatch(/"lost":0,"duplicated":0,"settled":true/);
+  });
+
+  it('callpipe simulate refuses bad options with a clear message', async () => {
+    const simulate = runCallpipe(['simulate', '--url', 'not a url', '--calls', '0'], { DATABASE_URL: databaseUrl });
+    expect(await simulate.exited).toBe(2);
+    expect(simulate.output()).toContain('--url must be the push URL');
+    expect(simulate.output()).toContain('calls');
+  });
+
   it('when SIGTERM arrives, then the process drains and exits 0, and its logs never held a phone number unmasked', async () => {
     const code = await pipeline.stop('SIGTERM');
     expect(code, pipeline.output()).toBe(0);

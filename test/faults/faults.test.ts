@@ -9,7 +9,7 @@ import { databaseUrlFor, uniqueQueuePrefix, waitFor } from '@callpipe/testkit';
 import type { Kysely } from 'kysely';
 import { createPostgres, createRedis, type PostgresInstance, type RedisInstance } from '../support/instances.ts';
 import { freePort, runCallpipe, waitForHttp, type CallpipeProcess } from '../support/process.ts';
-import { buildTraffic, drive, tally, type Sent, type Tally } from '../support/traffic.ts';
+import { buildTraffic, drive, tallyWhenSettled, type Sent, type Tally } from '@callpipe/simulator';
 
 // Each fault runs against real processes (`callpipe ingest`, `callpipe worker`), a private Redis
 // (AOF, fsync always) and a private PostgreSQL, under steady load from a generator that records
@@ -101,15 +101,7 @@ async function underFault(name: string, inject: (p: Pipeline) => Promise<void>, 
     await sleep(1_500);
     await inject(p);
     const sent: Sent[] = await driving;
-    const acked = sent.filter((item) => item.outcome === 'acked').length;
-    let result = await tally(p.db, sent);
-    result = await waitFor(
-      async () => {
-        result = await tally(p.db, sent);
-        return result.stored === acked ? result : null;
-      },
-      { timeoutMs: 45_000, intervalMs: 500, what: `${name}: every acked push stored` },
-    ).catch(() => result);
+    const result = await tallyWhenSettled(p.db, sent, 45_000);
     summary.push({ fault: name, ...result });
     return result;
   } finally {
@@ -121,7 +113,7 @@ function expectExactlyOnce(result: Tally): void {
   expect(result.acked).toBeGreaterThan(0);
   expect(result.lost).toBe(0);
   expect(result.duplicated).toBe(0);
-  expect(result.stored).toBe(result.acked);
+  expect(result.stored).toBe(result.expected);
 }
 
 describe('faults', () => {
@@ -219,11 +211,7 @@ describe('faults', () => {
       await queue.add('fee', { deliveryId: 'poison-not-a-uuid', source: 'test', receivedAt: new Date().toISOString(), contentType: null, body, bodyEncoding: 'utf8', refusal: null }, { jobId: 'poison-not-a-uuid' });
       const traffic = buildTraffic(7, 40);
       const sent = await drive(p.baseUrl, traffic, { ratePerSecond: 200, concurrency: 8 });
-      const acked = sent.filter((item) => item.outcome === 'acked').length;
-      const result = await waitFor(async () => {
-        const current = await tally(p.db, sent);
-        return current.stored === acked ? current : null;
-      });
+      const result = await tallyWhenSettled(p.db, sent, 30_000);
       summary.push({ fault: 'poison-push', ...result });
       expectExactlyOnce(result);
       await waitFor(async () => (await queue.getFailedCount()) === 1, { what: 'poison job dead-lettered' });
@@ -250,10 +238,8 @@ describe('faults', () => {
       const status = call!.statusPushes[0]!;
       const sends = [...Array.from({ length: 7 }, () => ({ push: cdr, path: '/voicecall/fee' })), { push: status, path: '/voicecall/status' }, { push: status, path: '/voicecall/status' }];
       const sent = await drive(p.baseUrl, sends, { ratePerSecond: 50, concurrency: 3 });
-      const result = await waitFor(async () => {
-        const current = await tally(p.db, sent);
-        return current.stored === 9 ? current : null;
-      });
+      const result = await tallyWhenSettled(p.db, sent, 30_000);
+      expect(result.expected).toBe(9);
       summary.push({ fault: 'redeliveries', ...result });
       expectExactlyOnce(result);
       const row = await p.db.selectFrom('cdrs').select('delivery_count').where('session_id', '=', call!.sessionId).executeTakeFirstOrThrow();

@@ -2,6 +2,7 @@ import { ConfigError, coerceError, createLogger } from '@callpipe/runtime';
 import { runDeadLetters } from './commands/dead-letters.ts';
 import { runMigrate } from './commands/migrate.ts';
 import { runIngest, runStart, runWorker } from './commands/serve.ts';
+import { runSimulate } from './commands/simulate.ts';
 import { parseMigrateEnv, parseQueueAdminEnv } from './env.ts';
 
 const USAGE = `usage: pnpm callpipe <command>
@@ -12,6 +13,7 @@ const USAGE = `usage: pnpm callpipe <command>
   start                 migrate, then ingest and worker in one process
   dead-letters list     show jobs that failed for good
   dead-letters retry    put them back on the queue
+  simulate --url U ...  send realistic traffic, optionally --verify what was stored
 
 Configuration comes from the environment; see README.md.`;
 
@@ -36,6 +38,8 @@ async function main(argv: string[]): Promise<number> {
       return -1;
     case 'dead-letters':
       return runDeadLetters(rest[0], parseQueueAdminEnv(env), (line) => console.log(line));
+    case 'simulate':
+      return runSimulate(rest, parseMigrateEnv(env).DATABASE_URL, (line) => console.log(line));
     case undefined:
     case 'help':
     case '--help':
