@@ -25,7 +25,7 @@ export default tseslint.config(
   },
   {
     // The env modules and entry points are where the environment is read and validated.
-    files: ['services/*/src/main.ts', 'packages/testkit/src/global-setup.ts', 'test/support/**'],
+    files: ['services/*/src/main.ts', 'packages/testkit/src/global-setup.ts', 'test/support/**', 'test/bench/main.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
   {

@@ -14,6 +14,8 @@ export function createRedisConnection(url: string, role: RedisRole, overrides: R
     ...overrides,
   };
   if (role === 'worker') return new Redis(url, { ...common, maxRetriesPerRequest: null, enableReadyCheck: true });
+  // Tools and admin commands wait a little for the connection, then fail.
+  if (role === 'admin') return new Redis(url, { ...common, maxRetriesPerRequest: 3 });
   return new Redis(url, { ...common, maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
 }
 
