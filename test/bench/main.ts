@@ -54,7 +54,7 @@ function spawnServer(script: string, extraArgs: string[]): Promise<{ child: Chil
   const child = spawn(process.execPath, ['--conditions=@callpipe/source', join(REPO_ROOT, 'test/bench', script), ...extraArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
-    child.stdout!.on('data', (data: Buffer) => {
+    child.stdout.on('data', (data: Buffer) => {
       const match = /listening (\d+)/.exec(data.toString());
       if (match) resolve({ child, port: Number(match[1]) });
     });
