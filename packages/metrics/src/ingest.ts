@@ -25,6 +25,12 @@ export function createIngestMetrics(registry: Registry, spool: () => SpoolState)
         this.set(spool().oldestAgeSeconds);
       },
     }),
+    signatureChecks: new Counter({
+      name: 'callpipe_ingest_signature_checks_total',
+      help: 'X-AKSK signature checks by mode (log|enforce), result (ok, nonce_unchecked, replayed_nonce, missing_signature, malformed_signature, unknown_app_key, bad_signature, stale_created, future_created) and the digest variant that matched (url_newline|url_concat|nonce_created|none).',
+      labelNames: ['mode', 'result', 'variant'] as const,
+      registers: [registry],
+    }),
     spoolDrained: new Counter({
       name: 'callpipe_ingest_spool_drained_total',
       help: 'Spooled pushes moved into the Redis queue.',

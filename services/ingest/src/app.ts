@@ -5,19 +5,26 @@ import { createPushHandler, errorBody, JSON_UTF8, type PushHandlerDeps } from '.
 /** Users may point statusUrl and feeUrl at the same URL; all three accept both kinds. */
 export const PUSH_ROUTES = ['/voicecall/events', '/voicecall/status', '/voicecall/fee'];
 
-export function createIngestApp(deps: PushHandlerDeps & { logger: Logger }): express.Express {
+/** With a path secret, the routes live under `/<secret>/…` and the bare ones answer 404. */
+export function pushRoutes(pathSecret: string): string[] {
+  return pathSecret ? PUSH_ROUTES.map((route) => `/${pathSecret}${route}`) : PUSH_ROUTES;
+}
+
+export function createIngestApp(deps: PushHandlerDeps & { logger: Logger; pathSecret?: string }): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
   const handler = createPushHandler(deps);
-  app.post(PUSH_ROUTES, (request, response, next) => {
+  const routes = pushRoutes(deps.pathSecret ?? '');
+  app.post(routes, (request, response, next) => {
     handler(request, response).catch(next);
   });
-  app.all(PUSH_ROUTES, (request, _response, next) => {
+  app.all(routes, (request, _response, next) => {
     next(new HttpError(405, 'method_not_allowed', `${request.method} is not allowed here; the platform pushes with POST`));
   });
   app.use((request, _response, next) => {
-    next(new HttpError(404, 'not_found', `no route ${request.method} ${request.path}`));
+    // The path is not echoed: with a path secret, it may be a guess at the secret.
+    next(new HttpError(404, 'not_found', `no route for ${request.method} here`));
   });
   app.use((error: unknown, _request: Request, response: Response, _next: NextFunction) => {
     const known = error instanceof HttpError ? error : null;

@@ -1,5 +1,21 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { boundedInt, logLevel, parseEnv, port, url } from '@callpipe/runtime';
+import { boundedInt, ConfigError, logLevel, parseEnv, port, url } from '@callpipe/runtime';
+import { loadAppSecrets, type AppSecrets } from './security/app-secrets.ts';
+import { signatureModes } from './security/signature-gate.ts';
+import { parseCidrList } from './security/source-address.ts';
+
+const cidrList = z
+  .string()
+  .default('')
+  .transform((text, ctx) => {
+    try {
+      return parseCidrList(text);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
 
 export const ingestEnvSchema = z.object({
   // Public push endpoint
@@ -20,13 +36,54 @@ export const ingestEnvSchema = z.object({
   INGEST_SPOOL_DIR: z.string().min(1).default('var/spool'),
   INGEST_SPOOL_MAX_BYTES: boundedInt(1_024, Number.MAX_SAFE_INTEGER, 1_073_741_824),
   INGEST_SPOOL_DRAIN_INTERVAL_MS: boundedInt(50, 60_000, 500),
+  // Security (README: "Securing the push endpoint")
+  INGEST_SIGNATURE_MODE: z.enum(signatureModes).default('off'),
+  INGEST_APP_SECRETS: z.string().default(''),
+  INGEST_APP_SECRETS_FILE: z.string().default(''),
+  INGEST_SIGNATURE_URL: z.union([z.literal(''), z.url()]).default(''),
+  INGEST_SIGNATURE_MAX_SKEW_SECONDS: boundedInt(1, 86_400, 300),
+  INGEST_SIGNATURE_CREATED_ZONES: z.enum(['utc', 'utc_or_beijing']).default('utc_or_beijing'),
+  INGEST_ALLOWED_SOURCES: cidrList,
+  INGEST_TRUSTED_PROXIES: cidrList,
+  INGEST_PATH_SECRET: z.string().regex(/^[\w-]{0,128}$/, 'letters, digits, _ and - only').default(''),
+  INGEST_TLS_CERT_FILE: z.string().default(''),
+  INGEST_TLS_KEY_FILE: z.string().default(''),
   // Process
   INGEST_SHUTDOWN_DEADLINE_MS: boundedInt(1_000, 600_000, 25_000),
   LOG_LEVEL: logLevel,
 });
 
-export type IngestEnv = z.infer<typeof ingestEnvSchema>;
+export type IngestEnv = z.infer<typeof ingestEnvSchema> & {
+  appSecrets: AppSecrets;
+  tls: { cert: Buffer; key: Buffer } | null;
+};
 
+/** Parses and validates once; secrets and certificates are read here, so a bad file stops the start. */
 export function parseIngestEnv(env: NodeJS.ProcessEnv): IngestEnv {
-  return parseEnv(ingestEnvSchema, env);
+  const parsed = parseEnv(
+    ingestEnvSchema.superRefine((config, ctx) => {
+      if ((config.INGEST_TLS_CERT_FILE === '') !== (config.INGEST_TLS_KEY_FILE === '')) {
+        ctx.addIssue({ code: 'custom', path: ['INGEST_TLS_CERT_FILE'], message: 'set both INGEST_TLS_CERT_FILE and INGEST_TLS_KEY_FILE, or neither' });
+      }
+    }),
+    env,
+  );
+  let appSecrets: AppSecrets;
+  try {
+    appSecrets = loadAppSecrets(parsed.INGEST_APP_SECRETS, parsed.INGEST_APP_SECRETS_FILE);
+  } catch (error) {
+    throw new ConfigError(`invalid configuration:\n  ${(error as Error).message}`);
+  }
+  if (parsed.INGEST_SIGNATURE_MODE !== 'off' && appSecrets.size === 0) {
+    throw new ConfigError(`invalid configuration:\n  INGEST_SIGNATURE_MODE: ${parsed.INGEST_SIGNATURE_MODE} needs at least one app in INGEST_APP_SECRETS or INGEST_APP_SECRETS_FILE`);
+  }
+  let tls: IngestEnv['tls'] = null;
+  if (parsed.INGEST_TLS_CERT_FILE) {
+    try {
+      tls = { cert: readFileSync(parsed.INGEST_TLS_CERT_FILE), key: readFileSync(parsed.INGEST_TLS_KEY_FILE) };
+    } catch (error) {
+      throw new ConfigError(`invalid configuration:\n  INGEST_TLS_CERT_FILE/INGEST_TLS_KEY_FILE: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+    }
+  }
+  return { ...parsed, appSecrets, tls };
 }

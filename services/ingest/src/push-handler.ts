@@ -6,6 +6,7 @@ import type { Enqueuer, PushJobData, PushJobName } from '@callpipe/queue';
 import { coerceError, type Logger } from '@callpipe/runtime';
 import { readBody } from './read-body.ts';
 import type { Spool } from './spool.ts';
+import type { GateVerdict } from './security/signature-gate.ts';
 
 export const JSON_UTF8 = 'application/json;charset=UTF-8';
 /** The platform decides a CDR push's success from `resultcode` when present. */
@@ -16,6 +17,8 @@ export interface PushHandlerDeps {
   enqueuer: Enqueuer;
   /** Where pushes go when Redis cannot take them; a push on disk is acked like one in Redis. */
   spool: Spool;
+  /** Source address allowlist and signature checks, run once the body is read so it can be kept. */
+  gates: Array<(request: Request) => GateVerdict | Promise<GateVerdict>>;
   metrics: IngestMetrics;
   logger: Logger;
   bodyLimitBytes: number;
@@ -30,9 +33,10 @@ export function createPushHandler(deps: PushHandlerDeps) {
   return async (request: Request, response: Response): Promise<void> => {
     const started = process.hrtime.bigint();
     const route = request.path.split('/').at(-1) ?? 'events';
+    // Metric and source labels never carry the path secret.
     const meta = {
       deliveryId: randomUUID(),
-      source: `http:${request.path}`,
+      source: `http:/voicecall/${route}`,
       receivedAt: new Date().toISOString(),
       contentType: request.headers['content-type'] ?? null,
     };
@@ -65,6 +69,14 @@ export function createPushHandler(deps: PushHandlerDeps) {
       return;
     }
     deps.metrics.receivedBytes.inc(read.bytes.length);
+    for (const gate of deps.gates) {
+      const verdict = await gate(request);
+      if (!verdict.ok) {
+        await fileRefusal(deps, meta, read.bytes, verdict, false);
+        finish(verdict.status, 'rejected', verdict.code, errorBody(verdict));
+        return;
+      }
+    }
     const decoded = decodeBody(read.bytes);
     const verdict = decoded.ok ? parsePush(decoded.text, NO_BUSINESS_MAP) : decoded;
     if (!verdict.ok) {
@@ -86,7 +98,7 @@ async function fileRefusal(
   deps: PushHandlerDeps,
   meta: Pick<PushJobData, 'deliveryId' | 'source' | 'receivedAt' | 'contentType'>,
   bytes: Buffer,
-  rejection: Rejection,
+  rejection: { code: string; message: string },
   bodyTruncated: boolean,
 ): Promise<void> {
   const text = decodeBody(bytes);

@@ -1,10 +1,16 @@
-import type { Server } from 'node:http';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { replayTtlSeconds } from '@callpipe/auth';
 import { createIngestMetrics, createMetricsRegistry } from '@callpipe/metrics';
 import { createPushQueue, createRedisConnection, Enqueuer, queuePrefix } from '@callpipe/queue';
-import { closeServer, coerceError, createAdminServer, listen, type Logger } from '@callpipe/runtime';
+import { closeServer, coerceError, createAdminServer, type Logger } from '@callpipe/runtime';
 import { createIngestApp } from './app.ts';
 import type { IngestEnv } from './env.ts';
 import { Spool, type SpoolEntry } from './spool.ts';
+import { NonceStore } from './security/nonce-store.ts';
+import { createSignatureGate } from './security/signature-gate.ts';
+import { createSourceGate } from './security/source-gate.ts';
+import { VOICECALL_CIPHER_SUITES } from './tls.ts';
 
 export interface IngestService {
   start(): Promise<{ port: number; adminPort: number }>;
@@ -28,7 +34,25 @@ export function createIngestService(env: IngestEnv, logger: Logger): IngestServi
     timeoutMs: env.INGEST_ENQUEUE_TIMEOUT_MS,
     onBatch: (size) => metrics.enqueueBatchSize.observe(size),
   });
-  const app = createIngestApp({ enqueuer, spool, metrics, logger, bodyLimitBytes: env.INGEST_BODY_LIMIT_BYTES });
+  const nonces = new NonceStore(redis, {
+    prefix: queuePrefix(env.CALLPIPE_QUEUE_PREFIX),
+    ttlSeconds: replayTtlSeconds({ maxSkewSeconds: env.INGEST_SIGNATURE_MAX_SKEW_SECONDS, createdZones: env.INGEST_SIGNATURE_CREATED_ZONES }),
+    timeoutMs: env.INGEST_ENQUEUE_TIMEOUT_MS,
+  });
+  const gates = [
+    createSourceGate(env.INGEST_ALLOWED_SOURCES, env.INGEST_TRUSTED_PROXIES.list),
+    createSignatureGate({
+      mode: env.INGEST_SIGNATURE_MODE,
+      apps: env.appSecrets,
+      defaultUrl: env.INGEST_SIGNATURE_URL || null,
+      maxSkewSeconds: env.INGEST_SIGNATURE_MAX_SKEW_SECONDS,
+      createdZones: env.INGEST_SIGNATURE_CREATED_ZONES,
+      nonces,
+      metrics,
+      logger,
+    }),
+  ];
+  const app = createIngestApp({ enqueuer, spool, gates, metrics, logger, bodyLimitBytes: env.INGEST_BODY_LIMIT_BYTES, pathSecret: env.INGEST_PATH_SECRET });
   let draining = false;
   const admin = createAdminServer({
     host: env.INGEST_ADMIN_HOST,
@@ -62,21 +86,51 @@ export function createIngestService(env: IngestEnv, logger: Logger): IngestServi
   return {
     async start() {
       await spool.open();
+      // Give Redis a moment to connect so the first pushes go to the queue, not the spool; if it is
+      // down, start anyway: the spool takes the pushes.
+      if (redis.status !== 'ready') {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, env.INGEST_ENQUEUE_TIMEOUT_MS);
+          redis.once('ready', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      }
       if (!spool.isEmpty()) logger.warn('spool holds pushes from an earlier run; they will be queued when Redis is reachable', { bytes: spool.bytes });
       drainTimer = setInterval(() => void drainSpool(), env.INGEST_SPOOL_DRAIN_INTERVAL_MS);
       const adminAddress = await admin.start();
-      server = await listen(app, env.INGEST_HOST, env.INGEST_PORT, (created) => {
-        created.headersTimeout = env.INGEST_HEADERS_TIMEOUT_MS;
-        created.requestTimeout = env.INGEST_REQUEST_TIMEOUT_MS;
-        // The platform uses short connections; keep-alive only helps load generators and proxies.
-        created.keepAliveTimeout = 5_000;
-      }, {
-        // How often slow clients are checked against the header and request timeouts (default 30 s).
+      const serverOptions = {
+        headersTimeout: env.INGEST_HEADERS_TIMEOUT_MS,
+        requestTimeout: env.INGEST_REQUEST_TIMEOUT_MS,
+        // How often slow clients are checked against those timeouts (Node's default is 30 s).
         connectionsCheckingInterval: Math.min(1_000, env.INGEST_HEADERS_TIMEOUT_MS),
+        // The platform uses short connections; keep-alive only helps load generators and proxies.
+        keepAliveTimeout: 5_000,
+      };
+      server = env.tls
+        ? createHttpsServer({ ...serverOptions, cert: env.tls.cert, key: env.tls.key, minVersion: 'TLSv1.2', ciphers: VOICECALL_CIPHER_SUITES.join(':'), honorCipherOrder: true }, app)
+        : createHttpServer(serverOptions, app);
+      const listening = server;
+      await new Promise<void>((resolve, reject) => {
+        listening.once('error', reject);
+        listening.listen(env.INGEST_PORT, env.INGEST_HOST, () => {
+          listening.off('error', reject);
+          resolve();
+        });
       });
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : env.INGEST_PORT;
-      logger.info('ingest listening', { port, adminPort: adminAddress.port, spoolDir: env.INGEST_SPOOL_DIR });
+      logger.info('ingest listening', {
+        port,
+        tls: env.tls !== null,
+        adminPort: adminAddress.port,
+        spoolDir: env.INGEST_SPOOL_DIR,
+        signatureMode: env.INGEST_SIGNATURE_MODE,
+        signingApps: env.appSecrets.size,
+        allowlist: env.INGEST_ALLOWED_SOURCES.size > 0,
+        pathSecret: env.INGEST_PATH_SECRET !== '',
+      });
       return { port, adminPort: adminAddress.port };
     },
     beginDraining() {

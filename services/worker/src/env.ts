@@ -30,6 +30,8 @@ export const workerEnvSchema = z
     CALLPIPE_QUEUE_PREFIX: z.string().regex(/^[\w{}:-]{1,64}$/, 'letters, digits, _ - : { } only, at most 64').default('callpipe'),
     DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgres://postgres@127.0.0.1:5432/callpipe'),
     CALLPIPE_APP_BUSINESS: appBusinessMap,
+    // When set, phone numbers are stored as keyed hashes (h:<hex>) everywhere, raw payloads included.
+    CALLPIPE_NUMBER_HASH_KEY: z.union([z.literal(''), z.string().min(16, 'use at least 16 characters')]).default(''),
     // Throughput: jobs in flight, and how they are grouped into transactions.
     WORKER_CONCURRENCY: boundedInt(1, 5_000, 256),
     WORKER_BATCH_MAX: boundedInt(1, 5_000, 256),

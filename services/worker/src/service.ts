@@ -19,6 +19,7 @@ import { BatchWriter } from './batch-writer.ts';
 import type { WorkerEnv } from './env.ts';
 import { createBatchStore } from './store-batch.ts';
 import { workItemFromJob, type WorkItem } from './work-item.ts';
+import { createNumberHasher } from './number-protection.ts';
 
 export interface WorkerService {
   start(): Promise<{ adminPort: number }>;
@@ -40,6 +41,7 @@ export function createWorkerService(env: WorkerEnv, logger: Logger): WorkerServi
   queue.on('error', (error) => logger.warn('queue error', { error: error.message }));
   registerQueueMetrics(registry, () => queueSnapshot(queue));
   const options = { businessByAppKey: env.CALLPIPE_APP_BUSINESS };
+  const hashNumber = env.CALLPIPE_NUMBER_HASH_KEY ? createNumberHasher(env.CALLPIPE_NUMBER_HASH_KEY) : null;
   const writer = new BatchWriter<WorkItem>(createBatchStore(db, metrics), {
     maxBatch: env.WORKER_BATCH_MAX,
     maxWaitMs: env.WORKER_BATCH_WAIT_MS,
@@ -49,7 +51,7 @@ export function createWorkerService(env: WorkerEnv, logger: Logger): WorkerServi
 
   const processJob = async (job: Job<PushJobData, void, PushJobName>, token?: string): Promise<void> => {
     const started = Date.now();
-    const item = workItemFromJob(job.data, options);
+    const item = workItemFromJob(job.data, options, hashNumber);
     try {
       await writer.submit(item);
     } catch (error) {

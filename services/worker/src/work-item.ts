@@ -1,6 +1,7 @@
 import { decodeBody, parsePush, type NormalizeOptions } from '@callpipe/events';
 import { acceptedDelivery, type AcceptedDelivery, type RefusedPush } from '@callpipe/db';
 import type { PushJobData } from '@callpipe/queue';
+import { protectNumbersInText, protectPushNumbers, type NumberHasher } from './number-protection.ts';
 
 export type WorkItem = { kind: 'accepted'; delivery: AcceptedDelivery } | { kind: 'refused'; refused: RefusedPush };
 
@@ -8,8 +9,9 @@ export type WorkItem = { kind: 'accepted'; delivery: AcceptedDelivery } | { kind
  * Turns a job back into what gets stored, with the same pure model the ingest used. A push the
  * ingest accepted but this worker refuses (a newer model, a replay) is kept as a worker refusal.
  */
-export function workItemFromJob(job: PushJobData, options: NormalizeOptions): WorkItem {
-  const body = job.bodyEncoding === 'base64' ? Buffer.from(job.body, 'base64') : Buffer.from(job.body, 'utf8');
+export function workItemFromJob(job: PushJobData, options: NormalizeOptions, hashNumber: NumberHasher | null = null): WorkItem {
+  const raw = job.bodyEncoding === 'base64' ? Buffer.from(job.body, 'base64') : Buffer.from(job.body, 'utf8');
+  const body = hashNumber ? protectBody(raw, hashNumber) : raw;
   const meta = { deliveryId: job.deliveryId, source: job.source, receivedAt: job.receivedAt };
   if (job.refusal) {
     return {
@@ -26,7 +28,7 @@ export function workItemFromJob(job: PushJobData, options: NormalizeOptions): Wo
     };
   }
   const decoded = decodeBody(body);
-  const verdict = decoded.ok ? parsePush(decoded.text, options) : decoded;
+  const verdict = decoded.ok ? parsePush(hashNumber ? protectPushNumbers(decoded.text, hashNumber) : decoded.text, options) : decoded;
   if (!verdict.ok) {
     return {
       kind: 'refused',
@@ -42,4 +44,10 @@ export function workItemFromJob(job: PushJobData, options: NormalizeOptions): Wo
     };
   }
   return { kind: 'accepted', delivery: acceptedDelivery(meta, verdict) };
+}
+
+/** Raw bytes kept for refused pushes get the same protection; bytes that are not UTF-8 stay as they are. */
+function protectBody(raw: Buffer, hashNumber: NumberHasher): Buffer {
+  const decoded = decodeBody(raw);
+  return decoded.ok ? Buffer.from(protectNumbersInText(decoded.text, hashNumber), 'utf8') : raw;
 }
