@@ -8,7 +8,7 @@ export interface SpoolState {
 }
 
 export function createIngestMetrics(registry: Registry, spool: () => SpoolState) {
-  return {
+  const metrics = {
     spoolBytes: new Gauge({
       name: 'callpipe_ingest_spool_bytes',
       help: 'Bytes of acked pushes waiting in the local disk spool because Redis could not take them.',
@@ -61,4 +61,12 @@ export function createIngestMetrics(registry: Registry, spool: () => SpoolState)
       registers: [registry],
     }),
   };
+  // Every common label set exists from the start at 0, so rate() and increase() see the first event.
+  for (const route of ['events', 'status', 'fee']) {
+    metrics.requests.inc({ route, outcome: 'accepted', code: 'ok' }, 0);
+    metrics.requests.inc({ route, outcome: 'accepted', code: 'spooled' }, 0);
+    metrics.requests.inc({ route, outcome: 'unavailable', code: 'queue_unavailable' }, 0);
+  }
+  for (const outcome of ['accepted', 'rejected', 'unavailable']) metrics.ackDuration.zero({ outcome });
+  return metrics;
 }

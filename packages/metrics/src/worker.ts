@@ -2,8 +2,10 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export type WorkerMetrics = ReturnType<typeof createWorkerMetrics>;
 
+export const jobOutcomes = ['stored', 'refused', 'retry', 'failed', 'stalled'] as const;
+
 export function createWorkerMetrics(registry: Registry) {
-  return {
+  const metrics = {
     jobs: new Counter({
       name: 'callpipe_worker_jobs_total',
       help: 'Jobs finished by outcome: stored, duplicate (already stored by an earlier attempt), refused (kept in rejected_pushes), retry (will be retried), failed (attempts exhausted, now a dead letter).',
@@ -62,4 +64,9 @@ export function createWorkerMetrics(registry: Registry) {
       registers: [registry],
     }),
   };
+  // Every known label set exists from the start at 0, so rate() and increase() see the first event.
+  for (const outcome of jobOutcomes) metrics.jobs.inc({ outcome }, 0);
+  metrics.freshness.zero({ kind: 'status' });
+  metrics.freshness.zero({ kind: 'cdr' });
+  return metrics;
 }
