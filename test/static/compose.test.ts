@@ -22,8 +22,17 @@ const cliCommands = ['migrate', 'ingest', 'worker', 'start', 'dead-letters'];
 const knownVariables = new Set([...Object.keys(ingestEnvSchema.shape), ...Object.keys(workerEnvSchema.shape), 'DATABASE_URL', 'LOG_LEVEL']);
 
 describe('docker-compose.yml', () => {
-  it('has redis, postgres, migrate, ingest and worker', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['ingest', 'migrate', 'postgres', 'redis', 'worker']);
+  it('has redis, postgres, migrate, ingest, worker, prometheus and grafana', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['grafana', 'ingest', 'migrate', 'postgres', 'prometheus', 'redis', 'worker']);
+  });
+
+  it('mounts the provisioned Prometheus config and Grafana dashboards that exist in the repository', () => {
+    const mounts = ['prometheus', 'grafana'].flatMap((name) => ((compose.services[name] as { volumes?: string[] }).volumes ?? []).filter((volume) => volume.startsWith('./')));
+    expect(mounts.length).toBe(3);
+    for (const mount of mounts) expect(existsSync(join(REPO_ROOT, mount.split(':')[0]!)), mount).toBe(true);
+    const prometheusConfig = readFileSync(join(REPO_ROOT, 'infra/prometheus/prometheus.yml'), 'utf8');
+    expect(prometheusConfig).toContain("'ingest:9091'");
+    expect(prometheusConfig).toContain("'worker:9092'");
   });
 
   it('pins every pulled image to a version', () => {

@@ -1,0 +1,157 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { parse } from 'yaml';
+import { createDatabase, type Database } from '@callpipe/db';
+import { demoAppKeys } from '@callpipe/fixtures';
+import { buildTraffic, drive } from '@callpipe/simulator';
+import { databaseUrlFor, dropDatabase, uniqueQueuePrefix } from '@callpipe/testkit';
+import { sql, type Kysely } from 'kysely';
+import { freePort, REPO_ROOT, runCallpipe, waitForHttp, type CallpipeProcess } from '../support/process.ts';
+import { expandGrafanaVariables, expandSqlMacros, withBoolComparisons } from '../support/promql.ts';
+
+// The provisioned observability, checked for real: promtool validates and unit-tests the rules, a
+// real Prometheus scrapes a running pipeline under load, and every PromQL expression of the
+// dashboards and the alert rules, and every SQL query of the Calls board, must run and return data.
+const serverUrl = inject('databaseServerUrl');
+const redisUrl = inject('redisUrl');
+const PROMETHEUS_DIR = join(REPO_ROOT, 'infra/prometheus');
+const DASHBOARDS = join(REPO_ROOT, 'infra/grafana/dashboards');
+const databaseName = `callpipe_obs_${Date.now()}`;
+const missing = ['prometheus', 'promtool'].filter((binary) => spawnSync('which', [binary]).status !== 0);
+if (missing.length > 0) throw new Error(`${missing.join(' and ')} not found: apt-get install prometheus (infra/local/ensure-services.sh does)`);
+
+let pipeline: CallpipeProcess;
+let prometheus: ChildProcess;
+let prometheusUrl: string;
+let db: Kysely<Database>;
+const loadStarted = new Date();
+
+interface Panel {
+  title: string;
+  targets?: Array<{ expr?: string; rawSql?: string }>;
+}
+const dashboard = (name: string) => JSON.parse(readFileSync(join(DASHBOARDS, name), 'utf8')) as { panels: Panel[] };
+const alertRules = (parse(readFileSync(join(PROMETHEUS_DIR, 'alerts.yml'), 'utf8')) as { groups: Array<{ rules: Array<{ alert: string; expr: string }> }> }).groups.flatMap((group) => group.rules);
+
+async function query(expr: string): Promise<{ status: string; error?: string; data?: { result: unknown[] } }> {
+  const response = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(expr)}`);
+  return (await response.json()) as { status: string; error?: string; data?: { result: unknown[] } };
+}
+
+beforeAll(async () => {
+  const [ingestPort, ingestAdmin, workerAdmin, prometheusPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  pipeline = runCallpipe(['start'], {
+    DATABASE_URL: databaseUrlFor(serverUrl, databaseName),
+    REDIS_URL: redisUrl,
+    CALLPIPE_QUEUE_PREFIX: uniqueQueuePrefix('obs'),
+    CALLPIPE_APP_BUSINESS: Object.entries(demoAppKeys).map(([business, key]) => `${key}=${business}`).join(','),
+    INGEST_HOST: '127.0.0.1',
+    INGEST_PORT: String(ingestPort),
+    INGEST_ADMIN_HOST: '127.0.0.1',
+    INGEST_ADMIN_PORT: String(ingestAdmin),
+    WORKER_ADMIN_HOST: '127.0.0.1',
+    WORKER_ADMIN_PORT: String(workerAdmin),
+    INGEST_SPOOL_DIR: mkdtempSync(join(tmpdir(), 'callpipe-obs-spool-')),
+    LOG_LEVEL: 'warn',
+  });
+  await Promise.all([waitForHttp(`http://127.0.0.1:${ingestAdmin}/readyz`), waitForHttp(`http://127.0.0.1:${workerAdmin}/readyz`)]);
+  db = createDatabase({ connectionString: databaseUrlFor(serverUrl, databaseName), poolSize: 2 });
+
+  // The shipped scrape config, pointed at this pipeline's admin ports and scraping every second.
+  const dir = mkdtempSync(join(tmpdir(), 'callpipe-prometheus-'));
+  const config = parse(readFileSync(join(PROMETHEUS_DIR, 'prometheus.yml'), 'utf8')) as Record<string, unknown> & {
+    global?: Record<string, unknown>;
+    scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }>;
+  };
+  config.global = { ...config.global, scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' };
+  config['rule_files'] = [join(PROMETHEUS_DIR, 'alerts.yml')];
+  const targets: Record<string, string> = { 'callpipe-ingest': `127.0.0.1:${ingestAdmin}`, 'callpipe-worker': `127.0.0.1:${workerAdmin}` };
+  config.scrape_configs = config.scrape_configs.filter((scrape) => targets[scrape.job_name]).map((scrape) => ({ ...scrape, static_configs: [{ targets: [targets[scrape.job_name]!] }] }));
+  writeFileSync(join(dir, 'prometheus.yml'), JSON.stringify(config));
+  prometheusUrl = `http://127.0.0.1:${prometheusPort}`;
+  prometheus = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${prometheusPort}`], { stdio: 'ignore' });
+  await waitForHttp(`${prometheusUrl}/-/ready`);
+
+  // Load: realistic traffic, a few bad pushes, then time for a few scrapes.
+  const base = `http://127.0.0.1:${ingestPort}`;
+  await drive(base, buildTraffic(17, 300, { maxCdrsPerPush: 3 }), { ratePerSecond: 250, concurrency: 8 });
+  for (const body of ['{"eventType":', '{"eventType":"fee","feeLst":[]}']) await fetch(`${base}/voicecall/events`, { method: 'POST', body });
+  await new Promise((resolve) => setTimeout(resolve, 4_000));
+}, 120_000);
+
+afterAll(async () => {
+  prometheus?.kill('SIGTERM');
+  await pipeline?.stop('SIGTERM');
+  await db?.destroy();
+  await dropDatabase(serverUrl, databaseName);
+});
+
+describe('promtool', () => {
+  it.each([
+    ['check config', ['check', 'config', join(PROMETHEUS_DIR, 'prometheus.yml')]],
+    ['check rules', ['check', 'rules', join(PROMETHEUS_DIR, 'alerts.yml')]],
+    ['test rules', ['test', 'rules', join(PROMETHEUS_DIR, 'alerts.test.yml')]],
+  ])('promtool %s passes', (_name, args) => {
+    const result = spawnSync('promtool', args, { encoding: 'utf8', cwd: PROMETHEUS_DIR });
+    expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
+  });
+});
+
+describe('every PromQL expression against a live Prometheus scraping the pipeline', () => {
+  const dashboardExprs = ['pipeline.json', 'calls.json'].flatMap((file) =>
+    dashboard(file).panels.flatMap((panel) => (panel.targets ?? []).flatMap((target) => (target.expr ? [[`${file} / ${panel.title}`, target.expr] as const] : []))),
+  );
+
+  it('the dashboards hold PromQL to check', () => {
+    expect(dashboardExprs.length).toBeGreaterThan(10);
+  });
+
+  it.each(dashboardExprs)('dashboard panel %s parses and returns data', async (_panel, expr) => {
+    const result = await query(expandGrafanaVariables(expr));
+    expect(result.status, result.error).toBe('success');
+    expect(result.data?.result.length, expr).toBeGreaterThan(0);
+  });
+
+  it.each(alertRules.map((rule) => [rule.alert, rule.expr] as const))('alert %s parses and, compared with bool, returns data', async (_alert, expr) => {
+    const result = await query(withBoolComparisons(expr));
+    expect(result.status, result.error).toBe('success');
+    expect(result.data?.result.length, withBoolComparisons(expr)).toBeGreaterThan(0);
+  });
+
+  it('Prometheus loaded every rule and found no rule evaluation errors', async () => {
+    const response = (await (await fetch(`${prometheusUrl}/api/v1/rules`)).json()) as { data: { groups: Array<{ rules: Array<{ name: string; health: string; lastError?: string }> }> } };
+    const rules = response.data.groups.flatMap((group) => group.rules);
+    expect(rules.map((rule) => rule.name).sort()).toEqual(alertRules.map((rule) => rule.alert).sort());
+    expect(rules.filter((rule) => rule.health === 'err')).toEqual([]);
+  });
+});
+
+describe('every SQL query of the Calls board against the migrated schema with data', () => {
+  const sqlPanels = dashboard('calls.json').panels.flatMap((panel) => (panel.targets ?? []).flatMap((target) => (target.rawSql ? [[panel.title, target.rawSql] as const] : [])));
+
+  it('the Calls board holds SQL to check', () => {
+    expect(sqlPanels.length).toBeGreaterThan(5);
+  });
+
+  it.each(sqlPanels)('panel %s runs', async (_title, rawSql) => {
+    const from = new Date(Date.UTC(2024, 5, 10));
+    const to = new Date(Date.now() + 60_000);
+    const result = await sql.raw(expandSqlMacros(rawSql, from, to)).execute(db);
+    expect(Array.isArray(result.rows)).toBe(true);
+  });
+
+  it('the panels that summarise calls return rows for the generated traffic', async () => {
+    const from = new Date(Date.UTC(2024, 5, 10));
+    const to = new Date(Date.now() + 60_000);
+    const summarising = sqlPanels.filter(([title]) => /per minute|answer rate|billable|failure|ring and talk/i.test(title));
+    expect(summarising.length).toBeGreaterThan(2);
+    for (const [title, rawSql] of summarising) {
+      const result = await sql.raw(expandSqlMacros(rawSql, from, to)).execute(db);
+      expect(result.rows.length, title).toBeGreaterThan(0);
+    }
+    void loadStarted;
+  });
+});
