@@ -52,6 +52,8 @@ if ! pg_isready -q -h 127.0.0.1 -p "$PG_PORT"; then
   pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
   wait_until 60 pg_isready -q -h 127.0.0.1 -p "$PG_PORT" || { echo "postgresql did not start" >&2; exit 1; }
 fi
-# Prometheus and promtool check the shipped alert rules and dashboards in the tests.
+# Prometheus and promtool check the shipped alert rules and dashboards in the tests; Chromium
+# looks at the queue admin UI as an operator would.
 if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then apt_install prometheus; fi
+if [ ! -x /usr/bin/chromium ]; then apt_install chromium; fi
 echo "services: redis 127.0.0.1:$REDIS_PORT, postgresql 127.0.0.1:$PG_PORT; prometheus $(prometheus --version 2>&1 | head -n 1 | awk '{print $3}')"

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { businesses, type Business } from '@callpipe/events';
 import { MAX_JOB_ATTEMPTS } from '@callpipe/queue';
 import { boundedInt, logLevel, parseEnv, port, url } from '@callpipe/runtime';
+import { queueUiModes } from './queue-ui.ts';
 
 /** `appKey=business,appKey=business`: each Huawei app has one fixed business, and CDRs of notify and verify look alike. */
 const appBusinessMap = z
@@ -48,6 +49,8 @@ export const workerEnvSchema = z
     WORKER_STALLED_INTERVAL_MS: boundedInt(500, 600_000, 30_000),
     WORKER_MAX_STALLS: boundedInt(1, 100, 3),
     WORKER_ADMIN_HOST: z.string().min(1).default('0.0.0.0'),
+    // Bull Board at /queues on the admin port.
+    WORKER_QUEUE_UI: z.enum(queueUiModes).default('read-only'),
     WORKER_ADMIN_PORT: port(9092),
     WORKER_SHUTDOWN_DEADLINE_MS: boundedInt(1_000, 600_000, 25_000),
     LOG_LEVEL: logLevel,

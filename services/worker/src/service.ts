@@ -20,6 +20,7 @@ import type { WorkerEnv } from './env.ts';
 import { createBatchStore } from './store-batch.ts';
 import { workItemFromJob, type WorkItem } from './work-item.ts';
 import { createNumberHasher } from './number-protection.ts';
+import { mountQueueUi } from './queue-ui.ts';
 
 export interface WorkerService {
   start(): Promise<{ adminPort: number }>;
@@ -101,6 +102,7 @@ export function createWorkerService(env: WorkerEnv, logger: Logger): WorkerServi
     registry,
     logger,
     isDraining: () => draining,
+    mount: (app) => mountQueueUi(app, queue, env.WORKER_QUEUE_UI),
     readinessChecks: [
       { name: 'redis', check: async () => void (await adminRedis.ping()) },
       { name: 'postgres', check: async () => void (await sql`SELECT 1`.execute(db)) },
