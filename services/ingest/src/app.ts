@@ -1,3 +1,4 @@
+import type { RequestListener } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { HttpError, type Logger } from '@callpipe/runtime';
 import { createPushHandler, errorBody, JSON_UTF8, type PushHandlerDeps } from './push-handler.ts';
@@ -8,6 +9,32 @@ export const PUSH_ROUTES = ['/voicecall/events', '/voicecall/status', '/voicecal
 /** With a path secret, the routes live under `/<secret>/…` and the bare ones answer 404. */
 export function pushRoutes(pathSecret: string): string[] {
   return pathSecret ? PUSH_ROUTES.map((route) => `/${pathSecret}${route}`) : PUSH_ROUTES;
+}
+
+/**
+ * The request listener. POSTs to a push route go straight to the push handler — it reads raw
+ * bytes and writes its own answers, so Express would only add per-request cost on the hot path —
+ * and everything else (wrong method, unknown path, errors) goes through Express.
+ */
+export function createIngestListener(deps: PushHandlerDeps & { logger: Logger; pathSecret?: string }): RequestListener {
+  const app = createIngestApp(deps);
+  const handler = createPushHandler(deps);
+  const routes = new Set(pushRoutes(deps.pathSecret ?? ''));
+  return (request, response) => {
+    const path = (request.url ?? '').split('?', 1)[0] ?? '';
+    if (request.method === 'POST' && routes.has(path)) {
+      handler(request, response).catch((error: unknown) => {
+        deps.logger.error('unhandled ingest error', { error });
+        if (!response.headersSent) {
+          response.statusCode = 500;
+          response.setHeader('Content-Type', JSON_UTF8);
+          response.end(errorBody({ code: 'internal_error', message: 'internal error' }));
+        }
+      });
+      return;
+    }
+    app(request, response);
+  };
 }
 
 export function createIngestApp(deps: PushHandlerDeps & { logger: Logger; pathSecret?: string }): express.Express {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeBody, parsePush, type Rejection } from '@callpipe/events';
 import type { IngestMetrics } from '@callpipe/metrics';
 import type { Enqueuer, PushJobData, PushJobName } from '@callpipe/queue';
@@ -18,7 +18,7 @@ export interface PushHandlerDeps {
   /** Where pushes go when Redis cannot take them; a push on disk is acked like one in Redis. */
   spool: Spool;
   /** Source address allowlist and signature checks, run once the body is read so it can be kept. */
-  gates: Array<(request: Request) => GateVerdict | Promise<GateVerdict>>;
+  gates: Array<(request: IncomingMessage) => GateVerdict | Promise<GateVerdict>>;
   metrics: IngestMetrics;
   logger: Logger;
   bodyLimitBytes: number;
@@ -30,9 +30,9 @@ export interface PushHandlerDeps {
  * take the push in time, so the platform (for CDRs) retries. No Postgres on this path.
  */
 export function createPushHandler(deps: PushHandlerDeps) {
-  return async (request: Request, response: Response): Promise<void> => {
+  return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const started = process.hrtime.bigint();
-    const route = request.path.split('/').at(-1) ?? 'events';
+    const route = pushRoute(request.url ?? '') ?? 'events';
     // Metric and source labels never carry the path secret.
     const meta = {
       deliveryId: randomUUID(),
@@ -136,4 +136,11 @@ async function store(deps: PushHandlerDeps, name: PushJobName, job: PushJobData)
 
 export function errorBody(error: { code: string; message: string }): string {
   return JSON.stringify({ error: { code: error.code, message: error.message } });
+}
+
+/** `events`, `status` or `fee` from a push URL (query strings ignored), or null for anything else. */
+export function pushRoute(url: string): 'events' | 'status' | 'fee' | null {
+  const path = url.split('?', 1)[0] ?? '';
+  const last = path.slice(path.lastIndexOf('/') + 1);
+  return last === 'events' || last === 'status' || last === 'fee' ? last : null;
 }

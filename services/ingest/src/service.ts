@@ -4,7 +4,7 @@ import { replayTtlSeconds } from '@callpipe/auth';
 import { createIngestMetrics, createMetricsRegistry } from '@callpipe/metrics';
 import { createPushQueue, createRedisConnection, Enqueuer, queuePrefix } from '@callpipe/queue';
 import { closeServer, coerceError, createAdminServer, type Logger } from '@callpipe/runtime';
-import { createIngestApp } from './app.ts';
+import { createIngestListener } from './app.ts';
 import type { IngestEnv } from './env.ts';
 import { Spool, type SpoolEntry } from './spool.ts';
 import { NonceStore } from './security/nonce-store.ts';
@@ -52,7 +52,7 @@ export function createIngestService(env: IngestEnv, logger: Logger): IngestServi
       logger,
     }),
   ];
-  const app = createIngestApp({ enqueuer, spool, gates, metrics, logger, bodyLimitBytes: env.INGEST_BODY_LIMIT_BYTES, pathSecret: env.INGEST_PATH_SECRET });
+  const app = createIngestListener({ enqueuer, spool, gates, metrics, logger, bodyLimitBytes: env.INGEST_BODY_LIMIT_BYTES, pathSecret: env.INGEST_PATH_SECRET });
   let draining = false;
   const admin = createAdminServer({
     host: env.INGEST_ADMIN_HOST,
