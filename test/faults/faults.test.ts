@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '@callpipe/db';
-import { demoAppKeys, generateCalls } from '@callpipe/fixtures';
+import { deriveCall, factsFromCdr, factsFromStatusEvent, mergeAllCallFacts, parsePush } from '@callpipe/events';
+import { demoAppKeys, demoBusinessByAppKey, generateCalls } from '@callpipe/fixtures';
 import { createPushQueue, createRedisConnection, queuePrefix } from '@callpipe/queue';
 import { databaseUrlFor, uniqueQueuePrefix, waitFor } from '@callpipe/testkit';
 import type { Kysely } from 'kysely';
@@ -26,9 +27,14 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([redis?.stop(), postgres?.stop()]);
-  const header = `${'fault'.padEnd(22)} ${'sent'.padStart(6)} ${'acked'.padStart(6)} ${'stored'.padStart(6)} ${'lost'.padStart(5)} ${'duplicated'.padStart(10)}`;
-  const lines = summary.map((row) => `${row.fault.padEnd(22)} ${String(row.sent).padStart(6)} ${String(row.acked).padStart(6)} ${String(row.stored).padStart(6)} ${String(row.lost).padStart(5)} ${String(row.duplicated).padStart(10)}`);
-  console.log(['', 'fault-test summary (every acked push must be stored exactly once)', header, ...lines, ''].join('\n'));
+  const header = `${'fault'.padEnd(22)} ${'sent'.padStart(6)} ${'acked'.padStart(6)} ${'records'.padStart(8)} ${'stored'.padStart(6)} ${'lost'.padStart(5)} ${'duplicated'.padStart(10)}`;
+  const lines = summary.map(
+    (row) =>
+      `${row.fault.padEnd(22)} ${String(row.sent).padStart(6)} ${String(row.acked).padStart(6)} ${String(row.expected).padStart(8)} ${String(row.stored).padStart(6)} ${String(row.lost).padStart(5)} ${String(row.duplicated).padStart(10)}`,
+  );
+  console.log(
+    ['', 'fault-test summary: pushes sent, pushes acked (200), records those carried (a CDR push may carry several), records stored, lost and duplicated (both must be 0)', header, ...lines, ''].join('\n'),
+  );
 });
 
 interface Pipeline {
@@ -226,6 +232,43 @@ describe('faults', () => {
       await queue.close();
       await connection.quit();
     } finally {
+      await p.close();
+    }
+  });
+
+  it('four worker processes on the same calls: counts stay exact and every call equals the pure derivation', async () => {
+    const p = await pipeline('four-workers');
+    const extra: CallpipeProcess[] = [];
+    try {
+      for (let i = 0; i < 3; i += 1) {
+        const port = await freePort();
+        const worker = runCallpipe(['worker'], { ...p.env, WORKER_ADMIN_PORT: String(port) });
+        extra.push(worker);
+        await waitForHttp(`http://127.0.0.1:${port}/healthz`);
+      }
+      // Heavy redelivery so that several workers race on the same calls and CDRs at once.
+      const traffic = buildTraffic(9, 120, { redeliveryProbability: 0.8, duplicateStatusProbability: 0.3, maxCdrsPerPush: 4 });
+      const sent = await drive(p.baseUrl, traffic, { ratePerSecond: 400, concurrency: 16 });
+      const result = await tallyWhenSettled(p.db, sent, 45_000);
+      summary.push({ fault: 'four-workers', ...result });
+      expectExactlyOnce(result);
+      expect(result.acked).toBe(sent.length);
+      const calls = generateCalls(9, 120, { lossProbability: 0.05, startAt: new Date(Date.UTC(2024, 5, 11, 2, 0, 0)) });
+      for (const call of calls) {
+        const pushes = [...call.statusPushes, { eventType: 'fee' as const, feeLst: [call.cdr] }];
+        const facts = mergeAllCallFacts(
+          pushes.flatMap((push) => {
+            const verdict = parsePush(JSON.stringify(push), { businessByAppKey: demoBusinessByAppKey });
+            if (!verdict.ok) throw new Error(verdict.rejection.message);
+            return verdict.kind === 'status' ? [factsFromStatusEvent(verdict.event)] : verdict.records.map(factsFromCdr);
+          }),
+        );
+        const row = await p.db.selectFrom('calls').select(['facts', 'outcome', 'state']).where('session_id', '=', call.sessionId).executeTakeFirstOrThrow();
+        expect(row.facts).toEqual(facts);
+        expect(row.outcome).toBe(deriveCall(facts).outcome);
+      }
+    } finally {
+      await Promise.all(extra.map((worker) => worker.stop('SIGKILL')));
       await p.close();
     }
   });
