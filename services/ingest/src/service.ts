@@ -60,8 +60,16 @@ export function createIngestService(env: IngestEnv, logger: Logger): IngestServi
     registry,
     logger,
     isDraining: () => draining,
-    // Redis being down does not make the ingest unready: the spool still takes pushes.
-    readinessChecks: [],
+    // Redis being down does not make the ingest unready while the spool still takes pushes.
+    readinessChecks: [
+      {
+        name: 'spool',
+        check: () =>
+          spool.bytes < env.INGEST_SPOOL_MAX_BYTES || redis.status === 'ready'
+            ? Promise.resolve()
+            : Promise.reject(new Error('Redis is down and the spool is full: pushes get 503')),
+      },
+    ],
   });
   let server: Server | null = null;
   let drainTimer: NodeJS.Timeout | null = null;
