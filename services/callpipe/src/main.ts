@@ -3,6 +3,8 @@ import { runDeadLetters } from './commands/dead-letters.ts';
 import { runMigrate } from './commands/migrate.ts';
 import { runIngest, runStart, runWorker } from './commands/serve.ts';
 import { runSimulate } from './commands/simulate.ts';
+import { parseReplayEnv, runReplay } from './commands/replay.ts';
+import { runReprocess } from './commands/reprocess.ts';
 import { parseMigrateEnv, parseQueueAdminEnv } from './env.ts';
 
 const USAGE = `usage: pnpm callpipe <command>
@@ -14,6 +16,8 @@ const USAGE = `usage: pnpm callpipe <command>
   dead-letters list     show jobs that failed for good
   dead-letters retry    put them back on the queue
   simulate --url U ...  send realistic traffic, optionally --verify what was stored
+  replay <file|->...    replay CDR/push files (JSON, JSON lines, CSV, gzip) exactly once; --dry-run to compare
+  reprocess [filters]   re-derive stored calls and CDRs with the current model
 
 Configuration comes from the environment; see README.md.`;
 
@@ -38,6 +42,10 @@ async function main(argv: string[]): Promise<number> {
       return -1;
     case 'dead-letters':
       return runDeadLetters(rest[0], parseQueueAdminEnv(env), (line) => console.log(line));
+    case 'replay':
+      return runReplay(rest, parseReplayEnv(env));
+    case 'reprocess':
+      return runReprocess(rest, parseReplayEnv(env), (line) => console.log(line));
     case 'simulate':
       return runSimulate(rest, parseMigrateEnv(env).DATABASE_URL, (line) => console.log(line));
     case undefined:

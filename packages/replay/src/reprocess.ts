@@ -1,0 +1,178 @@
+import type { Database } from '@callpipe/db';
+import { factsFromCdr, factsFromStatusEvent, mergeAllCallFacts, parsePush, type Business, type BusinessByAppKey, type CallFacts, type CdrRecord } from '@callpipe/events';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { withRetries } from './retry.ts';
+import { CALL_COLUMNS, callRow, CDR_DERIVED_COLUMNS, cdrDerivedRow, changedColumns, recordsetTypes, updateAssignments, type Row } from './stored-rows.ts';
+
+/** Which calls to re-derive; all given conditions must hold. */
+export interface ReprocessFilter {
+  /** Calls whose start (or, without one, end) is at or after this instant. */
+  from?: string;
+  /** ... and before this one. */
+  to?: string;
+  appKey?: string;
+  business?: Business;
+}
+
+export interface ReprocessOptions {
+  businessByAppKey: BusinessByAppKey;
+  dryRun?: boolean;
+  /** Calls per transaction. */
+  batchSize?: number;
+  onProgress?: (progress: ReprocessResult) => void;
+}
+
+export interface ReprocessResult {
+  dryRun: boolean;
+  callsExamined: number;
+  callsChanged: number;
+  cdrsExamined: number;
+  cdrsChanged: number;
+  /** How many rows changed in each column, e.g. `calls.outcome`: what the new model changed. */
+  changedColumns: Record<string, number>;
+  /** Calls left as they are because a stored payload no longer passes validation. */
+  unreadable: number;
+  unreadableExamples: Array<{ sessionId: string; reason: string }>;
+  elapsedSeconds: number;
+}
+
+const DEFAULT_BATCH_SIZE = 500;
+const MAX_EXAMPLES = 20;
+
+/**
+ * Re-derives stored calls with the current model, from what is kept raw: every distinct status
+ * event's payload (`call_events.payload`) and the call's CDR as received (`cdrs.record`). That is
+ * all the merged facts ever depend on (distinct events, and of several CDR versions only the one
+ * `cdrs` kept, by the same rule as the facts), so the facts are rebuilt from scratch, not merged
+ * into the old ones, and nothing is counted twice. Only derived columns are written: delivery
+ * counts, receive times and the raw payloads stay as they are.
+ *
+ * Each batch locks its rows as the worker does (cdrs, then calls) before reading the events, so a
+ * live delivery either is seen here or merges into the rebuilt facts afterwards.
+ */
+export async function reprocessCalls(db: Kysely<Database>, filter: ReprocessFilter, options: ReprocessOptions): Promise<ReprocessResult> {
+  const started = performance.now();
+  const result: ReprocessResult = { dryRun: options.dryRun === true, callsExamined: 0, callsChanged: 0, cdrsExamined: 0, cdrsChanged: 0, changedColumns: {}, unreadable: 0, unreadableExamples: [], elapsedSeconds: 0 };
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  let after: string | null = null;
+  for (;;) {
+    const sessionIds = await selectCalls(db, filter, after, batchSize);
+    if (sessionIds.length === 0) break;
+    after = sessionIds[sessionIds.length - 1]!;
+    const transaction = options.dryRun ? db.transaction().setAccessMode('read only') : db.transaction();
+    const outcome = await withRetries(() => transaction.execute((trx) => reprocessBatch(trx, sessionIds, options)));
+    merge(result, outcome);
+    result.elapsedSeconds = (performance.now() - started) / 1000;
+    options.onProgress?.(result);
+  }
+  result.elapsedSeconds = (performance.now() - started) / 1000;
+  return result;
+}
+
+async function selectCalls(db: Kysely<Database>, filter: ReprocessFilter, after: string | null, limit: number): Promise<string[]> {
+  const conditions = [sql`true`];
+  if (after !== null) conditions.push(sql`session_id > ${after}`);
+  if (filter.from) conditions.push(sql`COALESCE(started_at, ended_at) >= ${filter.from}::timestamptz`);
+  if (filter.to) conditions.push(sql`COALESCE(started_at, ended_at) < ${filter.to}::timestamptz`);
+  if (filter.appKey) conditions.push(sql`app_key = ${filter.appKey}`);
+  if (filter.business) conditions.push(sql`business = ${filter.business}`);
+  const rows = await sql<{ session_id: string }>`
+    SELECT session_id FROM calls WHERE ${sql.join(conditions, sql` AND `)} ORDER BY session_id LIMIT ${limit}`.execute(db);
+  return rows.rows.map((row) => row.session_id);
+}
+
+type BatchOutcome = Omit<ReprocessResult, 'dryRun' | 'elapsedSeconds'>;
+
+async function reprocessBatch(trx: Transaction<Database>, sessionIds: string[], options: ReprocessOptions): Promise<BatchOutcome> {
+  const lock = options.dryRun ? sql`` : sql`FOR UPDATE`;
+  // Rows are locked in the order the worker takes them, so the two cannot deadlock: its CDR upsert
+  // goes in JavaScript (code point) order, which is COLLATE "C", its calls lock in SQL order.
+  const cdrs = (await sql<Row & { session_id: string; record: unknown }>`
+    SELECT * FROM cdrs WHERE session_id = ANY(${sessionIds}::text[]) ORDER BY session_id COLLATE "C" ${lock}`.execute(trx)).rows;
+  const calls = (await sql<Row & { session_id: string }>`
+    SELECT * FROM calls WHERE session_id = ANY(${sessionIds}::text[]) ORDER BY session_id ${lock}`.execute(trx)).rows;
+  const events = (await sql<{ session_id: string; payload: unknown }>`
+    SELECT session_id, payload FROM call_events WHERE session_id = ANY(${sessionIds}::text[])`.execute(trx)).rows;
+
+  const outcome: BatchOutcome = { callsExamined: calls.length, callsChanged: 0, cdrsExamined: cdrs.length, cdrsChanged: 0, changedColumns: {}, unreadable: 0, unreadableExamples: [] };
+  const cdrBySession = new Map(cdrs.map((row) => [row.session_id, row]));
+  const eventsBySession = new Map<string, unknown[]>();
+  for (const row of events) eventsBySession.set(row.session_id, [...(eventsBySession.get(row.session_id) ?? []), row.payload]);
+  const changedCalls: Row[] = [];
+  const changedCdrs: Row[] = [];
+
+  for (const call of calls) {
+    const rebuilt = rebuild(call.session_id, eventsBySession.get(call.session_id) ?? [], cdrBySession.get(call.session_id)?.record, options.businessByAppKey);
+    if (!rebuilt.ok) {
+      outcome.unreadable += 1;
+      if (outcome.unreadableExamples.length < MAX_EXAMPLES) outcome.unreadableExamples.push({ sessionId: call.session_id, reason: rebuilt.reason });
+      continue;
+    }
+    const derivedCall = callRow(rebuilt.facts);
+    const callChanges = changedColumns(call, derivedCall, CALL_COLUMNS);
+    if (callChanges.length > 0) {
+      changedCalls.push(derivedCall);
+      for (const column of callChanges) outcome.changedColumns[`calls.${column}`] = (outcome.changedColumns[`calls.${column}`] ?? 0) + 1;
+    }
+    const storedCdr = cdrBySession.get(call.session_id);
+    if (storedCdr && rebuilt.cdr) {
+      const derived = cdrDerivedRow(rebuilt.cdr);
+      const cdrChanges = changedColumns(storedCdr, derived, CDR_DERIVED_COLUMNS);
+      if (cdrChanges.length > 0) {
+        changedCdrs.push(derived);
+        for (const column of cdrChanges) outcome.changedColumns[`cdrs.${column}`] = (outcome.changedColumns[`cdrs.${column}`] ?? 0) + 1;
+      }
+    }
+  }
+  outcome.callsChanged = changedCalls.length;
+  outcome.cdrsChanged = changedCdrs.length;
+  if (options.dryRun) return outcome;
+  if (changedCalls.length > 0) {
+    await sql`
+      UPDATE calls SET ${sql.raw(updateAssignments(CALL_COLUMNS))}, updated_at = now()
+      FROM jsonb_to_recordset(${JSON.stringify(changedCalls)}::jsonb) AS v(${sql.raw(recordsetTypes(CALL_COLUMNS))})
+      WHERE calls.session_id = v.session_id`.execute(trx);
+  }
+  if (changedCdrs.length > 0) {
+    await sql`
+      UPDATE cdrs SET ${sql.raw(updateAssignments(CDR_DERIVED_COLUMNS))}
+      FROM jsonb_to_recordset(${JSON.stringify(changedCdrs)}::jsonb) AS v(${sql.raw(recordsetTypes(CDR_DERIVED_COLUMNS))})
+      WHERE cdrs.session_id = v.session_id`.execute(trx);
+  }
+  return outcome;
+}
+
+type Rebuilt = { ok: true; facts: CallFacts; cdr: CdrRecord | null } | { ok: false; reason: string };
+
+/** The call's facts from scratch: each stored payload parsed again as the push it came in. */
+function rebuild(sessionId: string, payloads: readonly unknown[], record: unknown, businessByAppKey: BusinessByAppKey): Rebuilt {
+  const options = { businessByAppKey };
+  const facts: CallFacts[] = [];
+  for (const payload of payloads) {
+    const verdict = parsePush(JSON.stringify(payload), options);
+    if (!verdict.ok) return { ok: false, reason: `a stored status event is now refused: [${verdict.rejection.code}] ${verdict.rejection.message}` };
+    if (verdict.kind !== 'status') return { ok: false, reason: 'a stored status event payload is not a status push' };
+    facts.push(factsFromStatusEvent(verdict.event));
+  }
+  let cdr: CdrRecord | null = null;
+  if (record !== undefined) {
+    const verdict = parsePush(JSON.stringify({ eventType: 'fee', feeLst: [record] }), options);
+    if (!verdict.ok) return { ok: false, reason: `the stored CDR is now refused: [${verdict.rejection.code}] ${verdict.rejection.message}` };
+    if (verdict.kind !== 'fee' || verdict.records.length !== 1) return { ok: false, reason: 'the stored CDR is now refused' };
+    cdr = verdict.records[0]!;
+    facts.push(factsFromCdr(cdr));
+  }
+  if (facts.length === 0) return { ok: false, reason: 'no stored status event or CDR to derive the call from' };
+  const merged = mergeAllCallFacts(facts);
+  return merged.sessionId === sessionId ? { ok: true, facts: merged, cdr } : { ok: false, reason: `the stored data names session ${merged.sessionId}` };
+}
+
+function merge(into: ReprocessResult, batch: BatchOutcome): void {
+  into.callsExamined += batch.callsExamined;
+  into.callsChanged += batch.callsChanged;
+  into.cdrsExamined += batch.cdrsExamined;
+  into.cdrsChanged += batch.cdrsChanged;
+  into.unreadable += batch.unreadable;
+  for (const [column, count] of Object.entries(batch.changedColumns)) into.changedColumns[column] = (into.changedColumns[column] ?? 0) + count;
+  into.unreadableExamples.push(...batch.unreadableExamples.slice(0, Math.max(0, MAX_EXAMPLES - into.unreadableExamples.length)));
+}
