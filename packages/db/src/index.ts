@@ -11,3 +11,4 @@ export * from './deliveries.ts';
 export { storeDeliveries, storeDeliveriesIn } from './store-deliveries.ts';
 export { storeRefusedPushes } from './refused-pushes.ts';
 export { isRetryableDatabaseError } from './retryable.ts';
+export { CALL_COLUMNS, callRow, CDR_DERIVED_COLUMNS, cdrDerivedRow, changedColumns, recordsetTypes, updateAssignments, type Row } from './row-shapes.ts';

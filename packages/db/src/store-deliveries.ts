@@ -1,6 +1,5 @@
 import {
   canonicalJson,
-  cdrFieldSpecs,
   deriveCall,
   factsFromCdr,
   factsFromStatusEvent,
@@ -12,6 +11,7 @@ import {
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './database.ts';
 import type { AcceptedDelivery, StoreResult } from './deliveries.ts';
+import { CALL_COLUMNS, callRow, CDR_DERIVED_COLUMNS, cdrDerivedRow, recordsetTypes, updateAssignments } from './row-shapes.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -173,43 +173,15 @@ async function upsertCallEvents(trx: Db, events: Aggregated<StatusEvent>[]): Pro
   return countOutcome(outcome.rows);
 }
 
-const CDR_CONTENT_COLUMNS = [
-  'record_key',
-  'field_count',
-  'business',
-  'business_source',
-  ...cdrFieldSpecs.map((spec) => spec.column),
-  'ring_seconds',
-  'talk_seconds',
-  'call_out_leg_seconds',
-  'fwd_leg_seconds',
-  'billable_minutes',
-  'ul_fail_reason_desc',
-  'fwd_unasw_rsn_desc',
-  'call_out_unasw_rsn_desc',
-  'record',
-];
-const SQL_TYPE = { string: 'text', integer: 'integer', time: 'timestamptz' } as const;
-const CDR_RECORDSET_TYPES = [
-  'session_id text',
-  'record_key text',
-  'field_count integer',
-  'business text',
-  'business_source text',
-  ...cdrFieldSpecs.map((spec) => `${spec.column} ${SQL_TYPE[spec.kind]}`),
-  'ring_seconds integer',
-  'talk_seconds integer',
-  'call_out_leg_seconds integer',
-  'fwd_leg_seconds integer',
-  'billable_minutes integer',
-  'ul_fail_reason_desc text',
-  'fwd_unasw_rsn_desc text',
-  'call_out_unasw_rsn_desc text',
-  'record jsonb',
-  'delivery_count integer',
-  'first_received_at timestamptz',
-  'last_received_at timestamptz',
-].join(', ');
+/** Content columns of `cdrs`: everything derived from the record, and the record itself. */
+const CDR_CONTENT_COLUMNS = [...CDR_DERIVED_COLUMNS.map(([column]) => column).filter((column) => column !== 'session_id'), 'record'];
+const CDR_RECORDSET_TYPES = recordsetTypes([
+  ...CDR_DERIVED_COLUMNS,
+  ['record', 'jsonb'],
+  ['delivery_count', 'integer'],
+  ['first_received_at', 'timestamptz'],
+  ['last_received_at', 'timestamptz'],
+]);
 const CDR_COLUMNS = ['session_id', ...CDR_CONTENT_COLUMNS, 'delivery_count', 'first_received_at', 'last_received_at'].join(', ');
 // Of two different CDRs for one call the fuller one wins, then the larger content key, as in the
 // call facts, so the outcome does not depend on which arrived first.
@@ -222,20 +194,8 @@ async function upsertCdrs(trx: Db, cdrs: Aggregated<CdrRecord>[]): Promise<{ ins
   if (cdrs.length === 0) return { inserted: 0, updated: 0 };
   const rows = cdrs
     .map(({ item: cdr, count, firstReceivedAt, lastReceivedAt }) => ({
+      ...cdrDerivedRow(cdr),
       session_id: cdr.sessionId,
-      record_key: cdr.recordKey,
-      field_count: cdr.fieldCount,
-      business: cdr.business?.business ?? null,
-      business_source: cdr.business?.source ?? null,
-      ...Object.fromEntries(cdrFieldSpecs.map((spec) => [spec.column, cdr.fields[spec.name]])),
-      ring_seconds: cdr.derived.ringSeconds,
-      talk_seconds: cdr.derived.talkSeconds,
-      call_out_leg_seconds: cdr.derived.callOutLegSeconds,
-      fwd_leg_seconds: cdr.derived.fwdLegSeconds,
-      billable_minutes: cdr.derived.billableMinutes,
-      ul_fail_reason_desc: cdr.derived.failReasonDesc,
-      fwd_unasw_rsn_desc: cdr.derived.fwdUnaswRsnDesc,
-      call_out_unasw_rsn_desc: cdr.derived.callOutUnaswRsnDesc,
       record: cdr.record,
       delivery_count: count,
       first_received_at: firstReceivedAt,
@@ -254,57 +214,16 @@ async function upsertCdrs(trx: Db, cdrs: Aggregated<CdrRecord>[]): Promise<{ ins
   return countOutcome(outcome.rows);
 }
 
-const CALL_RECORDSET_TYPES = `session_id text, business text, business_source text, app_key text, state text, outcome text,
-  caller_number text, called_number text, forwarded_number text, started_at timestamptz, ringing_at timestamptz,
-  answered_at timestamptz, ended_at timestamptz, ring_seconds integer, talk_seconds integer, state_code integer,
-  state_desc text, state_code_desc text, fail_reason integer, fail_reason_desc text, collected_digits text, user_data text,
-  has_cdr boolean, leg_count integer, facts jsonb`;
-const CALL_COLUMNS = `session_id, business, business_source, app_key, state, outcome, caller_number, called_number,
-  forwarded_number, started_at, ringing_at, answered_at, ended_at, ring_seconds, talk_seconds, state_code, state_desc,
-  state_code_desc, fail_reason, fail_reason_desc, collected_digits, user_data, has_cdr, leg_count, facts`;
-const CALL_UPDATE = CALL_COLUMNS.split(',')
-  .map((column) => column.trim())
-  .filter((column) => column !== 'session_id')
-  .map((column) => `${column} = v.${column}`)
-  .join(', ');
+const CALL_RECORDSET_TYPES = recordsetTypes(CALL_COLUMNS);
+const CALL_COLUMN_LIST = CALL_COLUMNS.map(([column]) => column).join(', ');
+const CALL_UPDATE = updateAssignments(CALL_COLUMNS);
 const STATE_RANK: Record<string, number> = { unknown: 0, dialing: 1, ringing: 2, answered: 3, ended: 4 };
-
-function callRow(facts: CallFacts) {
-  const s = deriveCall(facts);
-  return {
-    session_id: s.sessionId,
-    business: s.business,
-    business_source: s.businessSource,
-    app_key: s.appKey,
-    state: s.state,
-    outcome: s.outcome,
-    caller_number: s.callerNumber,
-    called_number: s.calledNumber,
-    forwarded_number: s.forwardedNumber,
-    started_at: s.startedAt,
-    ringing_at: s.ringingAt,
-    answered_at: s.answeredAt,
-    ended_at: s.endedAt,
-    ring_seconds: s.ringSeconds,
-    talk_seconds: s.talkSeconds,
-    state_code: s.stateCode,
-    state_desc: s.stateDesc,
-    state_code_desc: s.stateCodeDesc,
-    fail_reason: s.failReason,
-    fail_reason_desc: s.failReasonDesc,
-    collected_digits: s.collectedDigits,
-    user_data: s.userData,
-    has_cdr: s.hasCdr,
-    leg_count: s.legCount,
-    facts,
-  };
-}
 
 async function upsertCalls(trx: Db, batchFacts: Map<string, CallFacts>): Promise<{ created: number; updated: number; late: number }> {
   const sessionIds = [...batchFacts.keys()].sort(compareKeys);
   const created = await sql<{ session_id: string }>`
-    INSERT INTO calls (${sql.raw(CALL_COLUMNS)})
-    SELECT ${sql.raw(CALL_COLUMNS)} FROM jsonb_to_recordset(${JSON.stringify(sessionIds.map((id) => callRow(batchFacts.get(id)!)))}::jsonb)
+    INSERT INTO calls (${sql.raw(CALL_COLUMN_LIST)})
+    SELECT ${sql.raw(CALL_COLUMN_LIST)} FROM jsonb_to_recordset(${JSON.stringify(sessionIds.map((id) => callRow(batchFacts.get(id)!)))}::jsonb)
       AS r(${sql.raw(CALL_RECORDSET_TYPES)})
     ON CONFLICT (session_id) DO NOTHING
     RETURNING session_id`.execute(trx);

@@ -2,7 +2,7 @@ import type { Database } from '@callpipe/db';
 import { factsFromCdr, factsFromStatusEvent, mergeAllCallFacts, parsePush, type Business, type BusinessByAppKey, type CallFacts, type CdrRecord } from '@callpipe/events';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { withRetries } from './retry.ts';
-import { CALL_COLUMNS, callRow, CDR_DERIVED_COLUMNS, cdrDerivedRow, changedColumns, recordsetTypes, updateAssignments, type Row } from './stored-rows.ts';
+import { CALL_COLUMNS, callRow, CDR_DERIVED_COLUMNS, cdrDerivedRow, changedColumns, recordsetTypes, updateAssignments, type Row } from '@callpipe/db';
 
 /** Which calls to re-derive; all given conditions must hold. */
 export interface ReprocessFilter {

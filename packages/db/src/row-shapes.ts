@@ -1,8 +1,7 @@
 import { canonicalJson, cdrFieldSpecs, deriveCall, type CallFacts, type CdrRecord } from '@callpipe/events';
 
-// The derived columns of `calls` and `cdrs` and how they are computed, as the worker's store writes
-// them (packages/db/src/store-deliveries.ts); reprocessing must produce exactly the rows a fresh
-// delivery would, so keep both in step when a column is added.
+// The derived columns of `calls` and `cdrs` and how they are computed: the one definition used by
+// the live store (store-deliveries.ts) and by reprocessing, so both always write the same rows.
 
 const SQL_TYPE = { string: 'text', integer: 'integer', time: 'timestamptz' } as const;
 
