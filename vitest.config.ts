@@ -40,10 +40,11 @@ export default defineConfig({
         resolve,
         ssr: { resolve: { conditions: ['@callpipe/source'] } },
         test: {
-          // Starts its own Redis and PostgreSQL; needs no REDIS_URL/DATABASE_URL.
+          // Starts its own Redis and PostgreSQL; needs no REDIS_URL/DATABASE_URL. `pnpm test` runs it
+          // after the other tiers, alone, so their load does not distort its timing.
           name: 'faults',
           include: ['test/faults/**/*.test.ts'],
-          testTimeout: 120_000,
+          testTimeout: 180_000,
           hookTimeout: 120_000,
           fileParallelism: false,
         },

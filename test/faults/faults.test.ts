@@ -107,8 +107,19 @@ async function underFault(name: string, inject: (p: Pipeline) => Promise<void>, 
     await sleep(1_500);
     await inject(p);
     const sent: Sent[] = await driving;
-    const result = await tallyWhenSettled(p.db, sent, 45_000);
+    const result = await tallyWhenSettled(p.db, sent, 90_000);
     summary.push({ fault: name, ...result });
+    if (!result.settled) {
+      const connection = createRedisConnection(redis.url, 'admin');
+      const queue = createPushQueue(connection, queuePrefix(p.env['CALLPIPE_QUEUE_PREFIX']!));
+      const counts = await queue.getJobCounts().catch((error: unknown) => String(error));
+      const delayed = await queue.getDelayed(0, 2).catch(() => []);
+      await queue.close();
+      connection.disconnect();
+      console.log(
+        `${name}: not settled; queue ${JSON.stringify(counts)}; delayed sample ${JSON.stringify(delayed.map((job) => ({ delay: job.delay, timestamp: job.timestamp, attemptsStarted: job.attemptsStarted, attemptsMade: job.attemptsMade })))}\nworker output:\n${p.worker.output().slice(-4_000)}\ningest output:\n${p.ingest.output().slice(-2_000)}`,
+      );
+    }
     return result;
   } finally {
     await p.close();
@@ -249,7 +260,7 @@ describe('faults', () => {
       // Heavy redelivery so that several workers race on the same calls and CDRs at once.
       const traffic = buildTraffic(9, 120, { redeliveryProbability: 0.8, duplicateStatusProbability: 0.3, maxCdrsPerPush: 4 });
       const sent = await drive(p.baseUrl, traffic, { ratePerSecond: 400, concurrency: 16 });
-      const result = await tallyWhenSettled(p.db, sent, 45_000);
+      const result = await tallyWhenSettled(p.db, sent, 90_000);
       summary.push({ fault: 'four-workers', ...result });
       expectExactlyOnce(result);
       expect(result.acked).toBe(sent.length);
