@@ -20,8 +20,14 @@ export function createDatabase(options: DatabaseOptions): Kysely<Database> {
     statement_timeout: options.statementTimeoutMs ?? 30_000,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
   });
-  // An idle client losing its connection (Postgres restart) must not crash the process; the next
-  // query gets a fresh connection and the caller's retry policy handles the failure.
+  // A client losing its connection (Postgres restarting, failing over) emits 'error'. For an idle
+  // client the pool relays it here; a checked-out client between two statements of a transaction
+  // emits it on itself, where nobody listens, and that would crash the process. Either way the
+  // failure also reaches the next query on that client, which the caller's retry policy handles,
+  // and the pool discards the broken client.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
