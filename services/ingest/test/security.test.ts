@@ -1,4 +1,6 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createServer as createNetServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { mkdtempSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -41,6 +43,43 @@ async function start(overrides: Record<string, string>): Promise<{ base: string;
   started.push(service);
   const ports = await service.start();
   return { base: `http://127.0.0.1:${ports.port}`, admin: `http://127.0.0.1:${ports.adminPort}`, prefix };
+}
+
+/** A real `callpipe ingest` process: replicas share only Redis. */
+async function startProcess(overrides: Record<string, string>): Promise<{ base: string; child: ChildProcess }> {
+  const [port, adminPort] = [await freePort(), await freePort()];
+  const child = spawn(process.execPath, ['--conditions=@callpipe/source', fileURLToPath(new URL('../../callpipe/src/main.ts', import.meta.url)), 'ingest'], {
+    env: {
+      PATH: '',
+      REDIS_URL: redisUrl,
+      INGEST_HOST: '127.0.0.1',
+      INGEST_PORT: String(port),
+      INGEST_ADMIN_HOST: '127.0.0.1',
+      INGEST_ADMIN_PORT: String(adminPort),
+      INGEST_SPOOL_DIR: mkdtempSync(join(tmpdir(), 'callpipe-sec-spool-')),
+      LOG_LEVEL: 'warn',
+      ...overrides,
+    },
+    stdio: 'ignore',
+  });
+  for (let i = 0; i < 150; i += 1) {
+    const ready = await fetch(`http://127.0.0.1:${adminPort}/readyz`).then((response) => response.ok, () => false);
+    if (ready) return { base: `http://127.0.0.1:${port}`, child };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error('ingest process did not become ready');
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createNetServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
 }
 
 const signed = (appKey: string, secret: string, variant: DigestVariant, created: Date = new Date(), nonce = randomBytes(16).toString('hex').toUpperCase()) =>
@@ -105,14 +144,18 @@ describe('signature verification, enforce', () => {
     expect((await push(strict.base, { authorization: second.authorization, 'x-aksk': second.xAksk })).body.error?.code).toBe('future_created');
   });
 
-  it('when the same nonce is replayed to another ingest replica, then the replay gets 401 replayed_nonce', async () => {
+  it('when the same nonce is replayed to another ingest process, then the replay gets 401 replayed_nonce', async () => {
     const prefix = uniqueQueuePrefix('replay');
-    const [one, two] = [await start({ ...enforce, CALLPIPE_QUEUE_PREFIX: prefix }), await start({ ...enforce, CALLPIPE_QUEUE_PREFIX: prefix })];
-    const headers = signed('appNewline', 'secretNewline0001', 'url_newline');
-    expect((await push(one.base, { authorization: headers.authorization, 'x-aksk': headers.xAksk })).status).toBe(200);
-    const replay = await push(two.base, { authorization: headers.authorization, 'x-aksk': headers.xAksk });
-    expect(replay.status).toBe(401);
-    expect(replay.body.error?.code).toBe('replayed_nonce');
+    const processes = await Promise.all([0, 1].map(() => startProcess({ ...enforce, CALLPIPE_QUEUE_PREFIX: prefix })));
+    try {
+      const headers = signed('appNewline', 'secretNewline0001', 'url_newline');
+      expect((await push(processes[0]!.base, { authorization: headers.authorization, 'x-aksk': headers.xAksk })).status).toBe(200);
+      const replay = await push(processes[1]!.base, { authorization: headers.authorization, 'x-aksk': headers.xAksk });
+      expect(replay.status).toBe(401);
+      expect(replay.body.error?.code).toBe('replayed_nonce');
+    } finally {
+      for (const { child } of processes) child.kill('SIGTERM');
+    }
   });
 });
 
