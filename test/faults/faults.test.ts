@@ -83,11 +83,11 @@ async function pipeline(name: string): Promise<Pipeline> {
     baseUrl: `http://127.0.0.1:${ingestPort}`,
     async startIngest() {
       result.ingest = runCallpipe(['ingest'], env);
-      await waitForHttp(`http://127.0.0.1:${ingestAdmin}/readyz`);
+      await waitForHttp(`http://127.0.0.1:${ingestAdmin}/readyz`, 30_000, result.ingest);
     },
     async startWorker() {
       result.worker = runCallpipe(['worker'], env);
-      await waitForHttp(`http://127.0.0.1:${workerAdmin}/healthz`);
+      await waitForHttp(`http://127.0.0.1:${workerAdmin}/healthz`, 30_000, result.worker);
     },
     async close() {
       await Promise.all([result.ingest.stop('SIGKILL'), result.worker.stop('SIGKILL')]);

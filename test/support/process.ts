@@ -5,15 +5,24 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MAIN = 'services/callpipe/src/main.ts';
 
-/** A port the OS says is free right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * A port that is free right now, chosen below Linux's ephemeral range (32768+): a port the OS
+ * hands out with `listen(0)` can be taken by an outgoing connection (of which the load generators
+ * open thousands) before the child process binds it.
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await canBind(port)) return port;
+  }
+  throw new Error('no free port found between 20000 and 32000');
+}
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
 
@@ -46,9 +55,10 @@ export function runCallpipe(args: string[], env: Record<string, string>): Callpi
   };
 }
 
-export async function waitForHttp(url: string, timeoutMs = 30_000): Promise<void> {
+export async function waitForHttp(url: string, timeoutMs = 30_000, process?: CallpipeProcess): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    if (process && process.child.exitCode !== null) throw new Error(`the process serving ${url} exited with ${process.child.exitCode}:\n${process.output().slice(-3_000)}`);
     try {
       const response = await fetch(url);
       if (response.ok) return;

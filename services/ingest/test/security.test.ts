@@ -71,15 +71,18 @@ async function startProcess(overrides: Record<string, string>): Promise<{ base: 
   throw new Error('ingest process did not become ready');
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+/** Below the ephemeral range (32768+), so no outgoing connection grabs it before the child binds it. */
+async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createNetServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
     });
-  });
+    if (free) return port;
+  }
+  throw new Error('no free port found between 20000 and 32000');
 }
 
 const signed = (appKey: string, secret: string, variant: DigestVariant, created: Date = new Date(), nonce = randomBytes(16).toString('hex').toUpperCase()) =>
