@@ -1,24 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateCalls, type Push, type StatusPush } from '@callpipe/fixtures';
-import { testContext, type TestDatabase } from '@callpipe/testkit';
 import { exitCodeOf } from '../src/index.ts';
-import { count, fullSnapshot, jsonLines, replayFiles, scratchDirectory, storeLive } from './support.ts';
+import { count, fullSnapshot, jsonLines, replayFiles, storeLive, databaseAndFiles } from './support.ts';
 
-const context = testContext();
 
 describe('replay --dry-run', () => {
-  let database: TestDatabase;
-  let files: Awaited<ReturnType<typeof scratchDirectory>>;
-  beforeAll(async () => {
-    [database, files] = await Promise.all([context.createDatabase(), scratchDirectory()]);
-  });
-  afterAll(async () => {
-    await Promise.all([database?.drop(), files?.remove()]);
-  });
+  const fixture = databaseAndFiles();
 
   it('when records are new, stored identical, stored different or invalid, then each is reported as such with its location, and nothing is written', async () => {
     const [stored, changed, fresh, freshEvent] = generateCalls(81, 4);
-    await storeLive(database.db, [...stored!.statusPushes, ...changed!.statusPushes, { eventType: 'fee', feeLst: [stored!.cdr] }, { eventType: 'fee', feeLst: [changed!.cdr] }]);
+    await storeLive(fixture.database.db, [...stored!.statusPushes, ...changed!.statusPushes, { eventType: 'fee', feeLst: [stored!.cdr] }, { eventType: 'fee', feeLst: [changed!.cdr] }]);
     const disconnect = stored!.statusPushes.find((push) => push.eventType === 'disconnect')!;
     const alteredDisconnect: StatusPush = { ...disconnect, statusInfo: { ...disconnect.statusInfo, stateDesc: 'changed by hand' } };
     const lines: unknown[] = [
@@ -32,10 +23,10 @@ describe('replay --dry-run', () => {
       { ...fresh!.cdr, sessionId: `${fresh!.sessionId}-2`, callOutStartTime: '2024-02-30 10:00:00' },
       { eventType: 'fee', feeLst: [fresh!.cdr, { sessionId: 42 }] } satisfies Push | object,
     ];
-    const path = await files.write('check.jsonl', `${jsonLines(lines.slice(0, 6))}\n${lines[6] as string}\n${jsonLines(lines.slice(7))}`);
-    const before = await fullSnapshot(database.db);
+    const path = await fixture.files.write('check.jsonl', `${jsonLines(lines.slice(0, 6))}\n${lines[6] as string}\n${jsonLines(lines.slice(7))}`);
+    const before = await fullSnapshot(fixture.database.db);
 
-    const run = await replayFiles(database.db, [path], { dryRun: true });
+    const run = await replayFiles(fixture.database.db, [path], { dryRun: true });
 
     const file = path;
     expect(run.records).toEqual([
@@ -53,18 +44,18 @@ describe('replay --dry-run', () => {
     ]);
     expect(run.summary).toMatchObject({ mode: 'dry-run', written: false, stored: null, records: { total: 10, new: 3, stored_identical: 2, stored_different: 2, invalid: 3 } });
     expect(exitCodeOf(run.summary)).toBe(1);
-    expect(await fullSnapshot(database.db)).toEqual(before);
+    expect(await fullSnapshot(fixture.database.db)).toEqual(before);
   });
 
   it('when a file was already replayed, then a dry run of it reports every record as stored_identical', async () => {
     const calls = generateCalls(82, 10);
-    const path = await files.write('again.json', JSON.stringify(calls.map((call) => call.cdr)));
-    await replayFiles(database.db, [path]);
-    const deliveries = await count(database.db, 'push_deliveries');
-    const run = await replayFiles(database.db, [path], { dryRun: true });
+    const path = await fixture.files.write('again.json', JSON.stringify(calls.map((call) => call.cdr)));
+    await replayFiles(fixture.database.db, [path]);
+    const deliveries = await count(fixture.database.db, 'push_deliveries');
+    const run = await replayFiles(fixture.database.db, [path], { dryRun: true });
     expect(run.records.map((record) => record.status)).toEqual(Array(10).fill('stored_identical'));
     expect(run.records.map((record) => record.location)).toEqual(calls.map((_, index) => `element ${index + 1}`));
     expect(exitCodeOf(run.summary)).toBe(0);
-    expect(await count(database.db, 'push_deliveries')).toBe(deliveries);
+    expect(await count(fixture.database.db, 'push_deliveries')).toBe(deliveries);
   });
 });

@@ -1,31 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { feePushes, generateCalls, type Push } from '@callpipe/fixtures';
-import { testContext, type TestDatabase } from '@callpipe/testkit';
-import { count, csvOf, fullSnapshot, jsonLines, replayFiles, scratchDirectory, storeLive } from './support.ts';
+import { count, csvOf, fullSnapshot, jsonLines, replayFiles, storeLive, databaseAndFiles } from './support.ts';
 
-const context = testContext();
 
 describe('replaying a file twice', () => {
-  let database: TestDatabase;
-  let files: Awaited<ReturnType<typeof scratchDirectory>>;
-  beforeAll(async () => {
-    [database, files] = await Promise.all([context.createDatabase(), scratchDirectory()]);
-  });
-  afterAll(async () => {
-    await Promise.all([database?.drop(), files?.remove()]);
-  });
+  const fixture = databaseAndFiles();
 
   it('when the same files are replayed again, then the second run stores no delivery and every table is unchanged, bookkeeping included', async () => {
     const calls = generateCalls(71, 60);
     const cdrs = calls.map((call) => call.cdr);
     // One bad record inside a good push: kept once in rejected_pushes, like a live one.
     const pushes: Push[] = [...calls.flatMap((call) => call.statusPushes), ...feePushes(cdrs.slice(0, 30), 10), { eventType: 'fee', feeLst: [{ ...cdrs[30]!, callEndTime: 'soon' }, cdrs[31]!] }];
-    const paths = [await files.write('pushes.jsonl.gz', jsonLines(pushes), true), await files.write('cdrs.csv', csvOf(cdrs.slice(32)))];
+    const paths = [await fixture.files.write('pushes.jsonl.gz', jsonLines(pushes), true), await fixture.files.write('cdrs.csv', csvOf(cdrs.slice(32)))];
 
-    const first = await replayFiles(database.db, paths);
-    const before = await fullSnapshot(database.db);
-    const second = await replayFiles(database.db, paths);
-    const after = await fullSnapshot(database.db);
+    const first = await replayFiles(fixture.database.db, paths);
+    const before = await fullSnapshot(fixture.database.db);
+    const second = await replayFiles(fixture.database.db, paths);
+    const after = await fullSnapshot(fixture.database.db);
 
     expect(first.summary.stored).toMatchObject({ deliveriesAlreadyReplayed: 0, rejectedRecordsKept: 1 });
     expect(second.summary.stored).toMatchObject({ deliveriesStored: 0, deliveriesAlreadyReplayed: first.summary.stored!.deliveriesStored, cdrsInserted: 0, cdrsRedelivered: 0, eventsRedelivered: 0, callsUpdated: 0, rejectedRecordsKept: 0 });
@@ -38,27 +29,20 @@ describe('replaying a file twice', () => {
 });
 
 describe('replaying CDRs that already arrived live', () => {
-  let database: TestDatabase;
-  let files: Awaited<ReturnType<typeof scratchDirectory>>;
-  beforeAll(async () => {
-    [database, files] = await Promise.all([context.createDatabase(), scratchDirectory()]);
-  });
-  afterAll(async () => {
-    await Promise.all([database?.drop(), files?.remove()]);
-  });
+  const fixture = databaseAndFiles();
 
   it.each([
     ['a JSON array of records', 'resent.json', (records: Record<string, unknown>[]) => JSON.stringify(records)],
     ['a CSV export', 'export.csv', (records: Record<string, unknown>[]) => csvOf(records)],
   ])('when %s of them is replayed, then each CDR gets delivery_count + 1 and nothing else changes', async (_name, fileName, render) => {
     const calls = generateCalls(fileName.length * 13, 25);
-    await storeLive(database.db, calls.flatMap((call): Push[] => [...call.statusPushes, { eventType: 'fee', feeLst: [call.cdr] }]));
+    await storeLive(fixture.database.db, calls.flatMap((call): Push[] => [...call.statusPushes, { eventType: 'fee', feeLst: [call.cdr] }]));
     const sessions = new Set(calls.map((call) => call.sessionId));
-    const before = await fullSnapshot(database.db);
-    const deliveriesBefore = await count(database.db, 'push_deliveries');
+    const before = await fullSnapshot(fixture.database.db);
+    const deliveriesBefore = await count(fixture.database.db, 'push_deliveries');
 
-    const run = await replayFiles(database.db, [await files.write(fileName, render(calls.map((call) => call.cdr)))]);
-    const after = await fullSnapshot(database.db);
+    const run = await replayFiles(fixture.database.db, [await fixture.files.write(fileName, render(calls.map((call) => call.cdr)))]);
+    const after = await fullSnapshot(fixture.database.db);
 
     expect(run.summary.stored).toMatchObject({ deliveriesStored: 25, cdrsInserted: 0, cdrsRedelivered: 25, callsCreated: 0, callsUpdated: 0 });
     expect(after.calls).toEqual(before.calls);
@@ -67,8 +51,8 @@ describe('replaying CDRs that already arrived live', () => {
       before.cdrs.map(({ last_received_at: _l, ...row }) => row),
     );
     for (const [index, row] of after.cdrs.entries()) expect(row.last_received_at.getTime()).toBeGreaterThanOrEqual(before.cdrs[index]!.last_received_at.getTime());
-    expect(await count(database.db, 'push_deliveries')).toBe(deliveriesBefore + 25);
-    const replayed = await database.db.selectFrom('push_deliveries').select('source').where('source', '=', `replay:${fileName}`).execute();
+    expect(await count(fixture.database.db, 'push_deliveries')).toBe(deliveriesBefore + 25);
+    const replayed = await fixture.database.db.selectFrom('push_deliveries').select('source').where('source', '=', `replay:${fileName}`).execute();
     expect(replayed).toHaveLength(25);
   });
 });

@@ -8,6 +8,8 @@ import { acceptedDelivery, storeDeliveries, type Database } from '@callpipe/db';
 import { parsePush, type BusinessByAppKey } from '@callpipe/events';
 import { demoBusinessByAppKey, type FeeRecord, type Push } from '@callpipe/fixtures';
 import type { Kysely } from 'kysely';
+import { afterAll, beforeAll } from 'vitest';
+import { testContext, type TestDatabase } from '@callpipe/testkit';
 import { replay, resolveInputs, type FileProblem, type ProgressSnapshot, type RecordReport, type ReplayOptions, type ReplaySummary } from '../src/index.ts';
 
 export const businessByAppKey = demoBusinessByAppKey;
@@ -91,4 +93,25 @@ export function csvOf(records: readonly FeeRecord[], extraColumns: readonly stri
 export async function count(db: Kysely<Database>, table: 'push_deliveries' | 'cdrs' | 'calls' | 'call_events' | 'rejected_pushes'): Promise<number> {
   const row = await db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+export type ScratchDirectory = Awaited<ReturnType<typeof scratchDirectory>>;
+
+/** A migrated database and a scratch directory for one describe block, removed after it. */
+export function databaseAndFiles(): { readonly database: TestDatabase; readonly files: ScratchDirectory } {
+  const state: { database?: TestDatabase; files?: ScratchDirectory } = {};
+  beforeAll(async () => {
+    [state.database, state.files] = await Promise.all([testContext().createDatabase(), scratchDirectory()]);
+  });
+  afterAll(async () => {
+    await Promise.all([state.database?.drop(), state.files?.remove()]);
+  });
+  return {
+    get database() {
+      return state.database!;
+    },
+    get files() {
+      return state.files!;
+    },
+  };
 }
