@@ -65,9 +65,7 @@ export function createIngestService(env: IngestEnv, logger: Logger): IngestServi
       {
         name: 'spool',
         check: () =>
-          spool.bytes < env.INGEST_SPOOL_MAX_BYTES || redis.status === 'ready'
-            ? Promise.resolve()
-            : Promise.reject(new Error('Redis is down and the spool is full: pushes get 503')),
+          !spool.isFull() || redis.status === 'ready' ? Promise.resolve() : Promise.reject(new Error('Redis is down and the spool is full: pushes get 503')),
       },
     ],
   });

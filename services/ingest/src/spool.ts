@@ -31,6 +31,8 @@ export class Spool {
   private totalBytes = 0;
   private oldestAt: number | null = null;
   private lockPath: string;
+  /** Set when a push did not fit; cleared when a drain frees space. */
+  private refusedForSpace = false;
 
   constructor(options: SpoolOptions) {
     this.options = options;
@@ -52,6 +54,7 @@ export class Spool {
   append(entry: SpoolEntry): Promise<void> {
     const line = `${JSON.stringify(entry)}\n`;
     if (this.totalBytes + Buffer.byteLength(line) > this.options.maxBytes) {
+      this.refusedForSpace = true;
       return Promise.reject(new Error(`spool full (${this.totalBytes} of ${this.options.maxBytes} bytes)`));
     }
     return new Promise((resolve, reject) => {
@@ -73,6 +76,11 @@ export class Spool {
     return this.totalBytes === 0;
   }
 
+  /** True once a push did not fit, until a drain frees space. */
+  isFull(): boolean {
+    return this.refusedForSpace;
+  }
+
   /**
    * Hands every spooled entry to `send`, oldest segment first, in chunks. Stops at the first
    * failure and keeps the rest for the next attempt. Returns how many entries were sent.
@@ -89,6 +97,7 @@ export class Spool {
       const { size } = await stat(path);
       await unlink(path);
       this.totalBytes = Math.max(0, this.totalBytes - size);
+      this.refusedForSpace = false;
       sent += entries.length;
     }
     // Segments are named by the time their first entry was written.

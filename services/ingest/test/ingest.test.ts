@@ -174,6 +174,9 @@ describe('ingest without Redis', () => {
       expect(response.status).toBe(503);
       expect(await response.json()).toMatchObject({ error: { code: 'queue_unavailable' } });
       expect(Date.now() - started).toBeLessThan(5_000);
+      const ready = await fetch(`http://127.0.0.1:${ports.adminPort}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(JSON.stringify(await ready.json())).toContain('the spool is full');
     } finally {
       await offline.stop();
     }

@@ -80,7 +80,9 @@ describe('Spool', () => {
   it('when the spool is full, then append refuses', async () => {
     const spool = new Spool({ dir: freshDir(), maxBytes: 1_024 });
     await spool.open();
+    expect(spool.isFull()).toBe(false);
     await expect(spool.append(entry('x'.repeat(2_000)))).rejects.toThrow(/spool full/);
+    expect(spool.isFull()).toBe(true);
     await spool.close();
   });
 
