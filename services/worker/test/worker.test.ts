@@ -1,62 +1,25 @@
-import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { deriveCall, factsFromCdr, factsFromStatusEvent, mergeAllCallFacts, parsePush } from '@callpipe/events';
 import { createRandom, demoAppKeys, demoBusinessByAppKey, generateCalls, type Push } from '@callpipe/fixtures';
-import { createPushQueue, createRedisConnection, queuePrefix, type PushJobData, type PushJobName } from '@callpipe/queue';
-import { createLogger } from '@callpipe/runtime';
-import { testContext, uniqueQueuePrefix, waitFor, type TestDatabase } from '@callpipe/testkit';
-import { createWorkerService, parseWorkerEnv, type WorkerService } from '@callpipe/worker';
+import { waitFor } from '@callpipe/testkit';
+import { pushJob, workerFixture } from './support.ts';
 import { sql } from 'kysely';
 
-const context = testContext();
-const prefix = uniqueQueuePrefix('worker');
-const redis = createRedisConnection(context.redisUrl, 'worker');
-const queue = createPushQueue(redis, queuePrefix(prefix));
-let database: TestDatabase;
-let worker: WorkerService;
-
-function job(push: Push | string, overrides: Partial<PushJobData> = {}): { name: PushJobName; data: PushJobData; opts: { jobId: string } } {
-  const body = typeof push === 'string' ? push : JSON.stringify(push);
-  const deliveryId = overrides.deliveryId ?? randomUUID();
-  const data: PushJobData = { deliveryId, source: 'test', receivedAt: new Date().toISOString(), contentType: null, body, bodyEncoding: 'utf8', refusal: null, ...overrides };
-  const name: PushJobName = data.refusal ? 'refused' : typeof push !== 'string' && push.eventType === 'fee' ? 'fee' : 'status';
-  return { name, data, opts: { jobId: deliveryId } };
-}
+const appBusiness = Object.entries(demoAppKeys).map(([business, key]) => `${key}=${business}`).join(',');
+const fixture = workerFixture('worker', {
+  CALLPIPE_APP_BUSINESS: appBusiness,
+  WORKER_CONCURRENCY: '64',
+  WORKER_BATCH_MAX: '32',
+  WORKER_MAX_ATTEMPTS: '2',
+  WORKER_RETRY_BASE_MS: '10',
+  WORKER_RETRY_MAX_MS: '100',
+});
+const job = pushJob;
 
 async function count(table: 'push_deliveries' | 'rejected_pushes'): Promise<number> {
-  const result = await sql<{ n: string }>`SELECT count(*) AS n FROM ${sql.table(table)}`.execute(database.db);
+  const result = await sql<{ n: string }>`SELECT count(*) AS n FROM ${sql.table(table)}`.execute(fixture.database.db);
   return Number(result.rows[0]!.n);
 }
-
-beforeAll(async () => {
-  database = await context.createDatabase();
-  const appBusiness = Object.entries(demoAppKeys).map(([business, key]) => `${key}=${business}`).join(',');
-  worker = createWorkerService(
-    parseWorkerEnv({
-      REDIS_URL: context.redisUrl,
-      DATABASE_URL: database.url,
-      CALLPIPE_QUEUE_PREFIX: prefix,
-      CALLPIPE_APP_BUSINESS: appBusiness,
-      WORKER_ADMIN_PORT: '0',
-      WORKER_ADMIN_HOST: '127.0.0.1',
-      WORKER_CONCURRENCY: '64',
-      WORKER_BATCH_MAX: '32',
-      WORKER_MAX_ATTEMPTS: '2',
-      WORKER_RETRY_BASE_MS: '10',
-      WORKER_RETRY_MAX_MS: '100',
-    }),
-    createLogger({ level: 'silent' }),
-  );
-  await worker.start();
-});
-
-afterAll(async () => {
-  await worker?.stop();
-  await queue.obliterate({ force: true });
-  await queue.close();
-  await redis.quit();
-  await database?.drop();
-});
 
 describe('worker', () => {
   it('when generated calls are queued scrambled with redeliveries, then calls, events and CDRs match the pure model', async () => {
@@ -65,7 +28,7 @@ describe('worker', () => {
     const pushes: Push[] = calls.flatMap((call) => [...call.statusPushes, { eventType: 'fee' as const, feeLst: [call.cdr] }]);
     const redelivered = pushes.filter(() => random.chance(0.25));
     const jobs = random.shuffle([...pushes, ...redelivered]).map((push) => job(push));
-    await queue.addBulk(jobs);
+    await fixture.queue.addBulk(jobs);
     await waitFor(async () => (await count('push_deliveries')) === jobs.length, { what: 'all deliveries stored' });
 
     for (const call of calls) {
@@ -77,19 +40,19 @@ describe('worker', () => {
         }),
       );
       const summary = deriveCall(facts);
-      const row = await database.db.selectFrom('calls').selectAll().where('session_id', '=', call.sessionId).executeTakeFirstOrThrow();
+      const row = await fixture.database.db.selectFrom('calls').selectAll().where('session_id', '=', call.sessionId).executeTakeFirstOrThrow();
       expect(row.facts).toEqual(facts);
       expect(row).toMatchObject({ business: call.business, business_source: 'app_key', state: 'ended', outcome: summary.outcome, has_cdr: true });
     }
-    const cdrDeliveries = await database.db.selectFrom('cdrs').select((eb) => eb.fn.sum<string>('delivery_count').as('total')).executeTakeFirstOrThrow();
+    const cdrDeliveries = await fixture.database.db.selectFrom('cdrs').select((eb) => eb.fn.sum<string>('delivery_count').as('total')).executeTakeFirstOrThrow();
     const cdrPushes = [...pushes, ...redelivered].filter((push) => push.eventType === 'fee').length;
     expect(Number(cdrDeliveries.total)).toBe(cdrPushes);
   });
 
   it('when the ingest refused a push, then the worker keeps it in rejected_pushes', async () => {
     const refused = job('not json', { refusal: { code: 'invalid_json', message: 'bad', bodyTruncated: false } });
-    await queue.addBulk([refused]);
-    const row = await waitFor(() => database.db.selectFrom('rejected_pushes').selectAll().where('delivery_id', '=', refused.data.deliveryId).executeTakeFirst(), { what: 'refused push kept' });
+    await fixture.queue.addBulk([refused]);
+    const row = await waitFor(() => fixture.database.db.selectFrom('rejected_pushes').selectAll().where('delivery_id', '=', refused.data.deliveryId).executeTakeFirst(), { what: 'refused push kept' });
     expect(row).toMatchObject({ stage: 'ingest', reason_code: 'invalid_json', body_truncated: false });
     expect(row.body?.toString('utf8')).toBe('not json');
   });
@@ -98,19 +61,19 @@ describe('worker', () => {
     const [call, neighbour] = generateCalls(12, 2);
     const poison = job({ eventType: 'fee', feeLst: [call!.cdr] }, { deliveryId: 'not-a-uuid' });
     const good = job({ eventType: 'fee', feeLst: [neighbour!.cdr] });
-    await queue.addBulk([poison, good]);
-    const failed = await waitFor(async () => (await queue.getFailed()).find((candidate) => candidate.id === 'not-a-uuid'), { what: 'poison job failed' });
+    await fixture.queue.addBulk([poison, good]);
+    const failed = await waitFor(async () => (await fixture.queue.getFailed()).find((candidate) => candidate.id === 'not-a-uuid'), { what: 'poison job failed' });
     expect(failed.attemptsMade).toBe(2);
     expect(failed.failedReason).toMatch(/uuid/i);
-    await waitFor(() => database.db.selectFrom('cdrs').select('session_id').where('session_id', '=', neighbour!.sessionId).executeTakeFirst(), { what: 'neighbour stored' });
-    const poisonRows = await database.db.selectFrom('cdrs').select('session_id').where('session_id', '=', call!.sessionId).execute();
+    await waitFor(() => fixture.database.db.selectFrom('cdrs').select('session_id').where('session_id', '=', neighbour!.sessionId).executeTakeFirst(), { what: 'neighbour stored' });
+    const poisonRows = await fixture.database.db.selectFrom('cdrs').select('session_id').where('session_id', '=', call!.sessionId).execute();
     expect(poisonRows).toHaveLength(0);
   });
 
   it('when a push the ingest accepted fails the worker model, then it is kept as a worker refusal', async () => {
     const odd = job(JSON.stringify({ eventType: 'callout', statusInfo: { sessionId: 's', timestamp: 'yesterday' } }));
-    await queue.addBulk([odd]);
-    const row = await waitFor(() => database.db.selectFrom('rejected_pushes').selectAll().where('delivery_id', '=', odd.data.deliveryId).executeTakeFirst(), { what: 'worker refusal' });
+    await fixture.queue.addBulk([odd]);
+    const row = await waitFor(() => fixture.database.db.selectFrom('rejected_pushes').selectAll().where('delivery_id', '=', odd.data.deliveryId).executeTakeFirst(), { what: 'worker refusal' });
     expect(row).toMatchObject({ stage: 'worker', reason_code: 'invalid_timestamp' });
   });
 });
