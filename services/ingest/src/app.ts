@@ -17,7 +17,7 @@ export function pushRoutes(pathSecret: string): string[] {
  * and everything else (wrong method, unknown path, errors) goes through Express.
  */
 export function createIngestListener(deps: PushHandlerDeps & { logger: Logger; pathSecret?: string }): RequestListener {
-  const app = createIngestApp(deps);
+  const app = createFallbackApp(deps);
   const handler = createPushHandler(deps);
   const routes = new Set(pushRoutes(deps.pathSecret ?? ''));
   return (request, response) => {
@@ -37,15 +37,12 @@ export function createIngestListener(deps: PushHandlerDeps & { logger: Logger; p
   };
 }
 
-export function createIngestApp(deps: PushHandlerDeps & { logger: Logger; pathSecret?: string }): express.Express {
+/** Everything that is not a push POST: wrong methods, unknown paths, and the error rendering. */
+function createFallbackApp(deps: { logger: Logger; pathSecret?: string }): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
-  const handler = createPushHandler(deps);
   const routes = pushRoutes(deps.pathSecret ?? '');
-  app.post(routes, (request, response, next) => {
-    handler(request, response).catch(next);
-  });
   app.all(routes, (request, _response, next) => {
     next(new HttpError(405, 'method_not_allowed', `${request.method} is not allowed here; the platform pushes with POST`));
   });

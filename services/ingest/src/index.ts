@@ -1,3 +1,3 @@
 export { createIngestService, type IngestService } from './service.ts';
 export { ingestEnvSchema, parseIngestEnv, type IngestEnv } from './env.ts';
-export { createIngestApp, createIngestListener, PUSH_ROUTES } from './app.ts';
+export { createIngestListener, PUSH_ROUTES } from './app.ts';
