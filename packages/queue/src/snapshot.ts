@@ -7,12 +7,28 @@ export async function queueSnapshot(queue: PushQueue): Promise<{ counts: Record<
     queue.getJobs(['waiting'], 0, 0, true),
     queue.client,
   ]);
-  const info = await client.info();
-  const used = /used_memory:(\d+)/.exec(info)?.[1];
   const oldestJob = oldest[0];
   return {
     counts,
     oldestWaitingAgeSeconds: oldestJob ? Math.max(0, (Date.now() - oldestJob.timestamp) / 1000) : 0,
-    redisUsedMemoryBytes: used === undefined ? null : Number(used),
+    redisUsedMemoryBytes: await usedMemoryBytes(client),
   };
+}
+
+/**
+ * `used_memory` of the server; on a Redis Cluster, of the fullest master. Each master has its own
+ * maxmemory (noeviction) and the alert compares with one server's limit, so a sum over masters
+ * would fire for a cluster none of whose nodes is near its limit. Unreachable nodes are skipped.
+ */
+async function usedMemoryBytes(client: Awaited<PushQueue['client']>): Promise<number | null> {
+  const servers = client.isCluster && client.nodes ? client.nodes() : [client];
+  const answers = await Promise.allSettled(servers.map((server) => server.info()));
+  const infos = answers.flatMap((answer) => (answer.status === 'fulfilled' ? [answer.value] : []));
+  const failure = answers.find((answer) => answer.status === 'rejected');
+  if (infos.length === 0 && failure) throw failure.reason;
+  const used = infos
+    .filter((info) => !client.isCluster || /^role:master\r?$/m.test(info))
+    .flatMap((info) => /^used_memory:(\d+)\r?$/m.exec(info)?.[1] ?? [])
+    .map(Number);
+  return used.length === 0 ? null : Math.max(...used);
 }

@@ -17,6 +17,15 @@ export const url = (protocols: readonly string[], fallback: string) =>
         return false;
       }
     }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+/** A string checked by `problemOf`, which returns what is wrong with it (the message) or null. */
+export const checkedString = (fallback: string, problemOf: (value: string) => string | null) =>
+  z
+    .string()
+    .default(fallback)
+    .superRefine((value, ctx) => {
+      const problem = problemOf(value);
+      if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+    });
 
 /** Parses once, and on failure names every bad variable with its reason. */
 export function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { logLevel, parseEnv, url } from '@callpipe/runtime';
+import { redisUrlProblem } from '@callpipe/queue';
+import { checkedString, logLevel, parseEnv, url } from '@callpipe/runtime';
 
 export const migrateEnvSchema = z.object({
   DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgres://postgres@127.0.0.1:5432/callpipe'),
@@ -7,7 +8,7 @@ export const migrateEnvSchema = z.object({
 });
 
 export const queueAdminEnvSchema = z.object({
-  REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
+  REDIS_URL: checkedString('redis://127.0.0.1:6379', redisUrlProblem),
   CALLPIPE_QUEUE_PREFIX: z.string().regex(/^[\w{}:-]{1,64}$/, 'letters, digits, _ - : { } only, at most 64').default('callpipe'),
   LOG_LEVEL: logLevel,
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { boundedInt, ConfigError, logLevel, parseEnv, port, url } from '@callpipe/runtime';
+import { redisUrlProblem } from '@callpipe/queue';
+import { boundedInt, checkedString, ConfigError, logLevel, parseEnv, port } from '@callpipe/runtime';
 import { loadAppSecrets, type AppSecrets } from './security/app-secrets.ts';
 import { signatureModes } from './security/signature-gate.ts';
 import { parseCidrList } from './security/source-address.ts';
@@ -28,7 +29,7 @@ export const ingestEnvSchema = z.object({
   INGEST_ADMIN_HOST: z.string().min(1).default('0.0.0.0'),
   INGEST_ADMIN_PORT: port(9091),
   // Queue
-  REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
+  REDIS_URL: checkedString('redis://127.0.0.1:6379', redisUrlProblem),
   CALLPIPE_QUEUE_PREFIX: z.string().regex(/^[\w{}:-]{1,64}$/, 'letters, digits, _ - : { } only, at most 64').default('callpipe'),
   INGEST_ENQUEUE_TIMEOUT_MS: boundedInt(50, 30_000, 2_000),
   INGEST_ENQUEUE_MAX_BATCH: boundedInt(1, 5_000, 500),

@@ -23,10 +23,17 @@ describe('worker env', () => {
     ]);
   });
 
+  it('when REDIS_URL names a Redis Cluster or Sentinels, then it is accepted', () => {
+    expect(parseWorkerEnv({ REDIS_URL: 'redis+cluster://h1:7000,h2' }).REDIS_URL).toBe('redis+cluster://h1:7000,h2');
+    expect(parseWorkerEnv({ REDIS_URL: 'redis+sentinel://s1,s2/callpipe' }).REDIS_URL).toBe('redis+sentinel://s1,s2/callpipe');
+  });
+
   it.each([
     [{ CALLPIPE_APP_BUSINESS: 'keyA=voicemail' }, 'CALLPIPE_APP_BUSINESS: "keyA=voicemail" must look like appKey=click2call|notify|verify'],
     [{ CALLPIPE_APP_BUSINESS: 'keyA=notify,keyA=verify' }, 'app key keyA is mapped to two businesses'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL: must be a URL starting with postgres:// or postgresql://'],
+    [{ REDIS_URL: 'memcached://h1' }, 'REDIS_URL: must be a URL starting with redis:// or rediss:// (one server), redis+cluster://'],
+    [{ REDIS_URL: 'redis+cluster://h1:7000,h2:x' }, 'REDIS_URL: redis+cluster://: "h2:x" is not host:port'],
     [{ WORKER_ADMIN_PORT: '70000' }, 'WORKER_ADMIN_PORT'],
     [{ WORKER_CONCURRENCY: '10', WORKER_BATCH_MAX: '50' }, 'WORKER_BATCH_MAX: must not exceed WORKER_CONCURRENCY (10)'],
     [{ WORKER_PARALLEL_BATCHES: '8', WORKER_DB_POOL_SIZE: '4' }, 'WORKER_PARALLEL_BATCHES: must not exceed WORKER_DB_POOL_SIZE (4)'],

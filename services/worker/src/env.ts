@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { businesses, type Business } from '@callpipe/events';
-import { MAX_JOB_ATTEMPTS } from '@callpipe/queue';
-import { boundedInt, logLevel, parseEnv, port, url } from '@callpipe/runtime';
+import { MAX_JOB_ATTEMPTS, redisUrlProblem } from '@callpipe/queue';
+import { boundedInt, checkedString, logLevel, parseEnv, port, url } from '@callpipe/runtime';
 import { queueUiModes } from './queue-ui.ts';
 
 /** `appKey=business,appKey=business`: each Huawei app has one fixed business, and CDRs of notify and verify look alike. */
@@ -27,7 +27,7 @@ const appBusinessMap = z
 
 export const workerEnvSchema = z
   .object({
-    REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
+    REDIS_URL: checkedString('redis://127.0.0.1:6379', redisUrlProblem),
     CALLPIPE_QUEUE_PREFIX: z.string().regex(/^[\w{}:-]{1,64}$/, 'letters, digits, _ - : { } only, at most 64').default('callpipe'),
     DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgres://postgres@127.0.0.1:5432/callpipe'),
     CALLPIPE_APP_BUSINESS: appBusinessMap,

@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import { replayKey } from '@callpipe/auth';
+import type { RedisClient } from '@callpipe/queue';
 
 export type NonceVerdict = 'fresh' | 'replayed' | 'unchecked';
 
@@ -9,12 +9,12 @@ export type NonceVerdict = 'fresh' | 'replayed' | 'unchecked';
  * while a replayed push is at worst one extra counted delivery.
  */
 export class NonceStore {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly prefix: string;
   private readonly ttlSeconds: number;
   private readonly timeoutMs: number;
 
-  constructor(redis: Redis, options: { prefix: string; ttlSeconds: number; timeoutMs: number }) {
+  constructor(redis: RedisClient, options: { prefix: string; ttlSeconds: number; timeoutMs: number }) {
     this.redis = redis;
     this.prefix = options.prefix;
     this.ttlSeconds = options.ttlSeconds;
