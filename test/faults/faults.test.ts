@@ -1,14 +1,10 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabase, type Database } from '@callpipe/db';
 import { deriveCall, factsFromCdr, factsFromStatusEvent, mergeAllCallFacts, parsePush } from '@callpipe/events';
-import { demoAppKeys, demoBusinessByAppKey, generateCalls } from '@callpipe/fixtures';
+import { demoBusinessByAppKey, generateCalls } from '@callpipe/fixtures';
 import { createPushQueue, createRedisConnection, queuePrefix } from '@callpipe/queue';
-import { databaseUrlFor, uniqueQueuePrefix, waitFor } from '@callpipe/testkit';
-import type { Kysely } from 'kysely';
+import { waitFor } from '@callpipe/testkit';
 import { createPostgres, createRedis, type PostgresInstance, type RedisInstance } from '../support/instances.ts';
+import { printFaultSummary, startPipeline, type Pipeline } from '../support/pipeline.ts';
 import { freePort, runCallpipe, waitForHttp, type CallpipeProcess } from '../support/process.ts';
 import { buildTraffic, drive, tallyWhenSettled, type Sent, type Tally } from '@callpipe/simulator';
 
@@ -27,75 +23,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([redis?.stop(), postgres?.stop()]);
-  const header = `${'fault'.padEnd(22)} ${'sent'.padStart(6)} ${'acked'.padStart(6)} ${'records'.padStart(8)} ${'stored'.padStart(6)} ${'lost'.padStart(5)} ${'duplicated'.padStart(10)}`;
-  const lines = summary.map(
-    (row) =>
-      `${row.fault.padEnd(22)} ${String(row.sent).padStart(6)} ${String(row.acked).padStart(6)} ${String(row.expected).padStart(8)} ${String(row.stored).padStart(6)} ${String(row.lost).padStart(5)} ${String(row.duplicated).padStart(10)}`,
-  );
-  console.log(
-    ['', 'fault-test summary: pushes sent, pushes acked (200), records those carried (a CDR push may carry several), records stored, lost and duplicated (both must be 0)', header, ...lines, ''].join('\n'),
-  );
+  printFaultSummary(summary);
 });
 
-interface Pipeline {
-  db: Kysely<Database>;
-  env: Record<string, string>;
-  ingest: CallpipeProcess;
-  worker: CallpipeProcess;
-  baseUrl: string;
-  startIngest(): Promise<void>;
-  startWorker(): Promise<void>;
-  close(): Promise<void>;
-}
-
-async function pipeline(name: string): Promise<Pipeline> {
-  const databaseUrl = databaseUrlFor(postgres.serverUrl, `faults_${name.replace(/\W/g, '_')}_${Date.now()}`);
-  const [ingestPort, ingestAdmin, workerAdmin] = [await freePort(), await freePort(), await freePort()];
-  const env = {
-    REDIS_URL: redis.url,
-    DATABASE_URL: databaseUrl,
-    CALLPIPE_QUEUE_PREFIX: uniqueQueuePrefix(name),
-    CALLPIPE_APP_BUSINESS: Object.entries(demoAppKeys).map(([business, key]) => `${key}=${business}`).join(','),
-    LOG_LEVEL: 'warn',
-    INGEST_HOST: '127.0.0.1',
-    INGEST_PORT: String(ingestPort),
-    INGEST_ADMIN_HOST: '127.0.0.1',
-    INGEST_ADMIN_PORT: String(ingestAdmin),
-    INGEST_SPOOL_DIR: mkdtempSync(join(tmpdir(), `callpipe-faults-spool-`)),
-    INGEST_ENQUEUE_TIMEOUT_MS: '1000',
-    INGEST_SPOOL_DRAIN_INTERVAL_MS: '200',
-    WORKER_ADMIN_HOST: '127.0.0.1',
-    WORKER_ADMIN_PORT: String(workerAdmin),
-    WORKER_RETRY_BASE_MS: '100',
-    WORKER_RETRY_MAX_MS: '1000',
-    WORKER_LOCK_DURATION_MS: '5000',
-    WORKER_STALLED_INTERVAL_MS: '2000',
-    WORKER_SHUTDOWN_DEADLINE_MS: '10000',
-    INGEST_SHUTDOWN_DEADLINE_MS: '10000',
-  };
-  const migrate = runCallpipe(['migrate'], env);
-  expect(await migrate.exited, migrate.output()).toBe(0);
-  const result: Pipeline = {
-    db: createDatabase({ connectionString: databaseUrl, poolSize: 2 }),
-    env,
-    ingest: undefined as unknown as CallpipeProcess,
-    worker: undefined as unknown as CallpipeProcess,
-    baseUrl: `http://127.0.0.1:${ingestPort}`,
-    async startIngest() {
-      result.ingest = runCallpipe(['ingest'], env);
-      await waitForHttp(`http://127.0.0.1:${ingestAdmin}/readyz`, 30_000, result.ingest);
-    },
-    async startWorker() {
-      result.worker = runCallpipe(['worker'], env);
-      await waitForHttp(`http://127.0.0.1:${workerAdmin}/healthz`, 30_000, result.worker);
-    },
-    async close() {
-      await Promise.all([result.ingest.stop('SIGKILL'), result.worker.stop('SIGKILL')]);
-      await result.db.destroy();
-    },
-  };
-  await Promise.all([result.startIngest(), result.startWorker()]);
-  return result;
+function pipeline(name: string): Promise<Pipeline> {
+  return startPipeline({ name, redisUrl: redis.url, postgresServerUrl: postgres.serverUrl });
 }
 
 /** Drives load, injects the fault part-way, waits until every acked push is stored, and tallies. */
