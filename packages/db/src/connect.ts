@@ -12,6 +12,14 @@ export interface DatabaseOptions {
   connectTimeoutMs?: number;
 }
 
+const DATE_OID = 1082;
+
+// A `date` (calls.call_day) stays the 'YYYY-MM-DD' it is: pg's default turns it into a Date at local
+// midnight, which is another day in any time zone west of UTC. Per pool, not pg's global registry.
+const keepText = (value: string): string => value;
+const getTypeParser: typeof pg.types.getTypeParser = ((oid: number, format?: 'text' | 'binary'): unknown =>
+  oid === DATE_OID && format !== 'binary' ? keepText : (pg.types.getTypeParser as (oid: number, format?: 'text' | 'binary') => unknown)(oid, format)) as typeof pg.types.getTypeParser;
+
 export function createDatabase(options: DatabaseOptions): Kysely<Database> {
   const pool = new pg.Pool({
     connectionString: options.connectionString,
@@ -19,6 +27,7 @@ export function createDatabase(options: DatabaseOptions): Kysely<Database> {
     application_name: options.applicationName ?? 'callpipe',
     statement_timeout: options.statementTimeoutMs ?? 30_000,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+    types: { getTypeParser },
   });
   // A client losing its connection (Postgres restarting, failing over) emits 'error'. For an idle
   // client the pool relays it here; a checked-out client between two statements of a transaction

@@ -7,6 +7,12 @@ export interface AcceptedDelivery {
   /** Where it came from: the ingest route, or `replay:<file>`. */
   source: string;
   receivedAt: string;
+  /**
+   * The id comes back later with another `receivedAt` (a replayed file: ids derive from the file,
+   * the receive time is the replay's). The ledger is partitioned by receive time, so such ids are
+   * looked up across every partition instead of relying on the (delivery_id, received_at) key.
+   */
+  receivedAtVaries?: boolean;
   push: { kind: 'status'; event: StatusEvent } | { kind: 'fee'; records: CdrRecord[]; rejectedRecords: RejectedRecord[] };
 }
 
@@ -40,7 +46,7 @@ export interface StoreResult {
 
 /** Wraps a successful parse verdict with its delivery metadata. */
 export function acceptedDelivery(
-  meta: { deliveryId: string; source: string; receivedAt: string },
+  meta: { deliveryId: string; source: string; receivedAt: string; receivedAtVaries?: boolean },
   verdict: Extract<PushVerdict, { ok: true }>,
 ): AcceptedDelivery {
   return {

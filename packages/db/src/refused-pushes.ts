@@ -2,7 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './database.ts';
 import type { RefusedPush } from './deliveries.ts';
 
-/** Keeps refused pushes with their raw bytes; a retried job inserts each one once. */
+/** Keeps refused pushes with their raw bytes; a retried job (same delivery id, same receive time) inserts each one once. */
 export async function storeRefusedPushes(db: Kysely<Database> | Transaction<Database>, refused: readonly RefusedPush[]): Promise<number> {
   if (refused.length === 0) return 0;
   const result = await db
@@ -23,7 +23,7 @@ export async function storeRefusedPushes(db: Kysely<Database> | Transaction<Data
         record: null,
       })),
     )
-    .onConflict((oc) => oc.column('rejection_key').doNothing())
+    .onConflict((oc) => oc.columns(['rejection_key', 'received_at']).doNothing())
     .executeTakeFirst();
   return Number(result.numInsertedOrUpdatedRows ?? 0);
 }

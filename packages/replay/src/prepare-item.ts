@@ -64,7 +64,12 @@ function fromVerdict(verdict: PushVerdict, item: Item, key: () => string, contex
     const message = body === null ? verdict.rejection.message.replace(/^feeLst\[0\]\.?/, '') : verdict.rejection.message;
     return invalid(item.location, verdict.rejection.code, message);
   }
-  const delivery = acceptedDelivery({ deliveryId: replayDeliveryId(context.source, item.position, key()), source: context.source, receivedAt: context.receivedAt }, verdict);
+  // The id derives from the file, the receive time is this run's: a second run of the file brings the
+  // same id on another day, so the ledger must look for it on every day.
+  const delivery = acceptedDelivery(
+    { deliveryId: replayDeliveryId(context.source, item.position, key()), source: context.source, receivedAt: context.receivedAt, receivedAtVaries: true },
+    verdict,
+  );
   if (verdict.kind === 'status') return { delivery, entries: [{ status: 'valid', location: item.location, kind: 'event', event: verdict.event }] };
   const rejected = new Map(verdict.rejectedRecords.map((record) => [record.index, record.rejection]));
   const entries: RecordEntry[] = [];

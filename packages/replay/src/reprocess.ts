@@ -47,8 +47,9 @@ const MAX_EXAMPLES = 20;
  * into the old ones, and nothing is counted twice. Only derived columns are written: delivery
  * counts, receive times and the raw payloads stay as they are.
  *
- * Each batch locks its rows as the worker does (cdrs, then calls) before reading the events, so a
- * live delivery either is seen here or merges into the rebuilt facts afterwards.
+ * Each batch locks its calls rows as the worker does (first, in session order) before reading the
+ * events and the CDR, so a live delivery either is seen here or merges into the rebuilt facts
+ * afterwards. The events and the CDR are read in their calls' `call_day` partitions only.
  */
 export async function reprocessCalls(db: Kysely<Database>, filter: ReprocessFilter, options: ReprocessOptions): Promise<ReprocessResult> {
   const started = performance.now();
@@ -85,14 +86,16 @@ type BatchOutcome = Omit<ReprocessResult, 'dryRun' | 'elapsedSeconds'>;
 
 async function reprocessBatch(trx: Transaction<Database>, sessionIds: string[], options: ReprocessOptions): Promise<BatchOutcome> {
   const lock = options.dryRun ? sql`` : sql`FOR UPDATE`;
-  // Rows are locked in the order the worker takes them, so the two cannot deadlock: its CDR upsert
-  // goes in JavaScript (code point) order, which is COLLATE "C", its calls lock in SQL order.
+  // The calls rows are locked in the order the worker locks them, and before anything else, as the
+  // worker does: the worker writes a call's events and CDR only while holding its calls row, so
+  // the two cannot deadlock.
+  const calls = (await sql<Row & { session_id: string; call_day: string }>`
+    SELECT *, call_day::text AS call_day FROM calls WHERE session_id = ANY(${sessionIds}::text[]) ORDER BY session_id ${lock}`.execute(trx)).rows;
+  const days = [...new Set(calls.map((call) => call.call_day))];
   const cdrs = (await sql<Row & { session_id: string; record: unknown }>`
-    SELECT * FROM cdrs WHERE session_id = ANY(${sessionIds}::text[]) ORDER BY session_id COLLATE "C" ${lock}`.execute(trx)).rows;
-  const calls = (await sql<Row & { session_id: string }>`
-    SELECT * FROM calls WHERE session_id = ANY(${sessionIds}::text[]) ORDER BY session_id ${lock}`.execute(trx)).rows;
+    SELECT * FROM cdrs WHERE session_id = ANY(${sessionIds}::text[]) AND call_day = ANY(${days}::date[])`.execute(trx)).rows;
   const events = (await sql<{ session_id: string; payload: unknown }>`
-    SELECT session_id, payload FROM call_events WHERE session_id = ANY(${sessionIds}::text[])`.execute(trx)).rows;
+    SELECT session_id, payload FROM call_events WHERE session_id = ANY(${sessionIds}::text[]) AND call_day = ANY(${days}::date[])`.execute(trx)).rows;
 
   const outcome: BatchOutcome = { callsExamined: calls.length, callsChanged: 0, cdrsExamined: cdrs.length, cdrsChanged: 0, changedColumns: {}, unreadable: 0, unreadableExamples: [] };
   const cdrBySession = new Map(cdrs.map((row) => [row.session_id, row]));
@@ -119,7 +122,7 @@ async function reprocessBatch(trx: Transaction<Database>, sessionIds: string[], 
       const derived = cdrDerivedRow(rebuilt.cdr);
       const cdrChanges = changedColumns(storedCdr, derived, CDR_DERIVED_COLUMNS);
       if (cdrChanges.length > 0) {
-        changedCdrs.push(derived);
+        changedCdrs.push({ ...derived, call_day: call.call_day });
         for (const column of cdrChanges) outcome.changedColumns[`cdrs.${column}`] = (outcome.changedColumns[`cdrs.${column}`] ?? 0) + 1;
       }
     }
@@ -136,8 +139,8 @@ async function reprocessBatch(trx: Transaction<Database>, sessionIds: string[], 
   if (changedCdrs.length > 0) {
     await sql`
       UPDATE cdrs SET ${sql.raw(updateAssignments(CDR_DERIVED_COLUMNS))}
-      FROM jsonb_to_recordset(${JSON.stringify(changedCdrs)}::jsonb) AS v(${sql.raw(recordsetTypes(CDR_DERIVED_COLUMNS))})
-      WHERE cdrs.session_id = v.session_id`.execute(trx);
+      FROM jsonb_to_recordset(${JSON.stringify(changedCdrs)}::jsonb) AS v(${sql.raw(recordsetTypes([...CDR_DERIVED_COLUMNS, ['call_day', 'date']]))})
+      WHERE cdrs.session_id = v.session_id AND cdrs.call_day = v.call_day AND cdrs.call_day = ANY(${days}::date[])`.execute(trx);
   }
   return outcome;
 }

@@ -70,13 +70,16 @@ export async function fullSnapshot(db: Kysely<Database>) {
   };
 }
 
-/** The stored content without delivery counts, receive times and row timestamps: what any delivery order must reproduce. */
+/**
+ * The stored content without delivery counts, receive times (call_day is the day of the first one)
+ * and row timestamps: what any delivery order must reproduce.
+ */
 export async function contentSnapshot(db: Kysely<Database>) {
   const { calls, events, cdrs } = await fullSnapshot(db);
   return {
-    calls: calls.map(({ created_at: _c, updated_at: _u, ...row }) => row),
-    events: events.map(({ delivery_count: _d, first_received_at: _f, last_received_at: _l, ...row }) => row),
-    cdrs: cdrs.map(({ delivery_count: _d, first_received_at: _f, last_received_at: _l, ...row }) => row),
+    calls: calls.map(({ created_at: _c, updated_at: _u, call_day: _d, ...row }) => row),
+    events: events.map(({ delivery_count: _d, first_received_at: _f, last_received_at: _l, call_day: _cd, ...row }) => row),
+    cdrs: cdrs.map(({ delivery_count: _d, first_received_at: _f, last_received_at: _l, call_day: _cd, ...row }) => row),
   };
 }
 

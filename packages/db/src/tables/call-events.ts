@@ -18,4 +18,6 @@ export interface CallEventsTable {
   delivery_count: number;
   first_received_at: ColumnType<Date, string, string>;
   last_received_at: ColumnType<Date, string, string>;
+  /** The call's `calls.call_day`: the partition key, the same for every delivery of the row. */
+  call_day: ColumnType<string, string, never>;
 }

@@ -29,6 +29,11 @@ export interface CallsTable {
   has_cdr: boolean;
   leg_count: number;
   facts: ColumnType<unknown, string, string>;
+  /**
+   * UTC day (`YYYY-MM-DD`) callpipe first stored anything of the call: the partition of its events
+   * and CDR. Receive-time bookkeeping, like `created_at`; no derived column depends on it.
+   */
+  call_day: ColumnType<string, string, never>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }

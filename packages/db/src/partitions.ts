@@ -1,0 +1,261 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { ADVISORY_LOCK } from './advisory-locks.ts';
+import type { Database } from './database.ts';
+import { utcDay } from './store-deliveries.ts';
+
+/**
+ * The time-partitioned tables: daily partitions `<table>_pYYYYMMDD` (one UTC day each) and a
+ * `<table>_default` partition that takes whatever has no partition yet, so an insert never fails.
+ * Migration 0002 created them; this module keeps the daily partitions ahead of time and drops
+ * expired ones.
+ */
+export const PARTITIONED_TABLES = [
+  { table: 'call_events', key: 'call_day' },
+  { table: 'cdrs', key: 'call_day' },
+  { table: 'push_deliveries', key: 'received_at' },
+  { table: 'rejected_pushes', key: 'received_at' },
+] as const;
+export type PartitionedTable = (typeof PARTITIONED_TABLES)[number]['table'];
+type TableSpec = (typeof PARTITIONED_TABLES)[number];
+
+export interface PartitionMaintenanceOptions {
+  /** Defaults to the current time; today is its UTC day. */
+  now?: Date;
+  /** Daily partitions are kept from yesterday to today + aheadDays. */
+  aheadDays: number;
+  /** 0 keeps everything; otherwise days before today − retentionDays are dropped (at least 2). */
+  retentionDays: number;
+  /** How long one step waits for its table locks before the run gives up (until the next run). */
+  lockTimeoutMs?: number;
+  /** Expired `calls` rows deleted per transaction. */
+  deleteBatchSize?: number;
+}
+
+export interface PartitionMaintenanceResult {
+  /** Another runner held the maintenance lock, so this one stopped; the other does the same work. */
+  contended: boolean;
+  /** The step that could not get its table locks within the lock timeout; the run stopped there. */
+  lockTimeout: string | null;
+  created: string[];
+  /** Rows that were in a DEFAULT partition, moved into the partition created for their day. */
+  moved: Array<{ partition: string; rows: number }>;
+  dropped: string[];
+  /** `calls` rows whose call_day is before the retention cutoff (calls is not partitioned). */
+  callsDeleted: number;
+  /** Rows older than the cutoff found in DEFAULT partitions and deleted with the rest. */
+  defaultRowsDeleted: number;
+  /** Rows in each DEFAULT partition after the run: 0 unless rows arrived while it ran. */
+  defaultRows: Record<PartitionedTable, number>;
+}
+
+const DAY_MS = 86_400_000;
+const DEFAULT_LOCK_TIMEOUT_MS = 2_000;
+const DEFAULT_DELETE_BATCH = 5_000;
+
+class Contended extends Error {}
+
+/**
+ * Creates the missing daily partitions from yesterday to today + `aheadDays` for every partitioned
+ * table (and for any day that has rows waiting in a DEFAULT partition, moving them in), then, with
+ * a retention, deletes expired `calls` rows in batches and drops the partitions entirely before
+ * the cutoff. Idempotent; safe to run from every worker at once.
+ *
+ * Each step is its own short transaction: `SET LOCAL lock_timeout`, then
+ * `pg_try_advisory_xact_lock`. When another runner holds that lock this run stops (the other one
+ * is doing the same work), so concurrent runners never run DDL side by side and never wait on
+ * each other. Everything is transaction-scoped, so it runs through a pooler in transaction mode.
+ * A new partition is created as a plain table and attached, which takes only SHARE UPDATE
+ * EXCLUSIVE on the parent (writers and readers go on); dropping one needs ACCESS EXCLUSIVE for a
+ * moment, which is what the lock timeout bounds.
+ */
+export async function ensurePartitions(db: Kysely<Database>, options: PartitionMaintenanceOptions): Promise<PartitionMaintenanceResult> {
+  const { aheadDays, retentionDays } = options;
+  if (!Number.isInteger(aheadDays) || aheadDays < 0) throw new RangeError(`aheadDays must be a whole number ≥ 0, got ${aheadDays}`);
+  if (!Number.isInteger(retentionDays) || retentionDays < 0 || retentionDays === 1) {
+    throw new RangeError(`retentionDays must be 0 (keep everything) or a whole number ≥ 2, got ${retentionDays}`);
+  }
+  const today = utcDay(options.now ?? new Date());
+  const cutoff = retentionDays > 0 ? addDays(today, -retentionDays) : null;
+  const lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+  const batchSize = options.deleteBatchSize ?? DEFAULT_DELETE_BATCH;
+  const result: PartitionMaintenanceResult = {
+    contended: false,
+    lockTimeout: null,
+    created: [],
+    moved: [],
+    dropped: [],
+    callsDeleted: 0,
+    defaultRowsDeleted: 0,
+    defaultRows: { call_events: 0, cdrs: 0, push_deliveries: 0, rejected_pushes: 0 },
+  };
+  const step: Step = async (what, work) => {
+    try {
+      const value = await db.transaction().execute(async (trx) => {
+        await sql.raw(`SET LOCAL lock_timeout = '${Math.max(1, Math.round(lockTimeoutMs))}ms'`).execute(trx);
+        const lock = await sql<{ locked: boolean }>`SELECT pg_try_advisory_xact_lock(${ADVISORY_LOCK.partitionMaintenance}::int4, 0) AS locked`.execute(trx);
+        if (!lock.rows[0]!.locked) throw new Contended();
+        return work(trx);
+      });
+      return { done: true, value };
+    } catch (error) {
+      if (error instanceof Contended) result.contended = true;
+      else if ((error as { code?: string }).code === '55P03') result.lockTimeout = what;
+      else throw error;
+      return { done: false };
+    }
+  };
+
+  await maintain(db, { today, cutoff, aheadDays, batchSize }, result, step);
+  for (const spec of PARTITIONED_TABLES) result.defaultRows[spec.table] = await defaultRowCount(db, spec.table);
+  return result;
+}
+
+type Step = <T>(what: string, work: (trx: Transaction<Database>) => Promise<T>) => Promise<{ done: true; value: T } | { done: false }>;
+
+/** The steps in order; returns early when a step could not run (contended, lock timeout). */
+async function maintain(
+  db: Kysely<Database>,
+  { today, cutoff, aheadDays, batchSize }: { today: string; cutoff: string | null; aheadDays: number; batchSize: number },
+  result: PartitionMaintenanceResult,
+  step: Step,
+): Promise<void> {
+  const wanted = Array.from({ length: aheadDays + 2 }, (_, i) => addDays(today, i - 1));
+  for (const spec of PARTITIONED_TABLES) {
+    const existing = new Set((await listPartitions(db, spec.table)).map((partition) => partition.day));
+    // Days waiting in the DEFAULT partition get their partition too (rows from before the
+    // maintenance first ran, replays of old days, a maintenance outage longer than aheadDays).
+    const waiting = (await daysInDefault(db, spec)).filter((day) => cutoff === null || day >= cutoff);
+    const missing = [...new Set([...wanted, ...waiting])].filter((day) => !existing.has(day)).sort();
+    for (const day of missing) {
+      const outcome = await step(`create ${partitionName(spec.table, day)}`, (trx) => createPartition(trx, spec, day));
+      if (!outcome.done) return;
+      if (outcome.value.created) result.created.push(outcome.value.partition);
+      if (outcome.value.moved > 0) result.moved.push({ partition: outcome.value.partition, rows: outcome.value.moved });
+    }
+  }
+  if (cutoff === null) return;
+
+  // calls first: a call whose row is gone starts over (new call_day) if anything of it comes back,
+  // rather than pointing into a partition about to be dropped.
+  for (;;) {
+    const outcome = await step('delete expired calls', async (trx) => {
+      const deleted = await sql`
+        DELETE FROM calls WHERE session_id IN (
+          SELECT session_id FROM calls WHERE call_day < ${cutoff}::date LIMIT ${batchSize} FOR UPDATE SKIP LOCKED)`.execute(trx);
+      return Number(deleted.numAffectedRows ?? 0);
+    });
+    if (!outcome.done) return;
+    result.callsDeleted += outcome.value;
+    if (outcome.value < batchSize) break;
+  }
+  for (const spec of PARTITIONED_TABLES) {
+    for (const partition of await listPartitions(db, spec.table)) {
+      if (partition.day >= cutoff) continue;
+      const outcome = await step(`drop ${partition.name}`, async (trx) => {
+        const exists = await sql<{ oid: string | null }>`SELECT to_regclass(${partition.name})::text AS oid`.execute(trx);
+        if (exists.rows[0]!.oid === null) return false;
+        await sql`DROP TABLE ${sql.table(partition.name)}`.execute(trx);
+        return true;
+      });
+      if (!outcome.done) return;
+      if (outcome.value) result.dropped.push(partition.name);
+    }
+    const outcome = await step(`delete expired rows of ${spec.table}_default`, async (trx) => {
+      const deleted = await sql`DELETE FROM ${sql.table(`${spec.table}_default`)} WHERE ${sql.ref(spec.key)} < ${lowerBound(spec, cutoff)}`.execute(trx);
+      return Number(deleted.numAffectedRows ?? 0);
+    });
+    if (!outcome.done) return;
+    result.defaultRowsDeleted += outcome.value;
+  }
+}
+
+async function createPartition(trx: Transaction<Database>, spec: TableSpec, day: string): Promise<{ partition: string; created: boolean; moved: number }> {
+  const partition = partitionName(spec.table, day);
+  const exists = await sql<{ oid: string | null }>`SELECT to_regclass(${partition})::text AS oid`.execute(trx);
+  if (exists.rows[0]!.oid !== null) return { partition, created: false, moved: 0 };
+  const parent = sql.table(spec.table);
+  const defaultPartition = sql.table(`${spec.table}_default`);
+  const from = lowerBound(spec, day);
+  const to = lowerBound(spec, addDays(day, 1));
+  const bounds = sql.raw(`FOR VALUES FROM ('${from}') TO ('${to}')`);
+  // Locked first, so no row for this day can land in it between the look and the attach.
+  await sql`LOCK TABLE ${defaultPartition} IN ACCESS EXCLUSIVE MODE`.execute(trx);
+  const waiting = await sql<{ found: boolean }>`
+    SELECT EXISTS (SELECT 1 FROM ${defaultPartition} WHERE ${sql.ref(spec.key)} >= ${from} AND ${sql.ref(spec.key)} < ${to}) AS found`.execute(trx);
+  if (!waiting.rows[0]!.found) {
+    await sql`CREATE TABLE ${sql.table(partition)} (LIKE ${parent} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`.execute(trx);
+    await sql`ALTER TABLE ${parent} ATTACH PARTITION ${sql.table(partition)} ${bounds}`.execute(trx);
+    return { partition, created: true, moved: 0 };
+  }
+  // Rows of this day wait in the DEFAULT partition: a partition whose range they fall in cannot be
+  // attached next to them, so take the default out, create the partition, move them, put it back.
+  await sql`ALTER TABLE ${parent} DETACH PARTITION ${defaultPartition}`.execute(trx);
+  await sql`CREATE TABLE ${sql.table(partition)} PARTITION OF ${parent} ${bounds}`.execute(trx);
+  const moved = await sql`
+    WITH moved AS (DELETE FROM ${defaultPartition} WHERE ${sql.ref(spec.key)} >= ${from} AND ${sql.ref(spec.key)} < ${to} RETURNING *)
+    INSERT INTO ${sql.table(partition)} SELECT * FROM moved`.execute(trx);
+  await sql`ALTER TABLE ${parent} ATTACH PARTITION ${defaultPartition} DEFAULT`.execute(trx);
+  return { partition, created: true, moved: Number(moved.numAffectedRows ?? 0) };
+}
+
+export interface PartitionInfo {
+  name: string;
+  /** The UTC day it holds, `YYYY-MM-DD`. */
+  day: string;
+  /** Postgres's estimate (pg_class.reltuples, as of the last ANALYZE or VACUUM); 0 when never analyzed. */
+  rowEstimate: number;
+  bytes: number;
+}
+
+/** The daily partitions of a table, oldest first (the DEFAULT partition is not one of them). */
+export async function listPartitions(db: Kysely<Database> | Transaction<Database>, table: PartitionedTable): Promise<PartitionInfo[]> {
+  const rows = await sql<{ name: string; estimate: number; bytes: string }>`
+    SELECT c.relname AS name, greatest(c.reltuples, 0)::float8 AS estimate, pg_total_relation_size(c.oid)::text AS bytes
+    FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+    WHERE i.inhparent = to_regclass(${table})`.execute(db);
+  const pattern = new RegExp(`^${table}_p(\\d{4})(\\d{2})(\\d{2})$`);
+  return rows.rows
+    .flatMap((row) => {
+      const match = pattern.exec(row.name);
+      return match ? [{ name: row.name, day: `${match[1]}-${match[2]}-${match[3]}`, rowEstimate: Math.round(row.estimate), bytes: Number(row.bytes) }] : [];
+    })
+    .sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+}
+
+/** Exact: the DEFAULT partitions are meant to stay empty, so counting them is cheap. */
+export async function defaultRowCount(db: Kysely<Database> | Transaction<Database>, table: PartitionedTable): Promise<number> {
+  const rows = await sql<{ n: string }>`SELECT count(*) AS n FROM ${sql.table(`${table}_default`)}`.execute(db);
+  return Number(rows.rows[0]!.n);
+}
+
+export interface PartitionStatus {
+  table: PartitionedTable;
+  partitions: PartitionInfo[];
+  defaultRows: number;
+}
+
+/** Every partitioned table with its daily partitions and the rows waiting in its DEFAULT partition. */
+export async function partitionStatus(db: Kysely<Database>): Promise<PartitionStatus[]> {
+  const status: PartitionStatus[] = [];
+  for (const { table } of PARTITIONED_TABLES) status.push({ table, partitions: await listPartitions(db, table), defaultRows: await defaultRowCount(db, table) });
+  return status;
+}
+
+export function partitionName(table: PartitionedTable, day: string): string {
+  return `${table}_p${day.replaceAll('-', '')}`;
+}
+
+async function daysInDefault(db: Kysely<Database>, spec: TableSpec): Promise<string[]> {
+  const day = spec.key === 'call_day' ? sql`call_day` : sql`(received_at AT TIME ZONE 'UTC')::date`;
+  const rows = await sql<{ day: string }>`SELECT DISTINCT ${day}::text AS day FROM ${sql.table(`${spec.table}_default`)}`.execute(db);
+  return rows.rows.map((row) => row.day);
+}
+
+/** The first instant of a UTC day in the key's type, as a literal. */
+function lowerBound(spec: TableSpec, day: string): string {
+  return spec.key === 'call_day' ? day : `${day} 00:00:00+00`;
+}
+
+function addDays(day: string, days: number): string {
+  return utcDay(new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY_MS));
+}
