@@ -58,6 +58,12 @@ export function createWorkerMetrics(registry: Registry) {
       buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 21600, 86400],
       registers: [registry],
     }),
+    defaultPartitionRows: new Gauge({
+      name: 'callpipe_db_default_partition_rows',
+      help: "Rows in each partitioned table's DEFAULT partition after the last partition maintenance, by table (call_events|cdrs|push_deliveries|rejected_pushes); above 0 means rows arrived for a day that had no partition yet.",
+      labelNames: ['table'] as const,
+      registers: [registry],
+    }),
     lastCommitted: new Gauge({
       name: 'callpipe_last_committed_timestamp_seconds',
       help: 'Unix time of the last committed batch.',

@@ -1,9 +1,12 @@
 import { z } from 'zod';
 import { redisUrlProblem } from '@callpipe/queue';
+import { partitionEnvShape } from '@callpipe/worker';
 import { checkedString, logLevel, parseEnv, url } from '@callpipe/runtime';
 
 export const migrateEnvSchema = z.object({
   DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgres://postgres@127.0.0.1:5432/callpipe'),
+  // migrate and `partitions maintain` keep the daily partitions as the worker does.
+  ...partitionEnvShape,
   LOG_LEVEL: logLevel,
 });
 

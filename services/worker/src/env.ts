@@ -25,6 +25,15 @@ const appBusinessMap = z
     return map;
   });
 
+/**
+ * Daily partitions (see the README, "Postgres at volume"), shared with the `callpipe` command: how
+ * far ahead they are created, and how many days of data are kept (0 = all of it).
+ */
+export const partitionEnvShape = {
+  CALLPIPE_PARTITIONS_AHEAD_DAYS: boundedInt(1, 90, 7),
+  CALLPIPE_RETENTION_DAYS: boundedInt(0, 36_500, 0).refine((days) => days !== 1, '0 keeps everything; otherwise at least 2 (yesterday\'s partition is always kept)'),
+};
+
 export const workerEnvSchema = z
   .object({
     REDIS_URL: checkedString('redis://127.0.0.1:6379', redisUrlProblem),
@@ -33,6 +42,7 @@ export const workerEnvSchema = z
     CALLPIPE_APP_BUSINESS: appBusinessMap,
     // When set, phone numbers are stored as keyed hashes (h:<hex>) everywhere, raw payloads included.
     CALLPIPE_NUMBER_HASH_KEY: z.union([z.literal(''), z.string().min(16, 'use at least 16 characters')]).default(''),
+    ...partitionEnvShape,
     // Throughput: jobs in flight, and how they are grouped into transactions.
     WORKER_CONCURRENCY: boundedInt(1, 5_000, 256),
     WORKER_BATCH_MAX: boundedInt(1, 5_000, 256),

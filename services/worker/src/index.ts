@@ -1,3 +1,3 @@
 export { createWorkerService, type WorkerService } from './service.ts';
-export { parseWorkerEnv, workerEnvSchema, type WorkerEnv } from './env.ts';
+export { parseWorkerEnv, partitionEnvShape, workerEnvSchema, type WorkerEnv } from './env.ts';
 export { BatchWriter } from './batch-writer.ts';

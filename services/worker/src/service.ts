@@ -21,6 +21,7 @@ import { createBatchStore } from './store-batch.ts';
 import { workItemFromJob, type WorkItem } from './work-item.ts';
 import { createNumberHasher } from './number-protection.ts';
 import { mountQueueUi } from './queue-ui.ts';
+import { createPartitionMaintenance } from './partition-maintenance.ts';
 
 export interface WorkerService {
   start(): Promise<{ adminPort: number }>;
@@ -33,6 +34,7 @@ export function createWorkerService(env: WorkerEnv, logger: Logger): WorkerServi
   const registry = createMetricsRegistry('worker');
   const metrics = createWorkerMetrics(registry);
   const db = createDatabase({ connectionString: env.DATABASE_URL, poolSize: env.WORKER_DB_POOL_SIZE, applicationName: 'callpipe-worker' });
+  const partitions = createPartitionMaintenance(db, { aheadDays: env.CALLPIPE_PARTITIONS_AHEAD_DAYS, retentionDays: env.CALLPIPE_RETENTION_DAYS }, logger, metrics);
   const prefix = queuePrefix(env.CALLPIPE_QUEUE_PREFIX);
   const policy: RetryPolicy = { attempts: env.WORKER_MAX_ATTEMPTS, baseDelayMs: env.WORKER_RETRY_BASE_MS, maxDelayMs: env.WORKER_RETRY_MAX_MS };
   const workerRedis = createRedisConnection(env.REDIS_URL, 'worker');
@@ -113,6 +115,7 @@ export function createWorkerService(env: WorkerEnv, logger: Logger): WorkerServi
   return {
     async start() {
       const { port } = await admin.start();
+      partitions.start();
       running = worker.run();
       running.catch((error: unknown) => logger.error('worker loop stopped', { error: coerceError(error).message }));
       logger.info('worker running', { adminPort: port, concurrency: env.WORKER_CONCURRENCY, batchMax: env.WORKER_BATCH_MAX });
@@ -128,6 +131,7 @@ export function createWorkerService(env: WorkerEnv, logger: Logger): WorkerServi
       await writer.drain();
       await queue.close();
       await Promise.all([workerRedis.quit().catch(() => workerRedis.disconnect()), adminRedis.quit().catch(() => adminRedis.disconnect())]);
+      await partitions.stop();
       await db.destroy();
       await admin.stop();
     },
