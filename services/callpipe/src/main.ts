@@ -1,6 +1,7 @@
 import { ConfigError, coerceError, createLogger } from '@callpipe/runtime';
 import { runDeadLetters } from './commands/dead-letters.ts';
 import { runMigrate } from './commands/migrate.ts';
+import { runPartitions } from './commands/partitions.ts';
 import { runIngest, runStart, runWorker } from './commands/serve.ts';
 import { runSimulate } from './commands/simulate.ts';
 import { parseReplayEnv, runReplay } from './commands/replay.ts';
@@ -18,6 +19,7 @@ const USAGE = `usage: pnpm callpipe <command>
   simulate --url U ...  send realistic traffic, optionally --verify what was stored
   replay <file|->...    replay CDR/push files (JSON, JSON lines, CSV, gzip) exactly once; --dry-run to compare
   reprocess [filters]   re-derive stored calls and CDRs with the current model
+  partitions [status|maintain]  list daily partitions and DEFAULT rows; or create ahead and apply the retention now
 
 Configuration comes from the environment; see README.md.`;
 
@@ -28,7 +30,7 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'migrate': {
       const config = parseMigrateEnv(env);
-      await runMigrate(config.DATABASE_URL, createLogger({ level: config.LOG_LEVEL, bindings: { service: 'migrate' } }));
+      await runMigrate(config, createLogger({ level: config.LOG_LEVEL, bindings: { service: 'migrate' } }));
       return 0;
     }
     case 'ingest':
@@ -40,6 +42,8 @@ async function main(argv: string[]): Promise<number> {
     case 'start':
       await runStart(env);
       return -1;
+    case 'partitions':
+      return runPartitions(rest[0], parseMigrateEnv(env), (line) => console.log(line));
     case 'dead-letters':
       return runDeadLetters(rest[0], parseQueueAdminEnv(env), (line) => console.log(line));
     case 'replay':

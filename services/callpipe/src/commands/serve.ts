@@ -50,7 +50,7 @@ export async function runStart(env: NodeJS.ProcessEnv): Promise<void> {
   const ingestConfig = parseIngestEnv(env);
   const workerConfig = parseWorkerEnv(env);
   const logger = createLogger({ level: ingestConfig.LOG_LEVEL, bindings: { service: 'callpipe' } });
-  await runMigrate(migrateConfig.DATABASE_URL, logger);
+  await runMigrate(migrateConfig, logger);
   // The worker starts first so the ingest's first acked push has somewhere to go; on shutdown the
   // ingest stops first, then the worker drains what is in flight.
   await serve(
