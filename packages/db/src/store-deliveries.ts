@@ -1,5 +1,5 @@
 import {
-  canonicalJson,
+  sameJson,
   deriveCall,
   factsFromCdr,
   factsFromStatusEvent,
@@ -290,7 +290,7 @@ async function upsertCalls(
     const incoming = batchFacts.get(row.session_id)!;
     const merged = mergeCallFacts(row.facts, incoming);
     if (STATE_RANK[deriveCall(incoming).state]! < STATE_RANK[row.state]!) late += 1;
-    if (canonicalJson(merged) !== canonicalJson(row.facts)) changed.push(callRow(merged));
+    if (!sameJson(merged, row.facts)) changed.push(callRow(merged));
   }
   if (changed.length > 0) {
     await sql`

@@ -18,3 +18,27 @@ function sortKeys(value: unknown): unknown {
   }
   return value;
 }
+
+/**
+ * Whether two JSON-like values have the same canonical JSON, without building either text: key
+ * order does not matter and properties holding undefined count as absent, as in JSON.
+ */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((item, index) => sameJson(item ?? null, b[index] ?? null));
+  }
+  const left = a as Record<string, unknown>;
+  const right = b as Record<string, unknown>;
+  let leftCount = 0;
+  for (const key in left) {
+    if (!Object.hasOwn(left, key) || left[key] === undefined) continue;
+    leftCount += 1;
+    if (!Object.hasOwn(right, key) || !sameJson(left[key], right[key])) return false;
+  }
+  let rightCount = 0;
+  for (const key in right) if (Object.hasOwn(right, key) && right[key] !== undefined) rightCount += 1;
+  return leftCount === rightCount;
+}

@@ -46,7 +46,7 @@ export function normalizeCdrRecord(record: Record<string, unknown>, index: numbe
     ok: true,
     cdr: {
       sessionId: data['sessionId'] as string,
-      recordKey: contentKey(record),
+      recordKey: options.contentKeys === false ? '' : contentKey(record),
       fieldCount: Object.values(record).filter((value) => value !== null && value !== undefined && value !== '').length,
       fields,
       business,

@@ -216,3 +216,25 @@ describe('parsePush — CDR pushes', () => {
     expect(verdict.ok && verdict.kind === 'fee' && verdict.records.length).toBe(50);
   });
 });
+
+describe('parsePush without content keys', () => {
+  it('gives the same verdict as the full parse, only without the hashed keys', () => {
+    const bodies = [
+      JSON.stringify({ eventType: 'callout', statusInfo: { sessionId: 'ck-1', timestamp: '2024-06-11 02:30:15', caller: '+8657188880001', called: '+8613800000001' } }),
+      JSON.stringify({ eventType: 'fee', feeLst: [{ sessionId: 'ck-2', callEndTime: '2024-06-11 02:33:02' }, { sessionId: 'ck-3', callEndTime: 'later' }] }),
+      JSON.stringify({ eventType: 'answer', statusInfo: { sessionId: 'ck-4', timestamp: 'yesterday' } }),
+    ];
+    for (const body of bodies) {
+      const full = parsePush(body, { businessByAppKey: new Map() });
+      const verdictOnly = parsePush(body, { businessByAppKey: new Map(), contentKeys: false });
+      if (full.ok && full.kind === 'status' && verdictOnly.ok && verdictOnly.kind === 'status') {
+        expect(full.event.eventKey).toMatch(/^[0-9a-f]{64}$/);
+        expect(verdictOnly).toEqual({ ...full, event: { ...full.event, eventKey: '' } });
+      } else if (full.ok && full.kind === 'fee' && verdictOnly.ok && verdictOnly.kind === 'fee') {
+        expect(verdictOnly).toEqual({ ...full, records: full.records.map((record) => ({ ...record, recordKey: '' })) });
+      } else {
+        expect(verdictOnly).toEqual(full);
+      }
+    }
+  });
+});

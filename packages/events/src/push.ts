@@ -65,10 +65,10 @@ export function parsePush(text: string, options: NormalizeOptions): PushVerdict 
   if (typeof eventType !== 'string' || eventType.length === 0 || eventType.length > EVENT_TYPE_MAX_LENGTH || /[^\w.-]/.test(eventType)) {
     return { ok: false, rejection: { code: 'invalid_event_type', message: `eventType must be a short word, got ${describe(eventType)}` } };
   }
-  return eventType === 'fee' ? parseFeePush(envelope, options) : parseStatusPush(eventType, envelope);
+  return eventType === 'fee' ? parseFeePush(envelope, options) : parseStatusPush(eventType, envelope, options);
 }
 
-function parseStatusPush(eventType: string, envelope: Record<string, unknown>): PushVerdict {
+function parseStatusPush(eventType: string, envelope: Record<string, unknown>, options: NormalizeOptions): PushVerdict {
   const statusInfo = envelope['statusInfo'];
   if (statusInfo === undefined || statusInfo === null) {
     return { ok: false, rejection: { code: 'missing_status_info', message: `a ${eventType} push needs statusInfo` } };
@@ -76,7 +76,7 @@ function parseStatusPush(eventType: string, envelope: Record<string, unknown>): 
   if (typeof statusInfo !== 'object' || Array.isArray(statusInfo)) {
     return { ok: false, rejection: { code: 'missing_status_info', message: `statusInfo must be an object, got ${describe(statusInfo)}` } };
   }
-  const result = normalizeStatusEvent(eventType, statusInfo as Record<string, unknown>);
+  const result = normalizeStatusEvent(eventType, statusInfo as Record<string, unknown>, options);
   return result.ok ? { ok: true, kind: 'status', event: result.event } : { ok: false, rejection: result.rejection };
 }
 

@@ -3,7 +3,7 @@ import { contentKey } from './canonical.ts';
 import { integerField, rejectionFromZod, sessionIdField, textField, timeField } from './field-checks.ts';
 import type { Rejection } from './rejection.ts';
 import { SESSION_ID_MAX_LENGTH } from './cdr-fields.ts';
-import { knownStatusEventTypes, type StatusEvent } from './types.ts';
+import { knownStatusEventTypes, type NormalizeOptions, type StatusEvent } from './types.ts';
 
 /** StatusInfo (spec §3.3). Unknown fields pass through untouched: they stay in the stored payload. */
 const statusInfoSchema = z.looseObject({
@@ -20,7 +20,7 @@ const statusInfoSchema = z.looseObject({
 
 export type StatusEventResult = { ok: true; event: StatusEvent } | { ok: false; rejection: Rejection };
 
-export function normalizeStatusEvent(eventType: string, statusInfo: Record<string, unknown>): StatusEventResult {
+export function normalizeStatusEvent(eventType: string, statusInfo: Record<string, unknown>, options: Pick<NormalizeOptions, 'contentKeys'> = {}): StatusEventResult {
   const parsed = statusInfoSchema.safeParse(statusInfo);
   if (!parsed.success) return { ok: false, rejection: rejectionFromZod(parsed.error, 'statusInfo') };
   const info = parsed.data;
@@ -31,7 +31,7 @@ export function normalizeStatusEvent(eventType: string, statusInfo: Record<strin
       sessionId: info.sessionId,
       eventType,
       known: (knownStatusEventTypes as readonly string[]).includes(eventType),
-      eventKey: contentKey(payload),
+      eventKey: options.contentKeys === false ? '' : contentKey(payload),
       eventAt: info.timestamp ?? null,
       caller: info.caller ?? null,
       called: info.called ?? null,

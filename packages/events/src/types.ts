@@ -14,6 +14,11 @@ export type BusinessByAppKey = ReadonlyMap<string, Business>;
 
 export interface NormalizeOptions {
   businessByAppKey: BusinessByAppKey;
+  /**
+   * False when only the verdict matters (the ingest answering 200 or 400): skips hashing the
+   * content keys, which the worker computes again anyway. Keys are then empty strings.
+   */
+  contentKeys?: boolean;
 }
 
 /** One status notification, validated and normalized. Times are canonical ISO strings (UTC). */
