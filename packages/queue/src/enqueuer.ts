@@ -1,8 +1,9 @@
-import type { PushJobData, PushJobName } from './jobs.ts';
+import type { PushJobData, SinglePushName } from './jobs.ts';
 import type { PushQueue } from './push-queue.ts';
+import { shardOf } from './shards.ts';
 
 export interface EnqueuerOptions {
-  /** Most jobs per Redis round trip. */
+  /** Most pushes per Redis round trip (and per job). */
   maxBatch: number;
   /** A request waits at most this long for Redis before the ingest answers 503. */
   timeoutMs: number;
@@ -10,29 +11,31 @@ export interface EnqueuerOptions {
 }
 
 interface Pending {
-  name: PushJobName;
+  name: SinglePushName;
   data: PushJobData;
   resolve: () => void;
   reject: (error: Error) => void;
 }
 
 /**
- * Coalesces the pushes of concurrent requests into one `addBulk` (one Redis round trip, one
- * MULTI) instead of one round trip each. A request still gets its 200 only after its own job is
- * in Redis: every caller awaits the batch that holds its job.
+ * Coalesces the pushes of concurrent requests: those taken in the same event-loop turn go to Redis
+ * together, as one job per queue shard, instead of one round trip and one job each. A request still
+ * gets its 200 only after its own push is in Redis: every caller awaits the write that holds it.
+ * A push that arrives alone is queued as a job of its own, keyed by its delivery id.
  */
 export class Enqueuer {
   private pending: Pending[] = [];
   private scheduled = false;
-  private readonly queue: PushQueue;
+  private readonly queues: readonly PushQueue[];
   private readonly options: EnqueuerOptions;
 
-  constructor(queue: PushQueue, options: EnqueuerOptions) {
-    this.queue = queue;
+  constructor(queues: readonly PushQueue[], options: EnqueuerOptions) {
+    if (queues.length === 0) throw new Error('the enqueuer needs at least one queue');
+    this.queues = queues;
     this.options = options;
   }
 
-  enqueue(name: PushJobName, data: PushJobData): Promise<void> {
+  enqueue(name: SinglePushName, data: PushJobData): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`Redis did not take the push within ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
       this.pending.push({
@@ -65,11 +68,27 @@ export class Enqueuer {
       setImmediate(() => this.flush());
     }
     this.options.onBatch?.(batch.length);
-    this.queue
-      .addBulk(batch.map(({ name, data }) => ({ name, data, opts: { jobId: data.deliveryId } })))
-      .then(
-        () => batch.forEach((item) => item.resolve()),
-        (error: unknown) => batch.forEach((item) => item.reject(error instanceof Error ? error : new Error(String(error)))),
+    const byShard = new Map<number, Pending[]>();
+    for (const item of batch) {
+      const shard = shardOf(item.data.routingKey, this.queues.length);
+      const group = byShard.get(shard);
+      if (group) group.push(item);
+      else byShard.set(shard, [item]);
+    }
+    for (const [shard, group] of byShard) {
+      this.write(this.queues[shard]!, group).then(
+        () => group.forEach((item) => item.resolve()),
+        (error: unknown) => group.forEach((item) => item.reject(error instanceof Error ? error : new Error(String(error)))),
       );
+    }
+  }
+
+  private async write(queue: PushQueue, group: Pending[]): Promise<void> {
+    const [only] = group;
+    if (group.length === 1 && only) {
+      await queue.add(only.name, only.data, { jobId: only.data.deliveryId });
+      return;
+    }
+    await queue.add('batch', { pushes: group.map(({ name, data }) => ({ name, data })) });
   }
 }

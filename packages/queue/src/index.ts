@@ -2,4 +2,5 @@ export * from './jobs.ts';
 export * from './connections.ts';
 export * from './push-queue.ts';
 export { Enqueuer, type EnqueuerOptions } from './enqueuer.ts';
-export { queueSnapshot } from './snapshot.ts';
+export { queuedPushes, queueSnapshot, queuesSnapshot, type QueuedPush } from './snapshot.ts';
+export { shardOf, shardPrefixes } from './shards.ts';

@@ -1,4 +1,4 @@
-/** The single queue every push goes through. */
+/** The queue every push goes through (one per shard, see shards.ts). */
 export const PUSH_QUEUE_NAME = 'pushes';
 
 /**
@@ -15,6 +15,35 @@ export interface PushJobData {
   bodyEncoding: 'utf8' | 'base64';
   /** Set when the ingest refused the push: the worker only files it in `rejected_pushes`. */
   refusal: { code: string; message: string; bodyTruncated: boolean } | null;
+  /**
+   * The call's session id (a CDR push's first record), so every push of a call goes to the same
+   * queue shard. Absent for refused bodies and for jobs queued before shards existed.
+   */
+  routingKey?: string;
 }
 
-export type PushJobName = 'status' | 'fee' | 'refused';
+export type SinglePushName = 'status' | 'fee' | 'refused';
+
+/**
+ * Pushes the ingest took concurrently, queued as one job: one Redis write and one job lifecycle
+ * (fetch, lock, complete) for the lot instead of one per push. Each push keeps its own delivery
+ * id, so storing stays exactly-once per push; a push that fails for good is split off into a job
+ * of its own, which retries and dead-letters alone.
+ */
+export interface PushBatchData {
+  pushes: Array<{ name: SinglePushName; data: PushJobData }>;
+}
+
+export type PushJobName = SinglePushName | 'batch';
+export type QueueJobData = PushJobData | PushBatchData;
+
+export function isPushBatch(data: QueueJobData): data is PushBatchData {
+  return 'pushes' in data;
+}
+
+/** The pushes a job carries, whatever its shape. */
+export function pushesOf(name: PushJobName, data: QueueJobData): PushBatchData['pushes'] {
+  if (isPushBatch(data)) return data.pushes;
+  if (name === 'batch') throw new Error('a batch job without pushes');
+  return [{ name, data }];
+}

@@ -1,5 +1,6 @@
 import { Queue, type ConnectionOptions, type DefaultJobOptions } from 'bullmq';
-import { PUSH_QUEUE_NAME, type PushJobData, type PushJobName } from './jobs.ts';
+import { PUSH_QUEUE_NAME, type PushJobName, type QueueJobData } from './jobs.ts';
+import { shardPrefixes } from './shards.ts';
 
 export const RETRY_BACKOFF = 'callpipe-capped-jitter';
 
@@ -32,8 +33,13 @@ export function retryDelayMs(attemptsMade: number, policy: RetryPolicy = default
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
-export type PushQueue = Queue<PushJobData, void, PushJobName>;
+export type PushQueue = Queue<QueueJobData, void, PushJobName>;
 
 export function createPushQueue(connection: ConnectionOptions, prefix: string): PushQueue {
-  return new Queue<PushJobData, void, PushJobName>(PUSH_QUEUE_NAME, { connection, prefix, defaultJobOptions: pushJobOptions() });
+  return new Queue<QueueJobData, void, PushJobName>(PUSH_QUEUE_NAME, { connection, prefix, defaultJobOptions: pushJobOptions() });
+}
+
+/** One queue per shard, index = shard number, all on the same connection. */
+export function createPushQueues(connection: ConnectionOptions, configuredPrefix: string, shards: number): PushQueue[] {
+  return shardPrefixes(configuredPrefix, shards).map((prefix) => createPushQueue(connection, prefix));
 }

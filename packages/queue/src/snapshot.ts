@@ -1,3 +1,5 @@
+import type { JobType } from 'bullmq';
+import { pushesOf, type PushJobData, type PushJobName, type SinglePushName } from './jobs.ts';
 import type { PushQueue } from './push-queue.ts';
 
 /** Counts by state, the age of the oldest waiting job and Redis memory, for metrics and the CLI. */
@@ -31,4 +33,31 @@ async function usedMemoryBytes(client: Awaited<PushQueue['client']>): Promise<nu
     .flatMap((info) => /^used_memory:(\d+)\r?$/m.exec(info)?.[1] ?? [])
     .map(Number);
   return used.length === 0 ? null : Math.max(...used);
+}
+
+/** The same over every shard: counts summed, the oldest waiting job of any shard. */
+export async function queuesSnapshot(queues: readonly PushQueue[]): Promise<Awaited<ReturnType<typeof queueSnapshot>>> {
+  const snapshots = await Promise.all(queues.map((queue) => queueSnapshot(queue)));
+  const counts: Record<string, number> = {};
+  for (const snapshot of snapshots) for (const [state, count] of Object.entries(snapshot.counts)) counts[state] = (counts[state] ?? 0) + count;
+  return {
+    counts,
+    oldestWaitingAgeSeconds: Math.max(0, ...snapshots.map((snapshot) => snapshot.oldestWaitingAgeSeconds)),
+    // Shards share a connection, hence a server (on a cluster the snapshot already covers all masters).
+    redisUsedMemoryBytes: snapshots[0]?.redisUsedMemoryBytes ?? null,
+  };
+}
+
+export interface QueuedPush {
+  /** The job holding the push (a batch job holds several). */
+  id: string | undefined;
+  jobName: PushJobName;
+  name: SinglePushName;
+  data: PushJobData;
+}
+
+/** The pushes held by jobs in the given states, batches unpacked: for the CLI and for tests. */
+export async function queuedPushes(queue: PushQueue, states: JobType[] = ['waiting']): Promise<QueuedPush[]> {
+  const jobs = await queue.getJobs(states, 0, -1);
+  return jobs.flatMap((job) => pushesOf(job.name, job.data).map((push) => ({ id: job.id, jobName: job.name, name: push.name, data: push.data })));
 }

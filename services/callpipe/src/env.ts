@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { redisUrlProblem } from '@callpipe/queue';
 import { partitionEnvShape } from '@callpipe/worker';
-import { checkedString, logLevel, parseEnv, url } from '@callpipe/runtime';
+import { boundedInt, checkedString, logLevel, parseEnv, url } from '@callpipe/runtime';
 
 export const migrateEnvSchema = z.object({
   DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgres://postgres@127.0.0.1:5432/callpipe'),
@@ -13,6 +13,9 @@ export const migrateEnvSchema = z.object({
 export const queueAdminEnvSchema = z.object({
   REDIS_URL: checkedString('redis://127.0.0.1:6379', redisUrlProblem),
   CALLPIPE_QUEUE_PREFIX: z.string().regex(/^[\w{}:-]{1,64}$/, 'letters, digits, _ - : { } only, at most 64').default('callpipe'),
+  // Several queues (hash of the session id) spread the load over Redis Cluster slots; every ingest,
+  // worker and the CLI must agree on the number.
+  CALLPIPE_QUEUE_SHARDS: boundedInt(1, 64, 1),
   LOG_LEVEL: logLevel,
 });
 

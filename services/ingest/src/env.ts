@@ -31,6 +31,9 @@ export const ingestEnvSchema = z.object({
   // Queue
   REDIS_URL: checkedString('redis://127.0.0.1:6379', redisUrlProblem),
   CALLPIPE_QUEUE_PREFIX: z.string().regex(/^[\w{}:-]{1,64}$/, 'letters, digits, _ - : { } only, at most 64').default('callpipe'),
+  // Several queues (hash of the session id) spread the load over Redis Cluster slots; every ingest,
+  // worker and the CLI must agree on the number.
+  CALLPIPE_QUEUE_SHARDS: boundedInt(1, 64, 1),
   INGEST_ENQUEUE_TIMEOUT_MS: boundedInt(50, 30_000, 2_000),
   INGEST_ENQUEUE_MAX_BATCH: boundedInt(1, 5_000, 500),
   // Local durable spool for pushes Redis cannot take (one directory per ingest process, on a persistent disk)

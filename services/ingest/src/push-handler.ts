@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeBody, parsePush, type Rejection } from '@callpipe/events';
 import type { IngestMetrics } from '@callpipe/metrics';
-import type { Enqueuer, PushJobData, PushJobName } from '@callpipe/queue';
+import type { Enqueuer, PushJobData, SinglePushName } from '@callpipe/queue';
 import { coerceError, type Logger } from '@callpipe/runtime';
 import { readBody } from './read-body.ts';
 import type { Spool } from './spool.ts';
@@ -11,7 +11,8 @@ import type { GateVerdict } from './security/signature-gate.ts';
 export const JSON_UTF8 = 'application/json;charset=UTF-8';
 /** The platform decides a CDR push's success from `resultcode` when present. */
 const SUCCESS_BODY = JSON.stringify({ resultcode: '0', resultdesc: 'Success' });
-const NO_BUSINESS_MAP = { businessByAppKey: new Map() } as const;
+/** The ingest only needs the verdict: the worker resolves businesses and content keys. */
+const VERDICT_ONLY = { businessByAppKey: new Map(), contentKeys: false } as const;
 
 export interface PushHandlerDeps {
   enqueuer: Enqueuer;
@@ -78,13 +79,14 @@ export function createPushHandler(deps: PushHandlerDeps) {
       }
     }
     const decoded = decodeBody(read.bytes);
-    const verdict = decoded.ok ? parsePush(decoded.text, NO_BUSINESS_MAP) : decoded;
+    const verdict = decoded.ok ? parsePush(decoded.text, VERDICT_ONLY) : decoded;
     if (!verdict.ok) {
       await fileRefusal(deps, meta, read.bytes, verdict.rejection, false);
       finish(400, 'rejected', verdict.rejection.code, errorBody(verdict.rejection));
       return;
     }
-    const job: PushJobData = { ...meta, body: decoded.ok ? decoded.text : '', bodyEncoding: 'utf8', refusal: null };
+    const routingKey = verdict.kind === 'status' ? verdict.event.sessionId : verdict.records[0]?.sessionId;
+    const job: PushJobData = { ...meta, body: decoded.ok ? decoded.text : '', bodyEncoding: 'utf8', refusal: null, ...(routingKey === undefined ? {} : { routingKey }) };
     const stored = await store(deps, verdict.kind, job);
     if (stored === 'lost') {
       finish(503, 'unavailable', 'queue_unavailable', errorBody({ code: 'queue_unavailable', message: 'the push could not be stored; retry later' }));
@@ -115,7 +117,7 @@ async function fileRefusal(
 }
 
 /** Redis first; the disk spool when Redis cannot take the push in time; `lost` when neither can. */
-async function store(deps: PushHandlerDeps, name: PushJobName, job: PushJobData): Promise<'queued' | 'spooled' | 'lost'> {
+async function store(deps: PushHandlerDeps, name: SinglePushName, job: PushJobData): Promise<'queued' | 'spooled' | 'lost'> {
   try {
     await deps.enqueuer.enqueue(name, job);
     return 'queued';

@@ -2,7 +2,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { replayTtlSeconds } from '@callpipe/auth';
 import { createIngestMetrics, createMetricsRegistry } from '@callpipe/metrics';
-import { createPushQueue, createRedisConnection, Enqueuer, queuePrefix } from '@callpipe/queue';
+import { createPushQueues, createRedisConnection, Enqueuer, queuePrefix, shardOf } from '@callpipe/queue';
 import { closeServer, coerceError, createAdminServer, type Logger } from '@callpipe/runtime';
 import { createIngestListener } from './app.ts';
 import type { IngestEnv } from './env.ts';
@@ -26,10 +26,10 @@ export function createIngestService(env: IngestEnv, logger: Logger): IngestServi
   const spool = new Spool({ dir: env.INGEST_SPOOL_DIR, maxBytes: env.INGEST_SPOOL_MAX_BYTES });
   const metrics = createIngestMetrics(registry, () => ({ bytes: spool.bytes, oldestAgeSeconds: spool.oldestAgeSeconds() }));
   const redis = createRedisConnection(env.REDIS_URL, 'producer');
-  redis.on('error', (error) => logger.debug('redis connection error', { error: error.message }));
-  const queue = createPushQueue(redis, queuePrefix(env.CALLPIPE_QUEUE_PREFIX));
-  queue.on('error', (error) => logger.debug('queue error', { error: error.message }));
-  const enqueuer = new Enqueuer(queue, {
+  redis.on('error', (error: Error) => logger.debug('redis connection error', { error: error.message }));
+  const queues = createPushQueues(redis, env.CALLPIPE_QUEUE_PREFIX, env.CALLPIPE_QUEUE_SHARDS);
+  for (const queue of queues) queue.on('error', (error) => logger.debug('queue error', { error: error.message }));
+  const enqueuer = new Enqueuer(queues, {
     maxBatch: env.INGEST_ENQUEUE_MAX_BATCH,
     timeoutMs: env.INGEST_ENQUEUE_TIMEOUT_MS,
     onBatch: (size) => metrics.enqueueBatchSize.observe(size),
@@ -74,7 +74,10 @@ export function createIngestService(env: IngestEnv, logger: Logger): IngestServi
   let spoolDraining: Promise<void> | null = null;
 
   const sendToQueue = async (entries: SpoolEntry[]) => {
-    await queue.addBulk(entries.map(({ name, data }) => ({ name, data, opts: { jobId: data.deliveryId } })));
+    const byShard = Map.groupBy(entries, (entry) => shardOf(entry.data.routingKey, queues.length));
+    await Promise.all(
+      [...byShard].map(([shard, group]) => queues[shard]!.addBulk(group.map(({ name, data }) => ({ name, data, opts: { jobId: data.deliveryId } })))),
+    );
     metrics.spoolDrained.inc(entries.length);
   };
   const drainSpool = (): Promise<void> => {
@@ -152,7 +155,7 @@ export function createIngestService(env: IngestEnv, logger: Logger): IngestServi
       await Promise.race([drainSpool(), new Promise((resolve) => setTimeout(resolve, FINAL_DRAIN_MS).unref())]);
       if (!spool.isEmpty()) logger.warn('spool left on disk for the next start', { bytes: spool.bytes });
       await spool.close();
-      await queue.close();
+      await Promise.all(queues.map((queue) => queue.close()));
       await redis.quit().catch(() => redis.disconnect());
       await admin.stop();
     },

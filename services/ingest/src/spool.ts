@@ -1,10 +1,10 @@
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { PushJobData, PushJobName } from '@callpipe/queue';
+import type { PushJobData, SinglePushName } from '@callpipe/queue';
 
 export interface SpoolEntry {
-  name: PushJobName;
+  name: SinglePushName;
   data: PushJobData;
 }
 

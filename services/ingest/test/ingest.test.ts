@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPushQueue, createRedisConnection, queuePrefix, type PushJobData } from '@callpipe/queue';
+import { createPushQueue, createRedisConnection, queuedPushes, queuePrefix, type PushJobData } from '@callpipe/queue';
 import { createLogger } from '@callpipe/runtime';
 import { testContext, uniqueQueuePrefix } from '@callpipe/testkit';
 import { createIngestService, parseIngestEnv, type IngestService } from '@callpipe/ingest';
@@ -28,8 +28,8 @@ async function post(body: string | Uint8Array, init: { path?: string; contentTyp
 }
 
 async function jobFor(deliveryIdHint: (data: PushJobData) => boolean) {
-  const jobs = await queue.getJobs(['waiting'], 0, -1);
-  return jobs.find((job) => deliveryIdHint(job.data));
+  const pushes = await queuedPushes(queue);
+  return pushes.find((push) => deliveryIdHint(push.data));
 }
 
 const spoolDir = () => mkdtempSync(join(tmpdir(), 'callpipe-ingest-spool-'));
@@ -76,7 +76,7 @@ describe('ingest', () => {
     const body = status('ingest-dup');
     await post(body);
     await post(body);
-    const jobs = (await queue.getJobs(['waiting'], 0, -1)).filter((job) => job.data.body === body);
+    const jobs = (await queuedPushes(queue)).filter((job) => job.data.body === body);
     expect(new Set(jobs.map((job) => job.id)).size).toBe(2);
   });
 

@@ -9,7 +9,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { signPush, type DigestVariant } from '@callpipe/auth';
-import { createPushQueue, createRedisConnection, queuePrefix } from '@callpipe/queue';
+import { createPushQueue, createRedisConnection, queuedPushes, queuePrefix } from '@callpipe/queue';
 import { ConfigError, createLogger } from '@callpipe/runtime';
 import { testContext, uniqueQueuePrefix } from '@callpipe/testkit';
 import { createIngestService, parseIngestEnv, type IngestService } from '@callpipe/ingest';
@@ -129,7 +129,7 @@ describe('signature verification, enforce', () => {
     expect(response.body.error?.code).toBe(code);
     const connection = createRedisConnection(redisUrl, 'worker');
     const queue = createPushQueue(connection, queuePrefix(prefix));
-    const [job] = await queue.getJobs(['waiting']);
+    const [job] = await queuedPushes(queue);
     expect(job?.name).toBe('refused');
     expect(job?.data.refusal?.code).toBe(code);
     expect(job?.data.body).toBe(body);

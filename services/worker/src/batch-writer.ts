@@ -37,6 +37,18 @@ export class BatchWriter<T> {
     });
   }
 
+  /** Submits several items at once; each settles on its own (they may share or span batches). */
+  submitAll(items: readonly T[]): Promise<Array<PromiseSettledResult<void>>> {
+    const settled = items.map(
+      (item) =>
+        new Promise<void>((resolve, reject) => {
+          this.pending.push({ item, resolve, reject });
+        }),
+    );
+    this.schedule();
+    return Promise.allSettled(settled);
+  }
+
   /** Resolves once nothing is pending or being written. */
   async drain(): Promise<void> {
     while (this.pending.length > 0 || this.inFlight > 0) {
@@ -46,12 +58,16 @@ export class BatchWriter<T> {
   }
 
   private schedule(): void {
-    if (this.inFlight >= this.options.maxParallel) return;
-    if (this.pending.length >= this.options.maxBatch || this.options.maxWaitMs === 0) {
+    while (this.inFlight < this.options.maxParallel && this.pending.length > 0) {
+      if (this.pending.length < this.options.maxBatch && this.options.maxWaitMs > 0) {
+        this.timer ??= setTimeout(() => {
+          this.flush();
+          this.schedule();
+        }, this.options.maxWaitMs);
+        return;
+      }
       this.flush();
-      return;
     }
-    this.timer ??= setTimeout(() => this.flush(), this.options.maxWaitMs);
   }
 
   private flush(): void {

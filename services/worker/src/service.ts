@@ -2,15 +2,17 @@ import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { createDatabase, isRetryableDatabaseError } from '@callpipe/db';
 import { createMetricsRegistry, createWorkerMetrics, registerQueueMetrics } from '@callpipe/metrics';
 import {
-  createPushQueue,
+  createPushQueues,
   createRedisConnection,
+  isPushBatch,
   PUSH_QUEUE_NAME,
-  queuePrefix,
-  queueSnapshot,
+  pushesOf,
+  queuesSnapshot,
   retryDelayMs,
   RETRY_BACKOFF,
-  type PushJobData,
   type PushJobName,
+  type PushQueue,
+  type QueueJobData,
   type RetryPolicy,
 } from '@callpipe/queue';
 import { coerceError, createAdminServer, type Logger } from '@callpipe/runtime';
@@ -35,14 +37,13 @@ export function createWorkerService(env: WorkerEnv, logger: Logger): WorkerServi
   const metrics = createWorkerMetrics(registry);
   const db = createDatabase({ connectionString: env.DATABASE_URL, poolSize: env.WORKER_DB_POOL_SIZE, applicationName: 'callpipe-worker' });
   const partitions = createPartitionMaintenance(db, { aheadDays: env.CALLPIPE_PARTITIONS_AHEAD_DAYS, retentionDays: env.CALLPIPE_RETENTION_DAYS }, logger, metrics);
-  const prefix = queuePrefix(env.CALLPIPE_QUEUE_PREFIX);
   const policy: RetryPolicy = { attempts: env.WORKER_MAX_ATTEMPTS, baseDelayMs: env.WORKER_RETRY_BASE_MS, maxDelayMs: env.WORKER_RETRY_MAX_MS };
   const workerRedis = createRedisConnection(env.REDIS_URL, 'worker');
   const adminRedis = createRedisConnection(env.REDIS_URL, 'worker', { connectionName: 'callpipe-worker-admin' });
-  for (const connection of [workerRedis, adminRedis]) connection.on('error', (error) => logger.warn('redis connection error', { error: error.message }));
-  const queue = createPushQueue(adminRedis, prefix);
-  queue.on('error', (error) => logger.warn('queue error', { error: error.message }));
-  registerQueueMetrics(registry, () => queueSnapshot(queue));
+  for (const connection of [workerRedis, adminRedis]) connection.on('error', (error: Error) => logger.warn('redis connection error', { error: error.message }));
+  const queues = createPushQueues(adminRedis, env.CALLPIPE_QUEUE_PREFIX, env.CALLPIPE_QUEUE_SHARDS);
+  for (const queue of queues) queue.on('error', (error) => logger.warn('queue error', { error: error.message }));
+  registerQueueMetrics(registry, () => queuesSnapshot(queues));
   const options = { businessByAppKey: env.CALLPIPE_APP_BUSINESS };
   const hashNumber = env.CALLPIPE_NUMBER_HASH_KEY ? createNumberHasher(env.CALLPIPE_NUMBER_HASH_KEY) : null;
   const writer = new BatchWriter<WorkItem>(createBatchStore(db, metrics), {
@@ -52,49 +53,67 @@ export function createWorkerService(env: WorkerEnv, logger: Logger): WorkerServi
     isRetryable: isRetryableDatabaseError,
   });
 
-  const processJob = async (job: Job<PushJobData, void, PushJobName>, token?: string): Promise<void> => {
+  const processJob = async (queue: PushQueue, job: Job<QueueJobData, void, PushJobName>, token?: string): Promise<void> => {
     const started = Date.now();
-    const item = workItemFromJob(job.data, options, hashNumber);
-    try {
-      await writer.submit(item);
-    } catch (error) {
-      if (isRetryableDatabaseError(error) && token) {
-        // An outage is not the push's fault: wait it out without using up the job's attempts, so
-        // nothing becomes a dead letter just because Postgres was down for a while.
-        const delay = retryDelayMs(job.attemptsStarted, policy);
-        logger.warn('database unavailable, job delayed', { deliveryId: job.data.deliveryId, delayMs: delay, error: coerceError(error).message });
-        metrics.jobs.inc({ outcome: 'retry' });
-        await job.moveToDelayed(Date.now() + delay, token);
-        throw new DelayedError();
-      }
-      const willRetry = job.attemptsMade + 1 < policy.attempts;
-      metrics.jobs.inc({ outcome: willRetry ? 'retry' : 'failed' });
-      const message = coerceError(error).message;
-      logger.error(willRetry ? 'job failed, will retry' : 'job failed for good, kept as a dead letter', {
-        deliveryId: job.data.deliveryId,
-        attempt: job.attemptsMade + 1,
-        error: message,
-      });
-      throw willRetry ? error : new UnrecoverableError(`gave up after ${job.attemptsMade + 1} attempts: ${message}`);
+    const pushes = pushesOf(job.name, job.data);
+    const items = pushes.map((push) => workItemFromJob(push.data, options, hashNumber));
+    const outcomes = await writer.submitAll(items);
+    const failures = outcomes.flatMap((outcome, index) => (outcome.status === 'rejected' ? [{ push: pushes[index]!, error: outcome.reason as unknown }] : []));
+    for (const [index, outcome] of outcomes.entries()) {
+      if (outcome.status === 'fulfilled') metrics.jobs.inc({ outcome: items[index]!.kind === 'refused' ? 'refused' : 'stored' });
     }
-    metrics.jobs.inc({ outcome: item.kind === 'refused' ? 'refused' : 'stored' });
     metrics.jobDuration.observe((Date.now() - started) / 1000);
+    if (failures.length === 0) return;
+
+    const outage = failures.find((failure) => isRetryableDatabaseError(failure.error));
+    if (outage && token) {
+      // An outage is not the push's fault: wait it out without using up the job's attempts, so
+      // nothing becomes a dead letter just because Postgres was down for a while. Pushes of the
+      // job that were already stored are skipped on the next run (exactly once per delivery id).
+      const delay = retryDelayMs(job.attemptsStarted, policy);
+      logger.warn('database unavailable, job delayed', { jobId: job.id, pushes: pushes.length, delayMs: delay, error: coerceError(outage.error).message });
+      metrics.jobs.inc({ outcome: 'retry' }, failures.length);
+      await job.moveToDelayed(Date.now() + delay, token);
+      throw new DelayedError();
+    }
+    if (isPushBatch(job.data)) {
+      // A push that fails for good must not hold its neighbours back or make them dead letters:
+      // it goes back to the queue as a job of its own, which retries and dead-letters alone.
+      await queue.addBulk(failures.map(({ push }) => ({ name: push.name, data: push.data, opts: { jobId: push.data.deliveryId } })));
+      metrics.jobs.inc({ outcome: 'split' }, failures.length);
+      logger.warn('pushes of a batch failed, queued again on their own', { jobId: job.id, failed: failures.length, pushes: pushes.length, error: coerceError(failures[0]!.error).message });
+      return;
+    }
+    const willRetry = job.attemptsMade + 1 < policy.attempts;
+    metrics.jobs.inc({ outcome: willRetry ? 'retry' : 'failed' });
+    const message = coerceError(failures[0]!.error).message;
+    logger.error(willRetry ? 'job failed, will retry' : 'job failed for good, kept as a dead letter', {
+      deliveryId: pushes[0]?.data.deliveryId,
+      attempt: job.attemptsMade + 1,
+      error: message,
+    });
+    throw willRetry ? failures[0]!.error : new UnrecoverableError(`gave up after ${job.attemptsMade + 1} attempts: ${message}`);
   };
 
-  const worker = new Worker<PushJobData, void, PushJobName>(PUSH_QUEUE_NAME, processJob, {
-    connection: workerRedis,
-    prefix,
-    concurrency: env.WORKER_CONCURRENCY,
-    autorun: false,
-    lockDuration: env.WORKER_LOCK_DURATION_MS,
-    stalledInterval: env.WORKER_STALLED_INTERVAL_MS,
-    maxStalledCount: env.WORKER_MAX_STALLS,
-    settings: { backoffStrategy: (attemptsMade, type) => (type === RETRY_BACKOFF ? retryDelayMs(attemptsMade, policy) : 1_000) },
-  });
-  worker.on('error', (error) => logger.warn('worker error', { error: error.message }));
-  worker.on('stalled', (jobId) => {
-    metrics.jobs.inc({ outcome: 'stalled' });
-    logger.warn('job stalled, it will be processed again', { jobId });
+  // One BullMQ worker per queue shard; they share the batch writer, so pushes from every shard
+  // fill the same transactions.
+  const workers = queues.map((queue) => {
+    const worker = new Worker<QueueJobData, void, PushJobName>(PUSH_QUEUE_NAME, (job, token) => processJob(queue, job, token), {
+      connection: workerRedis,
+      prefix: queue.opts.prefix!,
+      concurrency: Math.max(1, Math.ceil(env.WORKER_CONCURRENCY / queues.length)),
+      autorun: false,
+      lockDuration: env.WORKER_LOCK_DURATION_MS,
+      stalledInterval: env.WORKER_STALLED_INTERVAL_MS,
+      maxStalledCount: env.WORKER_MAX_STALLS,
+      settings: { backoffStrategy: (attemptsMade, type) => (type === RETRY_BACKOFF ? retryDelayMs(attemptsMade, policy) : 1_000) },
+    });
+    worker.on('error', (error) => logger.warn('worker error', { error: error.message }));
+    worker.on('stalled', (jobId) => {
+      metrics.jobs.inc({ outcome: 'stalled' });
+      logger.warn('job stalled, it will be processed again', { jobId });
+    });
+    return worker;
   });
 
   let draining = false;
@@ -104,7 +123,7 @@ export function createWorkerService(env: WorkerEnv, logger: Logger): WorkerServi
     registry,
     logger,
     isDraining: () => draining,
-    mount: (app) => mountQueueUi(app, queue, env.WORKER_QUEUE_UI),
+    mount: (app) => mountQueueUi(app, queues, env.WORKER_QUEUE_UI),
     readinessChecks: [
       { name: 'redis', check: async () => void (await adminRedis.ping()) },
       { name: 'postgres', check: async () => void (await sql`SELECT 1`.execute(db)) },
@@ -116,7 +135,7 @@ export function createWorkerService(env: WorkerEnv, logger: Logger): WorkerServi
     async start() {
       const { port } = await admin.start();
       partitions.start();
-      running = worker.run();
+      running = Promise.all(workers.map((worker) => worker.run())).then(() => undefined);
       running.catch((error: unknown) => logger.error('worker loop stopped', { error: coerceError(error).message }));
       logger.info('worker running', { adminPort: port, concurrency: env.WORKER_CONCURRENCY, batchMax: env.WORKER_BATCH_MAX });
       return { adminPort: port };
@@ -127,9 +146,9 @@ export function createWorkerService(env: WorkerEnv, logger: Logger): WorkerServi
     async stop() {
       draining = true;
       // close() waits for the jobs in flight; they settle as soon as their batches commit.
-      await worker.close();
+      await Promise.all(workers.map((worker) => worker.close()));
       await writer.drain();
-      await queue.close();
+      await Promise.all(queues.map((queue) => queue.close()));
       await Promise.all([workerRedis.quit().catch(() => workerRedis.disconnect()), adminRedis.quit().catch(() => adminRedis.disconnect())]);
       await partitions.stop();
       await db.destroy();

@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
 import type { Push } from '@callpipe/fixtures';
-import { createPushQueue, createRedisConnection, queuePrefix, type PushJobData, type PushJobName, type PushQueue } from '@callpipe/queue';
+import { createPushQueue, createRedisConnection, queuePrefix, type PushJobData, type PushQueue, type SinglePushName } from '@callpipe/queue';
 import { createLogger } from '@callpipe/runtime';
 import { testContext, uniqueQueuePrefix, type TestDatabase } from '@callpipe/testkit';
 import { createWorkerService, parseWorkerEnv, type WorkerService } from '@callpipe/worker';
 
 /** A push queued as the ingest would: the body as received, one delivery id per job. */
-export function pushJob(push: Push | string, overrides: Partial<PushJobData> = {}): { name: PushJobName; data: PushJobData; opts: { jobId: string } } {
+export function pushJob(push: Push | string, overrides: Partial<PushJobData> = {}): { name: SinglePushName; data: PushJobData; opts: { jobId: string } } {
   const body = typeof push === 'string' ? push : JSON.stringify(push);
   const deliveryId = overrides.deliveryId ?? randomUUID();
   const data: PushJobData = { deliveryId, source: 'test', receivedAt: new Date().toISOString(), contentType: null, body, bodyEncoding: 'utf8', refusal: null, ...overrides };
-  const name: PushJobName = data.refusal ? 'refused' : typeof push !== 'string' && push.eventType === 'fee' ? 'fee' : 'status';
+  const name: SinglePushName = data.refusal ? 'refused' : typeof push !== 'string' && push.eventType === 'fee' ? 'fee' : 'status';
   return { name, data, opts: { jobId: deliveryId } };
 }
 

@@ -70,6 +70,44 @@ describe('worker', () => {
     expect(poisonRows).toHaveLength(0);
   });
 
+  it('when pushes arrive as batch jobs with redeliveries across batches, then each delivery is stored once and the calls match', async () => {
+    const calls = generateCalls(21, 40);
+    const random = createRandom(5);
+    const pushes: Push[] = random.shuffle(calls.flatMap((call) => [...call.statusPushes, { eventType: 'fee' as const, feeLst: [call.cdr] }]));
+    const jobs = pushes.map((push) => job(push));
+    // The same delivery queued in two batches (a job re-run after a crash) must count once.
+    const repeated = jobs.slice(0, 10);
+    const batches = [];
+    for (let start = 0; start < jobs.length; start += 25) batches.push(jobs.slice(start, start + 25));
+    batches.push(repeated);
+    await fixture.queue.addBulk(batches.map((batch) => ({ name: 'batch' as const, data: { pushes: batch.map(({ name, data }) => ({ name, data })) } })));
+    const ids = jobs.map((entry) => entry.data.deliveryId);
+    await waitFor(async () => Number((await fixture.database.db.selectFrom('push_deliveries').select((eb) => eb.fn.countAll<string>().as('n')).where('delivery_id', 'in', ids).executeTakeFirstOrThrow()).n) === ids.length, {
+      what: 'all batched deliveries stored',
+    });
+    await waitFor(async () => (await fixture.queue.getJobCounts('active')).active === 0, { what: 'batches settled' });
+    const sessionIds = calls.map((call) => call.sessionId);
+    const cdrCounts = await fixture.database.db.selectFrom('cdrs').select(['session_id', 'delivery_count']).where('session_id', 'in', sessionIds).execute();
+    expect(cdrCounts).toHaveLength(calls.length);
+    expect(cdrCounts.every((row) => row.delivery_count === 1)).toBe(true);
+    const ended = await fixture.database.db.selectFrom('calls').select('session_id').where('session_id', 'in', sessionIds).where('state', '=', 'ended').execute();
+    expect(ended).toHaveLength(calls.length);
+  });
+
+  it('when one push of a batch job can never be stored, then it is split off as its own job and dead-lettered alone while the rest is stored', async () => {
+    const [call, ...neighbours] = generateCalls(22, 4);
+    const poison = job({ eventType: 'fee', feeLst: [call!.cdr] }, { deliveryId: 'poison-in-a-batch' });
+    const good = neighbours.map((neighbour) => job({ eventType: 'fee', feeLst: [neighbour.cdr] }));
+    await fixture.queue.add('batch', { pushes: [good[0]!, poison, ...good.slice(1)].map(({ name, data }) => ({ name, data })) });
+    const failed = await waitFor(async () => (await fixture.queue.getFailed()).find((candidate) => candidate.id === 'poison-in-a-batch'), { what: 'poison split off and dead-lettered' });
+    expect(failed.name).toBe('fee');
+    expect(failed.attemptsMade).toBe(2);
+    const stored = await fixture.database.db.selectFrom('cdrs').select('session_id').where('session_id', 'in', neighbours.map((neighbour) => neighbour.sessionId)).execute();
+    expect(stored).toHaveLength(neighbours.length);
+    const failedBatches = (await fixture.queue.getFailed()).filter((candidate) => candidate.name === 'batch');
+    expect(failedBatches).toHaveLength(0);
+  });
+
   it('when a push the ingest accepted fails the worker model, then it is kept as a worker refusal', async () => {
     const odd = job(JSON.stringify({ eventType: 'callout', statusInfo: { sessionId: 's', timestamp: 'yesterday' } }));
     await fixture.queue.addBulk([odd]);

@@ -1,19 +1,35 @@
-import { createPushQueue, createRedisConnection, queuePrefix } from '@callpipe/queue';
+import { createPushQueues, createRedisConnection, pushesOf } from '@callpipe/queue';
 import { maskPhoneNumbersIn } from '@callpipe/runtime';
 
-/** Failed jobs are the dead letters: listed with their reason, retried on demand. */
-export async function runDeadLetters(action: string | undefined, config: { REDIS_URL: string; CALLPIPE_QUEUE_PREFIX: string }, out: (line: string) => void): Promise<number> {
+export interface DeadLetterConfig {
+  REDIS_URL: string;
+  CALLPIPE_QUEUE_PREFIX: string;
+  CALLPIPE_QUEUE_SHARDS: number;
+}
+
+/** Failed jobs are the dead letters: listed with their reason, retried on demand, over every queue shard. */
+export async function runDeadLetters(action: string | undefined, config: DeadLetterConfig, out: (line: string) => void): Promise<number> {
   if (action !== 'list' && action !== 'retry') {
     out('usage: callpipe dead-letters list|retry');
     return 2;
   }
   const redis = createRedisConnection(config.REDIS_URL, 'worker', { connectionName: 'callpipe-cli' });
-  const queue = createPushQueue(redis, queuePrefix(config.CALLPIPE_QUEUE_PREFIX));
+  const queues = createPushQueues(redis, config.CALLPIPE_QUEUE_PREFIX, config.CALLPIPE_QUEUE_SHARDS);
   try {
-    const failed = await queue.getFailed(0, -1);
+    const failed = (await Promise.all(queues.map((queue) => queue.getFailed(0, -1)))).flat();
     if (action === 'list') {
       for (const job of failed) {
-        out(JSON.stringify({ jobId: job.id, kind: job.name, deliveryId: job.data.deliveryId, receivedAt: job.data.receivedAt, attempts: job.attemptsMade, reason: maskPhoneNumbersIn(job.failedReason ?? '') }));
+        // A batch job only fails as a whole when it crashed its workers (stalls); list its pushes.
+        const pushes = pushesOf(job.name, job.data);
+        out(
+          JSON.stringify({
+            jobId: job.id,
+            kind: job.name,
+            ...(pushes.length === 1 ? { deliveryId: pushes[0]!.data.deliveryId, receivedAt: pushes[0]!.data.receivedAt } : { deliveryIds: pushes.map((push) => push.data.deliveryId) }),
+            attempts: job.attemptsMade,
+            reason: maskPhoneNumbersIn(job.failedReason ?? ''),
+          }),
+        );
       }
       out(`${failed.length} dead letter(s)`);
       return 0;
@@ -22,7 +38,7 @@ export async function runDeadLetters(action: string | undefined, config: { REDIS
     out(`${failed.length} dead letter(s) moved back to the queue`);
     return 0;
   } finally {
-    await queue.close();
+    await Promise.all(queues.map((queue) => queue.close()));
     await redis.quit().catch(() => redis.disconnect());
   }
 }
