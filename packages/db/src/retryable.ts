@@ -16,6 +16,11 @@ const RETRYABLE_SQLSTATES = new Set([
   '58030', // io_error
   '53400', // configuration_limit_exceeded
   '08000', '08001', '08003', '08004', '08006', '08007', // connection exceptions
+  // The schema is not (yet) the one this worker expects: `callpipe migrate` has not run or is
+  // running, or a rollout mixes versions. Jobs wait for it instead of becoming dead letters.
+  '42P01', // undefined_table
+  '42703', // undefined_column
+  '42P10', // invalid_column_reference (an ON CONFLICT target the schema does not have)
 ]);
 const RETRYABLE_NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 
