@@ -9,6 +9,7 @@ import { createPushQueue, createRedisConnection, queuePrefix } from '@callpipe/q
 import { buildTraffic } from '@callpipe/simulator';
 import { sql } from 'kysely';
 import { cpuMeter, pidsNamed } from './cpu.ts';
+import { HISTORY_SOURCE, preloadHistory } from './preload.ts';
 import { startLatencyProxy } from './latency-proxy.ts';
 import { load, type LoadResult } from './load.ts';
 import { freePort, REPO_ROOT, runCallpipe, waitForHttp, type CallpipeProcess } from '../support/process.ts';
@@ -33,11 +34,11 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     out: { type: 'string', default: join(REPO_ROOT, 'BENCHMARKS.md') },
     'e2e-pushes': { type: 'string' },
-    // Comma-separated subset of: ack, slow, e2e, fresh, scale (default: all). For iterating on one figure.
+    // Comma-separated subset of: ack, slow, e2e, fresh, scale, volume (default: all). For iterating on one figure.
     only: { type: 'string' },
   },
 });
-const SECTIONS = ['ack', 'slow', 'e2e', 'fresh', 'scale'] as const;
+const SECTIONS = ['ack', 'slow', 'e2e', 'fresh', 'scale', 'volume'] as const;
 type Section = (typeof SECTIONS)[number];
 const selected = new Set<string>(args.only ? args.only.split(',').map((part) => part.trim()) : SECTIONS);
 for (const section of selected) if (!(SECTIONS as readonly string[]).includes(section)) throw new Error(`unknown section ${section}; use ${SECTIONS.join(', ')}`);
@@ -53,6 +54,7 @@ const FRESHNESS_SECONDS = quick ? 3 : 10;
 const SLOW_POSTGRES_MS = 20;
 const SCALE_PUSHES = quick ? 3_000 : 40_000;
 const SCALE_WORKERS = [1, 2, 4];
+const VOLUME_ROWS = quick ? 100_000 : 10_000_000;
 
 const lines: string[] = [];
 const log = (line: string) => {
@@ -176,12 +178,18 @@ interface ScalingRow {
 }
 
 /**
- * Worker scaling: the queue is filled while no worker runs (the ingest is stopped before the
- * drain), then k worker processes drain it. The rate is pushes over the span between the first and
- * last commit; CPU per group shows where the time goes as k grows.
+ * Drain rate: the queue is filled while no worker runs (the ingest is stopped before the drain),
+ * then k worker processes drain it. The rate is pushes over the span between the first and last
+ * commit; CPU per process group shows where the time goes. With `preloadRows`, the database first
+ * gets that much history (the 10-million-row comparison).
  */
-async function workerScaling(bodies: readonly string[], workers: number): Promise<ScalingRow> {
-  const p = await pipeline(`scale${workers}`, { ingest: true, worker: false });
+async function drainRate(bodies: readonly string[], workers: number, preloadRows = 0): Promise<ScalingRow> {
+  const p = await pipeline(`drain${workers}_${preloadRows}`, { ingest: true, worker: false });
+  const db = createDatabase({ connectionString: databaseUrlFor(serverUrl, p.databaseName), poolSize: 1 });
+  if (preloadRows > 0) {
+    const preload = await preloadHistory(db, preloadRows);
+    log(`      preloaded ${preloadRows.toLocaleString('en-US')} rows of history (${preload.calls.toLocaleString('en-US')} calls over 30 days) in ${preload.seconds.toFixed(0)} s`);
+  }
   const filled = await load(p.url, bodies.slice(0, SCALE_PUSHES), { connections: CONNECTIONS, amount: SCALE_PUSHES });
   await p.ingest?.stop('SIGTERM');
   const running: CallpipeProcess[] = [];
@@ -190,13 +198,15 @@ async function workerScaling(bodies: readonly string[], workers: number): Promis
     postgres: () => pidsNamed('postgres'),
     redis: () => pidsNamed('redis-server'),
   });
+  const stored = async () =>
+    (await sql<{ n: string; seconds: number | null }>`
+      SELECT count(*) AS n, extract(epoch FROM max(stored_at) - min(stored_at)) AS seconds FROM push_deliveries WHERE source <> ${HISTORY_SOURCE}`.execute(db)).rows[0]!;
   const started = Date.now();
   for (let index = 0; index < workers; index += 1) running.push(runCallpipe(['worker'], { ...p.env, WORKER_ADMIN_PORT: String(await freePort()) }));
-  while ((await committed(p.databaseName)) < filled.ok && Date.now() - started < 600_000) await new Promise((resolve) => setTimeout(resolve, 250));
+  while (Number((await stored()).n) < filled.ok && Date.now() - started < 600_000) await new Promise((resolve) => setTimeout(resolve, 250));
   const wallSeconds = (Date.now() - started) / 1000;
   const cpuSeconds = meter.stop();
-  const db = createDatabase({ connectionString: databaseUrlFor(serverUrl, p.databaseName), poolSize: 1 });
-  const span = (await sql<{ n: string; seconds: number }>`SELECT count(*) AS n, extract(epoch FROM max(stored_at) - min(stored_at)) AS seconds FROM push_deliveries`.execute(db)).rows[0]!;
+  const span = await stored();
   await db.destroy();
   await Promise.all(running.map((worker) => worker.stop('SIGTERM')));
   await p.stop();
@@ -326,10 +336,18 @@ async function main(): Promise<void> {
   const scaling: ScalingRow[] = [];
   if (runs('scale')) {
     for (const workers of SCALE_WORKERS) {
-      const row = await workerScaling(bodies, workers);
+      const row = await drainRate(bodies, workers);
       scaling.push(row);
       log(`scale ${workers} worker process(es): ${Math.round(row.ratePerSecond).toLocaleString('en-US').padStart(7)} pushes/s draining ${row.pushes} queued pushes`);
     }
+  }
+  if (runs('volume')) {
+    // 5. Scale of data: the same drain into empty tables and into tables already holding VOLUME_ROWS rows.
+    const empty = await drainRate(bodies, 1);
+    log(`volume empty tables:        ${Math.round(empty.ratePerSecond).toLocaleString('en-US').padStart(7)} pushes/s draining ${empty.pushes} queued pushes (1 worker)`);
+    const full = await drainRate(bodies, 1, VOLUME_ROWS);
+    log(`volume ${(VOLUME_ROWS / 1e6).toLocaleString('en-US')}M rows already stored: ${Math.round(full.ratePerSecond).toLocaleString('en-US').padStart(7)} pushes/s draining ${full.pushes} queued pushes (1 worker)`);
+    ratios.push(`| drain rate with ${(VOLUME_ROWS / 1e6).toLocaleString('en-US')}M rows / empty tables | ${(full.ratePerSecond / empty.ratePerSecond).toFixed(2)} | ≥ 0.8 |`);
   }
   log('```');
   log('');
