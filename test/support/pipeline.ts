@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
@@ -78,6 +78,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     async close() {
       await Promise.all([result.ingest.stop('SIGKILL'), result.worker.stop('SIGKILL')]);
       await result.db.destroy();
+      rmSync(env['INGEST_SPOOL_DIR']!, { recursive: true, force: true });
     },
   };
   await Promise.all([result.startIngest(), result.startWorker()]);

@@ -40,7 +40,7 @@ export interface RedisClusterInstance {
   ports: number[];
   /** Runs a command on one node through redis-cli and returns its raw answer. */
   cli(port: number, ...args: string[]): Promise<string>;
-  /** The nodes as one node sees them (CLUSTER NODES). */
+  /** The nodes as one node (by default the first that answers) sees them (CLUSTER NODES), failed ones left out. */
   nodes(fromPort?: number): Promise<ClusterNode[]>;
   /** The slot of `key` (CLUSTER KEYSLOT) and the master serving it, with its replicas. */
   ownerOf(key: string): Promise<SlotOwner>;
@@ -97,7 +97,19 @@ export async function createRedisCluster(options: { masters?: number; replicasPe
   const children: ChildProcess[] = [];
 
   const cli = async (port: number, ...args: string[]): Promise<string> => (await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { timeout: 10_000 })).stdout;
-  const nodes = async (fromPort = ports[0]!): Promise<ClusterNode[]> => parseNodes(await cli(fromPort, 'cluster', 'nodes'));
+  /** The first node that answers, so a killed node does not blind the helpers. */
+  const anyNode = async (...args: string[]): Promise<string> => {
+    let lastError: unknown = new Error('no nodes');
+    for (const port of ports) {
+      try {
+        return await cli(port, ...args);
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    throw lastError;
+  };
+  const nodes = async (fromPort?: number): Promise<ClusterNode[]> => parseNodes(fromPort === undefined ? await anyNode('cluster', 'nodes') : await cli(fromPort, 'cluster', 'nodes'));
   const clusterOk = async (): Promise<boolean> => {
     try {
       const states = await Promise.all(ports.map((port) => cli(port, 'cluster', 'info')));
@@ -107,7 +119,7 @@ export async function createRedisCluster(options: { masters?: number; replicasPe
     }
   };
   const ownerOf = async (key: string): Promise<SlotOwner> => {
-    const slot = Number((await cli(ports[0]!, 'cluster', 'keyslot', key)).trim());
+    const slot = Number((await anyNode('cluster', 'keyslot', key)).trim());
     const known = await nodes();
     const master = known.find((node) => node.role === 'master' && node.slots.some(([from, to]) => slot >= from && slot <= to));
     if (!master) throw new Error(`no master serves slot ${slot} (key ${key})`);
