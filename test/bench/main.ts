@@ -298,14 +298,25 @@ async function main(): Promise<void> {
       peakIngestRss = Math.max(peakIngestRss, rssMegabytes(e2e.ingest?.child.pid));
       peakWorkerRss = Math.max(peakWorkerRss, rssMegabytes(e2e.worker?.child.pid));
     }, 500);
+    const meter = cpuMeter({
+      'load generator': () => [process.pid],
+      ingest: () => (e2e.ingest?.child.pid ? [e2e.ingest.child.pid] : []),
+      worker: () => (e2e.worker?.child.pid ? [e2e.worker.child.pid] : []),
+      postgres: () => pidsNamed('postgres'),
+      redis: () => pidsNamed('redis-server'),
+    });
     const e2eLoad = await load(e2e.url, bodies.slice(0, E2E_PUSHES), { connections: CONNECTIONS, amount: E2E_PUSHES });
     const ackedAt = Date.now();
     while ((await committed(e2e.databaseName)) < e2eLoad.ok && Date.now() - ackedAt < 600_000) await new Promise((resolve) => setTimeout(resolve, 500));
     const drainedAt = Date.now();
     clearInterval(sampler);
+    const cpu = meter.stop();
     const storedCount = await committed(e2e.databaseName);
     const e2eSeconds = (drainedAt - e2eStarted) / 1000;
     log(`e2e  ${E2E_PUSHES} pushes → rows        ${Math.round(storedCount / e2eSeconds).toLocaleString('en-US').padStart(8)} pushes/s sustained  (acked in ${((ackedAt - e2eStarted) / 1000).toFixed(1)} s at ${Math.round(e2eLoad.requestsPerSecond)}/s, all committed after ${e2eSeconds.toFixed(1)} s, stored ${storedCount}/${e2eLoad.ok})`);
+    const perPush = Object.entries(cpu).map(([group, seconds]) => `${group} ${Math.round((seconds / Math.max(1, storedCount)) * 1e6)}`);
+    const totalCpu = Object.values(cpu).reduce((sum, seconds) => sum + seconds, 0);
+    log(`     CPU µs per push: ${perPush.join(', ')}; total ${Math.round((totalCpu / Math.max(1, storedCount)) * 1e6)} µs → at most ${Math.round(cpus().length / (totalCpu / Math.max(1, storedCount))).toLocaleString('en-US')} pushes/s on ${cpus().length} cores`);
     await e2e.stop();
     ratios.push(`| end-to-end sustained | ${Math.round(storedCount / e2eSeconds)} pushes/s | ≥ 5,000 |`);
   }
@@ -359,7 +370,7 @@ async function main(): Promise<void> {
   }
   if (scaling.length > 0) {
     const base = scaling[0]!.ratePerSecond;
-    log(`Worker scaling: ${SCALE_PUSHES} pushes queued with no worker running, then drained by k worker processes (defaults: concurrency 256, batches of 256, 2 parallel transactions, pool 4 each). CPU seconds per 1,000 pushes during the drain, by process group; the machine has ${cpus().length} cores.`);
+    log(`Worker scaling: ${SCALE_PUSHES} pushes queued with no worker running, then drained by k worker processes (default settings: up to 1,000 jobs in flight, transactions of up to 1,000 pushes, 2 in parallel, 4 connections each). CPU seconds per 1,000 pushes during the drain, by process group; the machine has ${cpus().length} cores.`);
     log('');
     log('| worker processes | pushes/s | × 1 worker | worker CPU s/1k | postgres CPU s/1k | redis CPU s/1k | total CPU / wall |');
     log('|---|---|---|---|---|---|---|');

@@ -35,7 +35,7 @@ export const ingestEnvSchema = z.object({
   // worker and the CLI must agree on the number.
   CALLPIPE_QUEUE_SHARDS: boundedInt(1, 64, 1),
   INGEST_ENQUEUE_TIMEOUT_MS: boundedInt(50, 30_000, 2_000),
-  INGEST_ENQUEUE_MAX_BATCH: boundedInt(1, 5_000, 500),
+  INGEST_ENQUEUE_MAX_BATCH: boundedInt(1, 5_000, 100),
   // Local durable spool for pushes Redis cannot take (one directory per ingest process, on a persistent disk)
   INGEST_SPOOL_DIR: z.string().min(1).default('var/spool'),
   INGEST_SPOOL_MAX_BYTES: boundedInt(1_024, Number.MAX_SAFE_INTEGER, 1_073_741_824),

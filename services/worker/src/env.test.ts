@@ -35,7 +35,6 @@ describe('worker env', () => {
     [{ REDIS_URL: 'memcached://h1' }, 'REDIS_URL: must be a URL starting with redis:// or rediss:// (one server), redis+cluster://'],
     [{ REDIS_URL: 'redis+cluster://h1:7000,h2:x' }, 'REDIS_URL: redis+cluster://: "h2:x" is not host:port'],
     [{ WORKER_ADMIN_PORT: '70000' }, 'WORKER_ADMIN_PORT'],
-    [{ WORKER_CONCURRENCY: '10', WORKER_BATCH_MAX: '50' }, 'WORKER_BATCH_MAX: must not exceed WORKER_CONCURRENCY (10)'],
     [{ WORKER_PARALLEL_BATCHES: '8', WORKER_DB_POOL_SIZE: '4' }, 'WORKER_PARALLEL_BATCHES: must not exceed WORKER_DB_POOL_SIZE (4)'],
     [{ WORKER_RETRY_BASE_MS: '5000', WORKER_RETRY_MAX_MS: '1000' }, 'WORKER_RETRY_BASE_MS: must not exceed WORKER_RETRY_MAX_MS'],
   ])('when given %j, then it refuses with a message naming the variable', (env, message) => {
