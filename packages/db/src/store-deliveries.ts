@@ -268,16 +268,25 @@ async function upsertCalls(
 ): Promise<{ created: number; updated: number; late: number; callDays: Map<string, string> }> {
   const sessionIds = [...batchFacts.keys()].sort(compareKeys);
   const callDays = new Map<string, string>();
-  const rows = sessionIds.map((id) => ({ ...callRow(batchFacts.get(id)!), call_day: firstDays.get(id)! }));
-  const created = await sql<{ session_id: string; call_day: string }>`
-    INSERT INTO calls (${sql.raw(CALL_COLUMN_LIST)}, call_day)
-    SELECT ${sql.raw(CALL_COLUMN_LIST)}, call_day FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-      AS r(${sql.raw(CALL_RECORDSET_TYPES)}, call_day date)
-    ON CONFLICT (session_id) DO NOTHING
-    RETURNING session_id, call_day::text AS call_day`.execute(trx);
-  for (const row of created.rows) callDays.set(row.session_id, row.call_day);
+  // Only calls not seen before are built and inserted (most pushes belong to a call that exists).
+  // All inserts come before all row locks, each phase in key order, so writers cannot deadlock.
+  const known = await sql<{ session_id: string }>`SELECT session_id FROM calls WHERE session_id = ANY(${sessionIds}::text[])`.execute(trx);
+  const knownIds = new Set(known.rows.map((row) => row.session_id));
+  const missing = sessionIds.filter((id) => !knownIds.has(id));
+  let createdCount = 0;
+  if (missing.length > 0) {
+    const rows = missing.map((id) => ({ ...callRow(batchFacts.get(id)!), call_day: firstDays.get(id)! }));
+    const created = await sql<{ session_id: string; call_day: string }>`
+      INSERT INTO calls (${sql.raw(CALL_COLUMN_LIST)}, call_day)
+      SELECT ${sql.raw(CALL_COLUMN_LIST)}, call_day FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+        AS r(${sql.raw(CALL_RECORDSET_TYPES)}, call_day date)
+      ON CONFLICT (session_id) DO NOTHING
+      RETURNING session_id, call_day::text AS call_day`.execute(trx);
+    for (const row of created.rows) callDays.set(row.session_id, row.call_day);
+    createdCount = created.rows.length;
+  }
   const existingIds = sessionIds.filter((id) => !callDays.has(id));
-  if (existingIds.length === 0) return { created: created.rows.length, updated: 0, late: 0, callDays };
+  if (existingIds.length === 0) return { created: createdCount, updated: 0, late: 0, callDays };
 
   // The row lock serializes writers of one call; the merge makes the order in which they get it irrelevant.
   const locked = await sql<{ session_id: string; facts: CallFacts; state: string; call_day: string }>`
@@ -298,7 +307,7 @@ async function upsertCalls(
       FROM jsonb_to_recordset(${JSON.stringify(changed)}::jsonb) AS v(${sql.raw(CALL_RECORDSET_TYPES)})
       WHERE calls.session_id = v.session_id`.execute(trx);
   }
-  return { created: created.rows.length, updated: changed.length, late, callDays };
+  return { created: createdCount, updated: changed.length, late, callDays };
 }
 
 interface RejectedRecordRow {
