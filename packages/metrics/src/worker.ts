@@ -2,13 +2,13 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export type WorkerMetrics = ReturnType<typeof createWorkerMetrics>;
 
-export const jobOutcomes = ['stored', 'refused', 'retry', 'failed', 'stalled'] as const;
+export const jobOutcomes = ['stored', 'refused', 'retry', 'split', 'failed', 'stalled'] as const;
 
 export function createWorkerMetrics(registry: Registry) {
   const metrics = {
     jobs: new Counter({
       name: 'callpipe_worker_jobs_total',
-      help: 'Jobs finished by outcome: stored, duplicate (already stored by an earlier attempt), refused (kept in rejected_pushes), retry (will be retried), failed (attempts exhausted, now a dead letter).',
+      help: 'Pushes processed by outcome (a job carries one push or a batch): stored, refused (kept in rejected_pushes), retry (will be retried), split (failed inside a batch job, queued again as a job of its own), failed (attempts exhausted, now a dead letter); stalled counts jobs whose worker died.',
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),
