@@ -36,8 +36,20 @@ const { values: args } = parseArgs({
     'e2e-pushes': { type: 'string' },
     // Comma-separated subset of: ack, slow, e2e, fresh, scale, volume (default: all). For iterating on one figure.
     only: { type: 'string' },
+    // Extra settings for every ingest and worker the benchmark starts, e.g. WORKER_CONCURRENCY=512,WORKER_BATCH_MAX=500.
+    env: { type: 'string' },
   },
 });
+const extraEnv = Object.fromEntries(
+  (args.env ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((pair) => {
+      const [key, ...value] = pair.split('=');
+      if (!key || value.length === 0) throw new Error(`--env takes KEY=VALUE pairs, got ${pair}`);
+      return [key.trim(), value.join('=')];
+    }),
+);
 const SECTIONS = ['ack', 'slow', 'e2e', 'fresh', 'scale', 'volume'] as const;
 type Section = (typeof SECTIONS)[number];
 const selected = new Set<string>(args.only ? args.only.split(',').map((part) => part.trim()) : SECTIONS);
@@ -125,6 +137,7 @@ async function pipeline(name: string, options: { ingest: boolean; worker: boolea
     INGEST_SPOOL_DIR: mkdtempSync(join(tmpdir(), 'callpipe-bench-spool-')),
     WORKER_ADMIN_HOST: '127.0.0.1',
     WORKER_ADMIN_PORT: String(workerAdmin),
+    ...extraEnv,
   };
   const migrate = runCallpipe(['migrate'], env);
   if ((await migrate.exited) !== 0) throw new Error(`migrate failed: ${migrate.output()}`);
@@ -370,7 +383,7 @@ async function main(): Promise<void> {
   }
   if (scaling.length > 0) {
     const base = scaling[0]!.ratePerSecond;
-    log(`Worker scaling: ${SCALE_PUSHES} pushes queued with no worker running, then drained by k worker processes (default settings: up to 1,000 jobs in flight, transactions of up to 1,000 pushes, 2 in parallel, 4 connections each). CPU seconds per 1,000 pushes during the drain, by process group; the machine has ${cpus().length} cores.`);
+    log(`Worker scaling: ${SCALE_PUSHES} pushes queued with no worker running, then drained by k worker processes (default settings: up to 256 jobs in flight, transactions of up to 1,000 pushes, 2 in parallel, 4 connections each). CPU seconds per 1,000 pushes during the drain, by process group; the machine has ${cpus().length} cores.`);
     log('');
     log('| worker processes | pushes/s | × 1 worker | worker CPU s/1k | postgres CPU s/1k | redis CPU s/1k | total CPU / wall |');
     log('|---|---|---|---|---|---|---|');

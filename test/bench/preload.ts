@@ -18,6 +18,7 @@ export async function preloadHistory(db: Kysely<Database>, rows: number): Promis
   const deliveries = rows - calls * 6;
   await ensurePartitions(db, { now: new Date(Date.now() - DAYS * 86_400_000), aheadDays: DAYS + 1, retentionDays: 0 });
   await sql`SET synchronous_commit = off`.execute(db);
+  await sql`SET statement_timeout = 0`.execute(db);
   await sql`
     INSERT INTO calls (session_id, business, business_source, app_key, state, outcome, caller_number, called_number, started_at,
       ringing_at, answered_at, ended_at, ring_seconds, talk_seconds, state_code, has_cdr, leg_count, facts, call_day)

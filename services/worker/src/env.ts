@@ -48,7 +48,7 @@ export const workerEnvSchema = z
     ...partitionEnvShape,
     // Throughput: jobs in flight, and how they are grouped into transactions.
     // A job holds one push, or up to INGEST_ENQUEUE_MAX_BATCH pushes taken together by an ingest.
-    WORKER_CONCURRENCY: boundedInt(1, 5_000, 1_000),
+    WORKER_CONCURRENCY: boundedInt(1, 5_000, 256),
     // Pushes per transaction: large transactions cost Postgres far less per push (see BENCHMARKS.md).
     WORKER_BATCH_MAX: boundedInt(1, 10_000, 1_000),
     WORKER_BATCH_WAIT_MS: boundedInt(0, 5_000, 20),
