@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestEnvSchema } from '@callpipe/ingest';
-import { createPushQueue, createRedisConnection, queuePrefix } from '@callpipe/queue';
+import { createPushQueue, createRedisConnection, queuePrefix, writerConnection } from '@callpipe/queue';
 import { buildTraffic, drive, tallyWhenSettled, type Sent, type Tally } from '@callpipe/simulator';
 import { workerEnvSchema } from '@callpipe/worker';
 import { createPostgres, type PostgresInstance } from '../support/instances.ts';
@@ -87,12 +87,28 @@ function expectKeptAcking(run: Run): void {
 const shardsSupported = 'CALLPIPE_QUEUE_SHARDS' in ingestEnvSchema.shape && 'CALLPIPE_QUEUE_SHARDS' in workerEnvSchema.shape;
 
 describe('Redis Cluster', () => {
-  it('steady load through a Redis Cluster: every acked push stored exactly once', async () => {
-    const p = await startPipeline({ name: 'cluster-steady', redisUrl: cluster.url, postgresServerUrl: postgres.serverUrl });
+  it('steady load through a Redis Cluster, each push acked once a replica of the queue\'s master has it: every acked push stored exactly once', async () => {
+    const p = await startPipeline({
+      name: 'cluster-steady',
+      redisUrl: cluster.url,
+      postgresServerUrl: postgres.serverUrl,
+      env: { INGEST_REDIS_WAIT_REPLICAS: '1', INGEST_REDIS_WAIT_TIMEOUT_MS: '500' },
+    });
     try {
       const run = await underLoad(p, 'cluster-steady', 21);
       expectExactlyOnce(run);
       expectKeptAcking(run);
+      // WAIT goes to the master serving the queue's slot, and its replica confirmed: nothing had to be spooled.
+      expect(run.spooled).toBe(0);
+      const slotKey = queuePrefix(p.env['CALLPIPE_QUEUE_PREFIX']!);
+      const connection = createRedisConnection(cluster.url, 'admin');
+      try {
+        await connection.ping();
+        const writer = await writerConnection(connection, slotKey);
+        expect(writer.options.port).toBe((await cluster.ownerOf(slotKey)).master.port);
+      } finally {
+        connection.disconnect();
+      }
     } finally {
       await p.close();
     }

@@ -34,7 +34,7 @@ export interface RedisInstance {
 }
 
 /** A Redis with AOF `appendfsync always`, so every acknowledged write survives a kill -9. */
-export async function createRedis(): Promise<RedisInstance> {
+export async function createRedis(options: { args?: readonly string[] } = {}): Promise<RedisInstance> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'callpipe-faults-redis-'));
   let child: ChildProcess | null = null;
@@ -45,7 +45,7 @@ export async function createRedis(): Promise<RedisInstance> {
     async start() {
       child = spawn(
         'redis-server',
-        ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--maxmemory-policy', 'noeviction'],
+        ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--maxmemory-policy', 'noeviction', ...(options.args ?? [])],
         { stdio: 'ignore' },
       );
       await waitUntil(ping, `redis on ${port}`);

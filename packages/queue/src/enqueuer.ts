@@ -1,5 +1,6 @@
 import type { PushJobData, SinglePushName } from './jobs.ts';
 import type { PushQueue } from './push-queue.ts';
+import { waitForReplicas, type ReplicationWait } from './replication.ts';
 import { shardOf } from './shards.ts';
 
 export interface EnqueuerOptions {
@@ -8,6 +9,8 @@ export interface EnqueuerOptions {
   /** A request waits at most this long for Redis before the ingest answers 503. */
   timeoutMs: number;
   onBatch?: (size: number) => void;
+  /** Redis replicas that must confirm a write before its pushes count as taken (see waitForReplicas). */
+  replication?: ReplicationWait;
 }
 
 interface Pending {
@@ -85,10 +88,8 @@ export class Enqueuer {
 
   private async write(queue: PushQueue, group: Pending[]): Promise<void> {
     const [only] = group;
-    if (group.length === 1 && only) {
-      await queue.add(only.name, only.data, { jobId: only.data.deliveryId });
-      return;
-    }
-    await queue.add('batch', { pushes: group.map(({ name, data }) => ({ name, data })) });
+    if (group.length === 1 && only) await queue.add(only.name, only.data, { jobId: only.data.deliveryId });
+    else await queue.add('batch', { pushes: group.map(({ name, data }) => ({ name, data })) });
+    if (this.options.replication) await waitForReplicas(await queue.client, queue.opts.prefix ?? '', this.options.replication);
   }
 }

@@ -4,3 +4,4 @@ export * from './push-queue.ts';
 export { Enqueuer, type EnqueuerOptions } from './enqueuer.ts';
 export { queuedPushes, queueSnapshot, queuesSnapshot, type QueuedPush } from './snapshot.ts';
 export { shardOf, shardPrefixes } from './shards.ts';
+export { ReplicationError, waitForReplicas, writerConnection, type ReplicationWait } from './replication.ts';

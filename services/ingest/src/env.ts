@@ -35,6 +35,10 @@ export const ingestEnvSchema = z.object({
   // worker and the CLI must agree on the number.
   CALLPIPE_QUEUE_SHARDS: boundedInt(1, 64, 1),
   INGEST_ENQUEUE_TIMEOUT_MS: boundedInt(50, 30_000, 2_000),
+  // Redis replicas that must have a push (WAIT) before it is acked from Redis; otherwise it is
+  // spooled. 0 = off. Closes the window in which a crashing master loses acked pushes.
+  INGEST_REDIS_WAIT_REPLICAS: boundedInt(0, 16, 0),
+  INGEST_REDIS_WAIT_TIMEOUT_MS: boundedInt(10, 30_000, 500),
   INGEST_ENQUEUE_MAX_BATCH: boundedInt(1, 5_000, 100),
   // Local durable spool for pushes Redis cannot take (one directory per ingest process, on a persistent disk)
   INGEST_SPOOL_DIR: z.string().min(1).default('var/spool'),
@@ -68,6 +72,13 @@ export function parseIngestEnv(env: NodeJS.ProcessEnv): IngestEnv {
     ingestEnvSchema.superRefine((config, ctx) => {
       if ((config.INGEST_TLS_CERT_FILE === '') !== (config.INGEST_TLS_KEY_FILE === '')) {
         ctx.addIssue({ code: 'custom', path: ['INGEST_TLS_CERT_FILE'], message: 'set both INGEST_TLS_CERT_FILE and INGEST_TLS_KEY_FILE, or neither' });
+      }
+      if (config.INGEST_REDIS_WAIT_REPLICAS > 0 && config.INGEST_REDIS_WAIT_TIMEOUT_MS >= config.INGEST_ENQUEUE_TIMEOUT_MS) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['INGEST_REDIS_WAIT_TIMEOUT_MS'],
+          message: `must be below INGEST_ENQUEUE_TIMEOUT_MS (${config.INGEST_ENQUEUE_TIMEOUT_MS}): the write and the wait share that budget`,
+        });
       }
     }),
     env,

@@ -2,7 +2,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { replayTtlSeconds } from '@callpipe/auth';
 import { createIngestMetrics, createMetricsRegistry } from '@callpipe/metrics';
-import { createPushQueues, createRedisConnection, Enqueuer, queuePrefix, shardOf } from '@callpipe/queue';
+import { createPushQueues, createRedisConnection, Enqueuer, queuePrefix, shardOf, waitForReplicas } from '@callpipe/queue';
 import { closeServer, coerceError, createAdminServer, type Logger } from '@callpipe/runtime';
 import { createIngestListener } from './app.ts';
 import type { IngestEnv } from './env.ts';
@@ -29,9 +29,11 @@ export function createIngestService(env: IngestEnv, logger: Logger): IngestServi
   redis.on('error', (error: Error) => logger.debug('redis connection error', { error: error.message }));
   const queues = createPushQueues(redis, env.CALLPIPE_QUEUE_PREFIX, env.CALLPIPE_QUEUE_SHARDS);
   for (const queue of queues) queue.on('error', (error) => logger.debug('queue error', { error: error.message }));
+  const replication = { replicas: env.INGEST_REDIS_WAIT_REPLICAS, timeoutMs: env.INGEST_REDIS_WAIT_TIMEOUT_MS };
   const enqueuer = new Enqueuer(queues, {
     maxBatch: env.INGEST_ENQUEUE_MAX_BATCH,
     timeoutMs: env.INGEST_ENQUEUE_TIMEOUT_MS,
+    replication,
     onBatch: (size) => metrics.enqueueBatchSize.observe(size),
   });
   const nonces = new NonceStore(redis, {
@@ -76,7 +78,12 @@ export function createIngestService(env: IngestEnv, logger: Logger): IngestServi
   const sendToQueue = async (entries: SpoolEntry[]) => {
     const byShard = Map.groupBy(entries, (entry) => shardOf(entry.data.routingKey, queues.length));
     await Promise.all(
-      [...byShard].map(([shard, group]) => queues[shard]!.addBulk(group.map(({ name, data }) => ({ name, data, opts: { jobId: data.deliveryId } })))),
+      [...byShard].map(async ([shard, group]) => {
+        const queue = queues[shard]!;
+        await queue.addBulk(group.map(({ name, data }) => ({ name, data, opts: { jobId: data.deliveryId } })));
+        // A segment is deleted once its pushes are in Redis: with replicas required, on them too.
+        await waitForReplicas(await queue.client, queue.opts.prefix ?? '', replication);
+      }),
     );
     metrics.spoolDrained.inc(entries.length);
   };
