@@ -2,6 +2,6 @@ export * from './jobs.ts';
 export * from './connections.ts';
 export * from './push-queue.ts';
 export { Enqueuer, type EnqueuerOptions } from './enqueuer.ts';
-export { queuedPushes, queueSnapshot, queuesSnapshot, type QueuedPush } from './snapshot.ts';
+export { queuedPushes, queuesSnapshot, type QueuedPush, type QueuesSnapshot } from './snapshot.ts';
 export { shardOf, shardPrefixes } from './shards.ts';
 export { ReplicationError, waitForReplicas, writerConnection, type ReplicationWait } from './replication.ts';

@@ -2,18 +2,34 @@ import type { JobType } from 'bullmq';
 import { pushesOf, type PushJobData, type PushJobName, type SinglePushName } from './jobs.ts';
 import type { PushQueue } from './push-queue.ts';
 
-/** Counts by state, the age of the oldest waiting job and Redis memory, for metrics and the CLI. */
-export async function queueSnapshot(queue: PushQueue): Promise<{ counts: Record<string, number>; oldestWaitingAgeSeconds: number; redisUsedMemoryBytes: number | null }> {
-  const [counts, oldest, client] = await Promise.all([
-    queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'),
-    queue.getJobs(['waiting'], 0, 0, true),
-    queue.client,
+export interface QueuesSnapshot {
+  counts: Record<string, number>;
+  oldestWaitingAgeSeconds: number;
+  redisUsedMemoryBytes: number | null;
+}
+
+/**
+ * Counts by state summed over every shard, the age of the oldest waiting job of any shard, and
+ * Redis memory, for metrics. The shards share one connection, so memory is read once.
+ */
+export async function queuesSnapshot(queues: readonly PushQueue[]): Promise<QueuesSnapshot> {
+  const first = queues[0];
+  if (!first) throw new Error('no queue to take a snapshot of');
+  const [perShard, memory] = await Promise.all([
+    Promise.all(queues.map((queue) => Promise.all([queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'), queue.getJobs(['waiting'], 0, 0, true)]))),
+    first.client.then(usedMemoryBytes),
   ]);
-  const oldestJob = oldest[0];
+  const counts: Record<string, number> = {};
+  let oldestTimestamp: number | null = null;
+  for (const [shardCounts, oldest] of perShard) {
+    for (const [state, count] of Object.entries(shardCounts)) counts[state] = (counts[state] ?? 0) + count;
+    const timestamp = oldest[0]?.timestamp;
+    if (timestamp !== undefined && (oldestTimestamp === null || timestamp < oldestTimestamp)) oldestTimestamp = timestamp;
+  }
   return {
     counts,
-    oldestWaitingAgeSeconds: oldestJob ? Math.max(0, (Date.now() - oldestJob.timestamp) / 1000) : 0,
-    redisUsedMemoryBytes: await usedMemoryBytes(client),
+    oldestWaitingAgeSeconds: oldestTimestamp === null ? 0 : Math.max(0, (Date.now() - oldestTimestamp) / 1000),
+    redisUsedMemoryBytes: memory,
   };
 }
 
@@ -33,19 +49,6 @@ async function usedMemoryBytes(client: Awaited<PushQueue['client']>): Promise<nu
     .flatMap((info) => /^used_memory:(\d+)\r?$/m.exec(info)?.[1] ?? [])
     .map(Number);
   return used.length === 0 ? null : Math.max(...used);
-}
-
-/** The same over every shard: counts summed, the oldest waiting job of any shard. */
-export async function queuesSnapshot(queues: readonly PushQueue[]): Promise<Awaited<ReturnType<typeof queueSnapshot>>> {
-  const snapshots = await Promise.all(queues.map((queue) => queueSnapshot(queue)));
-  const counts: Record<string, number> = {};
-  for (const snapshot of snapshots) for (const [state, count] of Object.entries(snapshot.counts)) counts[state] = (counts[state] ?? 0) + count;
-  return {
-    counts,
-    oldestWaitingAgeSeconds: Math.max(0, ...snapshots.map((snapshot) => snapshot.oldestWaitingAgeSeconds)),
-    // Shards share a connection, hence a server (on a cluster the snapshot already covers all masters).
-    redisUsedMemoryBytes: snapshots[0]?.redisUsedMemoryBytes ?? null,
-  };
 }
 
 export interface QueuedPush {
