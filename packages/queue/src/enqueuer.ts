@@ -71,14 +71,7 @@ export class Enqueuer {
       setImmediate(() => this.flush());
     }
     this.options.onBatch?.(batch.length);
-    const byShard = new Map<number, Pending[]>();
-    for (const item of batch) {
-      const shard = shardOf(item.data.routingKey, this.queues.length);
-      const group = byShard.get(shard);
-      if (group) group.push(item);
-      else byShard.set(shard, [item]);
-    }
-    for (const [shard, group] of byShard) {
+    for (const [shard, group] of Map.groupBy(batch, (item) => shardOf(item.data.routingKey, this.queues.length))) {
       this.write(this.queues[shard]!, group).then(
         () => group.forEach((item) => item.resolve()),
         (error: unknown) => group.forEach((item) => item.reject(error instanceof Error ? error : new Error(String(error)))),

@@ -52,4 +52,23 @@ describe('BatchWriter', () => {
     await pending;
     expect(written).toEqual([7]);
   });
+
+  it('when items are submitted together beyond one batch, then they fill parallel batches and each settles on its own', async () => {
+    const batches: number[][] = [];
+    const writer = new BatchWriter<number>(
+      async (items) => {
+        batches.push([...items]);
+        if (items.includes(13)) throw new Error('poison');
+      },
+      { maxBatch: 4, maxWaitMs: 1_000, maxParallel: 2, isRetryable: retryable },
+    );
+    const results = await writer.submitAll([10, 11, 12, 13, 14, 15, 16, 17, 18]);
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+    // Two full batches start at once without waiting for the timer; the failing one is retried item by item.
+    expect(batches.slice(0, 2)).toEqual([
+      [10, 11, 12, 13],
+      [14, 15, 16, 17],
+    ]);
+    expect(batches.flat().filter((item) => item === 18)).toHaveLength(1);
+  });
 });

@@ -31,22 +31,20 @@ export class BatchWriter<T> {
   }
 
   submit(item: T): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ item, resolve, reject });
-      this.schedule();
-    });
+    const settled = this.add(item);
+    this.schedule();
+    return settled;
   }
 
   /** Submits several items at once; each settles on its own (they may share or span batches). */
   submitAll(items: readonly T[]): Promise<Array<PromiseSettledResult<void>>> {
-    const settled = items.map(
-      (item) =>
-        new Promise<void>((resolve, reject) => {
-          this.pending.push({ item, resolve, reject });
-        }),
-    );
+    const settled = items.map((item) => this.add(item));
     this.schedule();
     return Promise.allSettled(settled);
+  }
+
+  private add(item: T): Promise<void> {
+    return new Promise((resolve, reject) => this.pending.push({ item, resolve, reject }));
   }
 
   /** Resolves once nothing is pending or being written. */
