@@ -1,18 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createDatabase } from '@callpipe/db';
-import { demoAppKeys } from '@callpipe/fixtures';
+import { createDatabase, type Database } from '@callpipe/db';
 import { createPushQueue, createRedisConnection, queuePrefix } from '@callpipe/queue';
 import { buildTraffic } from '@callpipe/simulator';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { cpuMeter, pidsNamed } from './cpu.ts';
 import { HISTORY_SOURCE, preloadHistory } from './preload.ts';
 import { startLatencyProxy } from './latency-proxy.ts';
 import { load, type LoadResult } from './load.ts';
 import { freePort, REPO_ROOT, runCallpipe, waitForHttp, type CallpipeProcess } from '../support/process.ts';
+import { localServiceEnv } from '../support/service-env.ts';
 
 // The test harness imports vitest, which only works inside a test run; these three are all it needs.
 function databaseUrlFor(server: string, name: string): string {
@@ -121,22 +121,11 @@ interface Pipeline {
 }
 
 async function pipeline(name: string, options: { ingest: boolean; worker: boolean; databasePort?: number }): Promise<Pipeline> {
-  const [ingestPort, ingestAdmin, workerAdmin] = [await freePort(), await freePort(), await freePort()];
   const databaseName = `callpipe_bench_${name}_${Date.now()}`;
   let databaseUrl = databaseUrlFor(serverUrl, databaseName);
+  const { env: local, ports } = await localServiceEnv({ redisUrl, databaseUrl, queuePrefix: uniqueQueuePrefix(`bench-${name}`), spoolDirPrefix: 'callpipe-bench-spool-' });
   const env: Record<string, string> = {
-    REDIS_URL: redisUrl,
-    DATABASE_URL: databaseUrl,
-    CALLPIPE_QUEUE_PREFIX: uniqueQueuePrefix(`bench-${name}`),
-    CALLPIPE_APP_BUSINESS: Object.entries(demoAppKeys).map(([business, key]) => `${key}=${business}`).join(','),
-    LOG_LEVEL: 'warn',
-    INGEST_HOST: '127.0.0.1',
-    INGEST_PORT: String(ingestPort),
-    INGEST_ADMIN_HOST: '127.0.0.1',
-    INGEST_ADMIN_PORT: String(ingestAdmin),
-    INGEST_SPOOL_DIR: mkdtempSync(join(tmpdir(), 'callpipe-bench-spool-')),
-    WORKER_ADMIN_HOST: '127.0.0.1',
-    WORKER_ADMIN_PORT: String(workerAdmin),
+    ...local,
     ...extraEnv,
   };
   const migrate = runCallpipe(['migrate'], env);
@@ -149,13 +138,13 @@ async function pipeline(name: string, options: { ingest: boolean; worker: boolea
   }
   const ingest = options.ingest ? runCallpipe(['ingest'], env) : null;
   const worker = options.worker ? runCallpipe(['worker'], env) : null;
-  if (ingest) await waitForHttp(`http://127.0.0.1:${ingestAdmin}/readyz`);
-  if (worker) await waitForHttp(`http://127.0.0.1:${workerAdmin}/healthz`);
+  if (ingest) await waitForHttp(`http://127.0.0.1:${ports.ingestAdmin}/readyz`);
+  if (worker) await waitForHttp(`http://127.0.0.1:${ports.workerAdmin}/healthz`);
   return {
     ingest,
     worker,
     env,
-    url: `http://127.0.0.1:${ingestPort}/voicecall/events`,
+    url: `http://127.0.0.1:${ports.ingest}/voicecall/events`,
     databaseName,
     async stop() {
       await Promise.all([ingest?.stop('SIGTERM'), worker?.stop('SIGTERM')]);
@@ -169,14 +158,9 @@ async function pipeline(name: string, options: { ingest: boolean; worker: boolea
   };
 }
 
-async function committed(databaseName: string): Promise<number> {
-  const db = createDatabase({ connectionString: databaseUrlFor(serverUrl, databaseName), poolSize: 1 });
-  try {
-    const result = await sql<{ n: string }>`SELECT count(*) AS n FROM push_deliveries`.execute(db);
-    return Number(result.rows[0]!.n);
-  } finally {
-    await db.destroy();
-  }
+async function committed(db: Kysely<Database>): Promise<number> {
+  const result = await sql<{ n: string }>`SELECT count(*) AS n FROM push_deliveries`.execute(db);
+  return Number(result.rows[0]!.n);
 }
 
 const format = (result: LoadResult) =>
@@ -320,11 +304,13 @@ async function main(): Promise<void> {
     });
     const e2eLoad = await load(e2e.url, bodies.slice(0, E2E_PUSHES), { connections: CONNECTIONS, amount: E2E_PUSHES });
     const ackedAt = Date.now();
-    while ((await committed(e2e.databaseName)) < e2eLoad.ok && Date.now() - ackedAt < 600_000) await new Promise((resolve) => setTimeout(resolve, 500));
+    const e2eDb = createDatabase({ connectionString: databaseUrlFor(serverUrl, e2e.databaseName), poolSize: 1 });
+    while ((await committed(e2eDb)) < e2eLoad.ok && Date.now() - ackedAt < 600_000) await new Promise((resolve) => setTimeout(resolve, 500));
     const drainedAt = Date.now();
     clearInterval(sampler);
     const cpu = meter.stop();
-    const storedCount = await committed(e2e.databaseName);
+    const storedCount = await committed(e2eDb);
+    await e2eDb.destroy();
     const e2eSeconds = (drainedAt - e2eStarted) / 1000;
     log(`e2e  ${E2E_PUSHES} pushes → rows        ${Math.round(storedCount / e2eSeconds).toLocaleString('en-US').padStart(8)} pushes/s sustained  (acked in ${((ackedAt - e2eStarted) / 1000).toFixed(1)} s at ${Math.round(e2eLoad.requestsPerSecond)}/s, all committed after ${e2eSeconds.toFixed(1)} s, stored ${storedCount}/${e2eLoad.ok})`);
     const perPush = Object.entries(cpu).map(([group, seconds]) => `${group} ${Math.round((seconds / Math.max(1, storedCount)) * 1e6)}`);

@@ -1,13 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { expect } from 'vitest';
 import { createDatabase, type Database } from '@callpipe/db';
-import { demoAppKeys } from '@callpipe/fixtures';
 import type { Tally } from '@callpipe/simulator';
 import { databaseUrlFor, uniqueQueuePrefix } from '@callpipe/testkit';
 import type { Kysely } from 'kysely';
-import { freePort, runCallpipe, waitForHttp, type CallpipeProcess } from './process.ts';
+import { runCallpipe, waitForHttp, type CallpipeProcess } from './process.ts';
+import { localServiceEnv } from './service-env.ts';
 
 // A real `callpipe ingest` and `callpipe worker` on their own database and queue prefix, for the
 // fault suites: they kill, restart and starve these processes and their servers.
@@ -35,22 +33,16 @@ export interface PipelineOptions {
 export async function startPipeline(options: PipelineOptions): Promise<Pipeline> {
   const { name } = options;
   const databaseUrl = databaseUrlFor(options.postgresServerUrl, `faults_${name.replace(/\W/g, '_')}_${Date.now()}`);
-  const [ingestPort, ingestAdmin, workerAdmin] = [await freePort(), await freePort(), await freePort()];
+  const local = await localServiceEnv({
+    redisUrl: options.redisUrl,
+    databaseUrl,
+    queuePrefix: uniqueQueuePrefix(name),
+    spoolDirPrefix: 'callpipe-faults-spool-',
+  });
   const env: Record<string, string> = {
-    REDIS_URL: options.redisUrl,
-    DATABASE_URL: databaseUrl,
-    CALLPIPE_QUEUE_PREFIX: uniqueQueuePrefix(name),
-    CALLPIPE_APP_BUSINESS: Object.entries(demoAppKeys).map(([business, key]) => `${key}=${business}`).join(','),
-    LOG_LEVEL: 'warn',
-    INGEST_HOST: '127.0.0.1',
-    INGEST_PORT: String(ingestPort),
-    INGEST_ADMIN_HOST: '127.0.0.1',
-    INGEST_ADMIN_PORT: String(ingestAdmin),
-    INGEST_SPOOL_DIR: mkdtempSync(join(tmpdir(), `callpipe-faults-spool-`)),
+    ...local.env,
     INGEST_ENQUEUE_TIMEOUT_MS: '1000',
     INGEST_SPOOL_DRAIN_INTERVAL_MS: '200',
-    WORKER_ADMIN_HOST: '127.0.0.1',
-    WORKER_ADMIN_PORT: String(workerAdmin),
     WORKER_RETRY_BASE_MS: '100',
     WORKER_RETRY_MAX_MS: '1000',
     WORKER_LOCK_DURATION_MS: '5000',
@@ -66,7 +58,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     env,
     ingest: undefined as unknown as CallpipeProcess,
     worker: undefined as unknown as CallpipeProcess,
-    baseUrl: `http://127.0.0.1:${ingestPort}`,
+    baseUrl: `http://127.0.0.1:${local.ports.ingest}`,
     async startIngest() {
       result.ingest = runCallpipe(['ingest'], env);
       await waitForHttp(`http://127.0.0.1:${env['INGEST_ADMIN_PORT']}/readyz`, 30_000, result.ingest);
