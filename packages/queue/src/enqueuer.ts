@@ -1,6 +1,6 @@
 import type { PushJobData, SinglePushName } from './jobs.ts';
 import type { PushQueue } from './push-queue.ts';
-import { waitForReplicas, type ReplicationWait } from './replication.ts';
+import { confirmReplicated, type ReplicationWait } from './replication.ts';
 import { shardOf } from './shards.ts';
 
 export interface EnqueuerOptions {
@@ -83,6 +83,6 @@ export class Enqueuer {
     const [only] = group;
     if (group.length === 1 && only) await queue.add(only.name, only.data, { jobId: only.data.deliveryId });
     else await queue.add('batch', { pushes: group.map(({ name, data }) => ({ name, data })) });
-    if (this.options.replication) await waitForReplicas(await queue.client, queue.opts.prefix ?? '', this.options.replication);
+    await confirmReplicated(queue, this.options.replication);
   }
 }

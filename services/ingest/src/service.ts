@@ -2,7 +2,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { replayTtlSeconds } from '@callpipe/auth';
 import { createIngestMetrics, createMetricsRegistry } from '@callpipe/metrics';
-import { createPushQueues, createRedisConnection, Enqueuer, queuePrefix, shardOf, waitForReplicas } from '@callpipe/queue';
+import { confirmReplicated, createPushQueues, createRedisConnection, Enqueuer, queuePrefix, shardOf } from '@callpipe/queue';
 import { closeServer, coerceError, createAdminServer, type Logger } from '@callpipe/runtime';
 import { createIngestListener } from './app.ts';
 import type { IngestEnv } from './env.ts';
@@ -82,7 +82,7 @@ export function createIngestService(env: IngestEnv, logger: Logger): IngestServi
         const queue = queues[shard]!;
         await queue.addBulk(group.map(({ name, data }) => ({ name, data, opts: { jobId: data.deliveryId } })));
         // A segment is deleted once its pushes are in Redis: with replicas required, on them too.
-        await waitForReplicas(await queue.client, queue.opts.prefix ?? '', replication);
+        await confirmReplicated(queue, replication);
       }),
     );
     metrics.spoolDrained.inc(entries.length);

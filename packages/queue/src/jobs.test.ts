@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { pushesOf, type PushJobData } from './jobs.ts';
+
+const push = (deliveryId: string): PushJobData => ({ deliveryId, source: 'test', receivedAt: '2024-06-11T02:30:15.000Z', contentType: null, body: '{}', bodyEncoding: 'utf8', refusal: null });
+
+describe('pushesOf', () => {
+  it('gives a single-push job as one push under the job name', () => {
+    expect(pushesOf('fee', push('a'))).toEqual([{ name: 'fee', data: push('a') }]);
+  });
+
+  it('unpacks a batch job', () => {
+    const pushes = [{ name: 'status' as const, data: push('a') }, { name: 'refused' as const, data: push('b') }];
+    expect(pushesOf('batch', { pushes })).toEqual(pushes);
+  });
+
+  it('refuses a job named batch that carries a single push (a corrupt job), instead of guessing its kind', () => {
+    expect(() => pushesOf('batch', push('a'))).toThrow('a batch job without pushes');
+  });
+});
