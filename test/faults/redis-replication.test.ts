@@ -41,14 +41,13 @@ async function ackCodes(adminPort: string): Promise<Record<string, number>> {
   return codes;
 }
 
+/** Ingest and worker on the master, acking from Redis only once its replica has the write. */
+const pipelineWaitingForOneReplica = (name: string) =>
+  startPipeline({ name, redisUrl: master.url, postgresServerUrl: postgres.serverUrl, env: { INGEST_REDIS_WAIT_REPLICAS: '1', INGEST_REDIS_WAIT_TIMEOUT_MS: '300' } });
+
 describe('Redis replication', () => {
   it('with a replica required, pushes are acked from Redis while it has them, spooled while it is down, and drained when it is back', async () => {
-    const p = await startPipeline({
-      name: 'replica-wait',
-      redisUrl: master.url,
-      postgresServerUrl: postgres.serverUrl,
-      env: { INGEST_REDIS_WAIT_REPLICAS: '1', INGEST_REDIS_WAIT_TIMEOUT_MS: '300' },
-    });
+    const p = await pipelineWaitingForOneReplica('replica-wait');
     try {
       const admin = p.env['INGEST_ADMIN_PORT']!;
       const first = await drive(p.baseUrl, buildTraffic(31, 8), { ratePerSecond: 100, concurrency: 4 });
@@ -81,12 +80,7 @@ describe('Redis replication', () => {
   // Without the wait a crash loses acked pushes only sometimes (the last writes not yet replicated),
   // so this case is evidence under load; the case above is the one that fails without the wait.
   it('the master is killed under load and its replica promoted: every acked push is stored exactly once', async () => {
-    const p = await startPipeline({
-      name: 'replica-crash',
-      redisUrl: master.url,
-      postgresServerUrl: postgres.serverUrl,
-      env: { INGEST_REDIS_WAIT_REPLICAS: '1', INGEST_REDIS_WAIT_TIMEOUT_MS: '300' },
-    });
+    const p = await pipelineWaitingForOneReplica('replica-crash');
     try {
       const driving = drive(p.baseUrl, buildTraffic(33, 150), { ratePerSecond: 150, concurrency: 16 });
       await sleep(2_000);
