@@ -16,7 +16,9 @@ interface ComposeService {
   ports?: string[];
   depends_on?: Record<string, { condition: string }>;
 }
-const compose = parse(readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, ComposeService> };
+const compose = parse(readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+  services: Record<string, ComposeService>;
+};
 const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
 const cliCommands = ['migrate', 'ingest', 'worker', 'start', 'dead-letters'];
 const knownVariables = new Set([...Object.keys(ingestEnvSchema.shape), ...Object.keys(workerEnvSchema.shape), 'DATABASE_URL', 'LOG_LEVEL']);
@@ -27,12 +29,16 @@ describe('docker-compose.yml', () => {
   });
 
   it('mounts the provisioned Prometheus config and Grafana dashboards that exist in the repository', () => {
-    const mounts = ['prometheus', 'grafana'].flatMap((name) => ((compose.services[name] as { volumes?: string[] }).volumes ?? []).filter((volume) => volume.startsWith('./')));
+    const mounts = ['prometheus', 'grafana'].flatMap((name) =>
+      ((compose.services[name] as { volumes?: string[] }).volumes ?? []).filter((volume) => volume.startsWith('./')),
+    );
     expect(mounts.length).toBe(3);
     for (const mount of mounts) expect(existsSync(join(REPO_ROOT, mount.split(':')[0]!)), mount).toBe(true);
-    const prometheusConfig = readFileSync(join(REPO_ROOT, 'infra/prometheus/prometheus.yml'), 'utf8');
-    expect(prometheusConfig).toContain("'ingest:9091'");
-    expect(prometheusConfig).toContain("'worker:9092'");
+    const prometheusConfig = parse(readFileSync(join(REPO_ROOT, 'infra/prometheus/prometheus.yml'), 'utf8')) as {
+      scrape_configs: { static_configs?: { targets: string[] }[] }[];
+    };
+    const targets = prometheusConfig.scrape_configs.flatMap((job) => (job.static_configs ?? []).flatMap((config) => config.targets));
+    expect(targets).toEqual(expect.arrayContaining(['ingest:9091', 'worker:9092']));
   });
 
   it('pins every pulled image to a version', () => {
@@ -66,7 +72,8 @@ describe('docker-compose.yml', () => {
   });
 
   it('starts ingest and worker only after migrate succeeded', () => {
-    for (const name of ['ingest', 'worker']) expect(compose.services[name]!.depends_on?.['migrate']?.condition).toBe('service_completed_successfully');
+    for (const name of ['ingest', 'worker'])
+      expect(compose.services[name]!.depends_on?.['migrate']?.condition).toBe('service_completed_successfully');
   });
 });
 
@@ -74,7 +81,9 @@ describe('Dockerfile', () => {
   it('runs the built CLI on Node 24', () => {
     expect(dockerfile).toMatch(/^FROM node:24\.[\d.]+-bookworm-slim/m);
     expect(dockerfile).toContain('ENTRYPOINT ["node", "services/callpipe/dist/main.js"]');
-    const build = JSON.parse(readFileSync(join(REPO_ROOT, 'services/callpipe/tsconfig.build.json'), 'utf8')) as { compilerOptions: { rootDir: string; outDir: string } };
+    const build = JSON.parse(readFileSync(join(REPO_ROOT, 'services/callpipe/tsconfig.build.json'), 'utf8')) as {
+      compilerOptions: { rootDir: string; outDir: string };
+    };
     expect(build.compilerOptions).toMatchObject({ rootDir: 'src', outDir: 'dist' });
     expect(existsSync(join(REPO_ROOT, 'services/callpipe/src/main.ts'))).toBe(true);
   });
