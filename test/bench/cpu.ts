@@ -52,7 +52,9 @@ export function cpuMeter(groups: Record<string, () => number[]>, intervalMs = 25
     stop(): Record<string, number> {
       sample();
       clearInterval(timer);
-      return Object.fromEntries([...seen].map(([group, perPid]) => [group, [...perPid.values()].reduce((sum, entry) => sum + entry.last - entry.first, 0)]));
+      return Object.fromEntries(
+        [...seen].map(([group, perPid]) => [group, [...perPid.values()].reduce((sum, entry) => sum + entry.last - entry.first, 0)]),
+      );
     },
   };
 }

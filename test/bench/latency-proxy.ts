@@ -4,7 +4,10 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
  * A TCP proxy that adds a fixed delay to every chunk in both directions: "Postgres got slow"
  * (a busy disk, a far replica) without touching Postgres itself.
  */
-export function startLatencyProxy(target: { host: string; port: number }, delayMs: () => number): Promise<{ port: number; close: () => Promise<void> }> {
+export function startLatencyProxy(
+  target: { host: string; port: number },
+  delayMs: () => number,
+): Promise<{ port: number; close: () => Promise<void> }> {
   const sockets = new Set<Socket>();
   const pipeDelayed = (from: Socket, to: Socket) => {
     from.on('data', (chunk) => {

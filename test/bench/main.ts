@@ -53,7 +53,8 @@ const extraEnv = Object.fromEntries(
 const SECTIONS = ['ack', 'slow', 'e2e', 'fresh', 'scale', 'volume'] as const;
 type Section = (typeof SECTIONS)[number];
 const selected = new Set<string>(args.only ? args.only.split(',').map((part) => part.trim()) : SECTIONS);
-for (const section of selected) if (!(SECTIONS as readonly string[]).includes(section)) throw new Error(`unknown section ${section}; use ${SECTIONS.join(', ')}`);
+for (const section of selected)
+  if (!(SECTIONS as readonly string[]).includes(section)) throw new Error(`unknown section ${section}; use ${SECTIONS.join(', ')}`);
 const runs = (section: Section) => selected.has(section);
 const quick = args.quick;
 const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -75,7 +76,9 @@ const log = (line: string) => {
 };
 
 function spawnServer(script: string, extraArgs: string[]): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['--conditions=@callpipe/source', join(REPO_ROOT, 'test/bench', script), ...extraArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--conditions=@callpipe/source', join(REPO_ROOT, 'test/bench', script), ...extraArgs], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
     child.stdout.on('data', (data: Buffer) => {
@@ -123,7 +126,12 @@ interface Pipeline {
 async function pipeline(name: string, options: { ingest: boolean; worker: boolean; databasePort?: number }): Promise<Pipeline> {
   const databaseName = `callpipe_bench_${name}_${Date.now()}`;
   let databaseUrl = databaseUrlFor(serverUrl, databaseName);
-  const { env: local, ports } = await localServiceEnv({ redisUrl, databaseUrl, queuePrefix: uniqueQueuePrefix(`bench-${name}`), spoolDirPrefix: 'callpipe-bench-spool-' });
+  const { env: local, ports } = await localServiceEnv({
+    redisUrl,
+    databaseUrl,
+    queuePrefix: uniqueQueuePrefix(`bench-${name}`),
+    spoolDirPrefix: 'callpipe-bench-spool-',
+  });
   const env: Record<string, string> = {
     ...local,
     ...extraEnv,
@@ -185,7 +193,9 @@ async function drainRate(bodies: readonly string[], workers: number, preloadRows
   const db = createDatabase({ connectionString: databaseUrlFor(serverUrl, p.databaseName), poolSize: 1 });
   if (preloadRows > 0) {
     const preload = await preloadHistory(db, preloadRows);
-    log(`      preloaded ${preloadRows.toLocaleString('en-US')} rows of history (${preload.calls.toLocaleString('en-US')} calls over 30 days) in ${preload.seconds.toFixed(0)} s`);
+    log(
+      `      preloaded ${preloadRows.toLocaleString('en-US')} rows of history (${preload.calls.toLocaleString('en-US')} calls over 30 days) in ${preload.seconds.toFixed(0)} s`,
+    );
   }
   const filled = await load(p.url, bodies.slice(0, SCALE_PUSHES), { connections: CONNECTIONS, amount: SCALE_PUSHES });
   await p.ingest?.stop('SIGTERM');
@@ -196,10 +206,15 @@ async function drainRate(bodies: readonly string[], workers: number, preloadRows
     redis: () => pidsNamed('redis-server'),
   });
   const stored = async () =>
-    (await sql<{ n: string; seconds: number | null }>`
-      SELECT count(*) AS n, extract(epoch FROM max(stored_at) - min(stored_at)) AS seconds FROM push_deliveries WHERE source <> ${HISTORY_SOURCE}`.execute(db)).rows[0]!;
+    (
+      await sql<{ n: string; seconds: number | null }>`
+      SELECT count(*) AS n, extract(epoch FROM max(stored_at) - min(stored_at)) AS seconds FROM push_deliveries WHERE source <> ${HISTORY_SOURCE}`.execute(
+        db,
+      )
+    ).rows[0]!;
   const started = Date.now();
-  for (let index = 0; index < workers; index += 1) running.push(runCallpipe(['worker'], { ...p.env, WORKER_ADMIN_PORT: String(await freePort()) }));
+  for (let index = 0; index < workers; index += 1)
+    running.push(runCallpipe(['worker'], { ...p.env, WORKER_ADMIN_PORT: String(await freePort()) }));
   while (Number((await stored()).n) < filled.ok && Date.now() - started < 600_000) await new Promise((resolve) => setTimeout(resolve, 250));
   const wallSeconds = (Date.now() - started) / 1000;
   const cpuSeconds = meter.stop();
@@ -207,7 +222,13 @@ async function drainRate(bodies: readonly string[], workers: number, preloadRows
   await db.destroy();
   await Promise.all(running.map((worker) => worker.stop('SIGTERM')));
   await p.stop();
-  return { workers, pushes: Number(span.n), ratePerSecond: Number(span.n) / Math.max(0.001, Number(span.seconds)), cpuSeconds, wallSeconds };
+  return {
+    workers,
+    pushes: Number(span.n),
+    ratePerSecond: Number(span.n) / Math.max(0.001, Number(span.seconds)),
+    cpuSeconds,
+    wallSeconds,
+  };
 }
 
 async function main(): Promise<void> {
@@ -225,8 +246,12 @@ async function main(): Promise<void> {
   const redisVersion = /redis_version:(\S+)/.exec(await redisInfo('server'))?.[1] ?? '?';
   log(`# callpipe benchmark${quick ? ' (quick mode: smoke test, numbers not meaningful)' : ''}`);
   log('');
-  log(`${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}, Redis ${redisVersion}, PostgreSQL ${pgVersion}`);
-  log(`Loopback; load generator: autocannon, ${CONNECTIONS} connections, in this process; bodies: ${bodies.length} realistic VoiceCall pushes (status and CDR, up to 5 CDRs per push), mean ${meanBytes} B.`);
+  log(
+    `${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}, Redis ${redisVersion}, PostgreSQL ${pgVersion}`,
+  );
+  log(
+    `Loopback; load generator: autocannon, ${CONNECTIONS} connections, in this process; bodies: ${bodies.length} realistic VoiceCall pushes (status and CDR, up to 5 CDRs per push), mean ${meanBytes} B.`,
+  );
   log('Everything (generator, servers, Redis, Postgres) shares the same cores.');
   log('');
   log('```');
@@ -259,10 +284,15 @@ async function main(): Promise<void> {
       await admin.destroy();
     })();
     const naive = await spawnServer('naive-peer.ts', ['0', databaseUrlFor(serverUrl, naiveDb)]);
-    const naiveResult = await load(`http://127.0.0.1:${naive.port}/voicecall/events`, bodies, { connections: CONNECTIONS, duration: ACK_SECONDS });
+    const naiveResult = await load(`http://127.0.0.1:${naive.port}/voicecall/events`, bodies, {
+      connections: CONNECTIONS,
+      duration: ACK_SECONDS,
+    });
     await stopChild(naive.child);
     log(`ack  naive peer (Postgres first)   ${format(naiveResult)}`);
-    ratios.push(`| ingest ack rate / bare node:http | ${(ingestResult.requestsPerSecond / bareResult.requestsPerSecond).toFixed(2)} | ≥ 0.25 |`);
+    ratios.push(
+      `| ingest ack rate / bare node:http | ${(ingestResult.requestsPerSecond / bareResult.requestsPerSecond).toFixed(2)} | ≥ 0.25 |`,
+    );
     ratios.push(`| ingest ack rate / naive peer | ${(ingestResult.requestsPerSecond / naiveResult.requestsPerSecond).toFixed(2)} | ≥ 3 |`);
     ratios.push(`| ingest p99 ack at ${CONNECTIONS} connections | ${ingestResult.p99Ms.toFixed(1)} ms | ≤ 10 ms |`);
 
@@ -270,8 +300,14 @@ async function main(): Promise<void> {
       // 2. Postgres slows down (+20 ms per packet each way): the naive peer's latency follows it, callpipe's ack must not.
       const pgPort = Number(new URL(serverUrl).port || 5432);
       const proxy = await startLatencyProxy({ host: '127.0.0.1', port: pgPort }, () => SLOW_POSTGRES_MS);
-      const slowNaive = await spawnServer('naive-peer.ts', ['0', databaseUrlFor(`postgres://postgres@127.0.0.1:${proxy.port}/postgres`, naiveDb)]);
-      const slowNaiveResult = await load(`http://127.0.0.1:${slowNaive.port}/voicecall/events`, bodies, { connections: CONNECTIONS, duration: ACK_SECONDS });
+      const slowNaive = await spawnServer('naive-peer.ts', [
+        '0',
+        databaseUrlFor(`postgres://postgres@127.0.0.1:${proxy.port}/postgres`, naiveDb),
+      ]);
+      const slowNaiveResult = await load(`http://127.0.0.1:${slowNaive.port}/voicecall/events`, bodies, {
+        connections: CONNECTIONS,
+        duration: ACK_SECONDS,
+      });
       await stopChild(slowNaive.child);
       log(`slow naive peer                    ${format(slowNaiveResult)}`);
       const slowPipeline = await pipeline('slow', { ingest: true, worker: true, databasePort: proxy.port });
@@ -279,8 +315,12 @@ async function main(): Promise<void> {
       log(`slow callpipe ingest (+worker)     ${format(slowIngestResult)}`);
       await slowPipeline.stop();
       await proxy.close();
-      ratios.push(`| naive p99, slow / normal Postgres | ${(slowNaiveResult.p99Ms / Math.max(0.1, naiveResult.p99Ms)).toFixed(1)}× | (grows) |`);
-      ratios.push(`| callpipe p99, slow / normal Postgres | ${(slowIngestResult.p99Ms / Math.max(0.1, ingestResult.p99Ms)).toFixed(1)}× | ≈ 1 |`);
+      ratios.push(
+        `| naive p99, slow / normal Postgres | ${(slowNaiveResult.p99Ms / Math.max(0.1, naiveResult.p99Ms)).toFixed(1)}× | (grows) |`,
+      );
+      ratios.push(
+        `| callpipe p99, slow / normal Postgres | ${(slowIngestResult.p99Ms / Math.max(0.1, ingestResult.p99Ms)).toFixed(1)}× | ≈ 1 |`,
+      );
     }
     await dropDatabase(serverUrl, naiveDb);
   }
@@ -305,17 +345,26 @@ async function main(): Promise<void> {
     const e2eLoad = await load(e2e.url, bodies.slice(0, E2E_PUSHES), { connections: CONNECTIONS, amount: E2E_PUSHES });
     const ackedAt = Date.now();
     const e2eDb = createDatabase({ connectionString: databaseUrlFor(serverUrl, e2e.databaseName), poolSize: 1 });
-    while ((await committed(e2eDb)) < e2eLoad.ok && Date.now() - ackedAt < 600_000) await new Promise((resolve) => setTimeout(resolve, 500));
+    while ((await committed(e2eDb)) < e2eLoad.ok && Date.now() - ackedAt < 600_000)
+      await new Promise((resolve) => setTimeout(resolve, 500));
     const drainedAt = Date.now();
     clearInterval(sampler);
     const cpu = meter.stop();
     const storedCount = await committed(e2eDb);
     await e2eDb.destroy();
     const e2eSeconds = (drainedAt - e2eStarted) / 1000;
-    log(`e2e  ${E2E_PUSHES} pushes → rows        ${Math.round(storedCount / e2eSeconds).toLocaleString('en-US').padStart(8)} pushes/s sustained  (acked in ${((ackedAt - e2eStarted) / 1000).toFixed(1)} s at ${Math.round(e2eLoad.requestsPerSecond)}/s, all committed after ${e2eSeconds.toFixed(1)} s, stored ${storedCount}/${e2eLoad.ok})`);
+    log(
+      `e2e  ${E2E_PUSHES} pushes → rows        ${Math.round(storedCount / e2eSeconds)
+        .toLocaleString('en-US')
+        .padStart(
+          8,
+        )} pushes/s sustained  (acked in ${((ackedAt - e2eStarted) / 1000).toFixed(1)} s at ${Math.round(e2eLoad.requestsPerSecond)}/s, all committed after ${e2eSeconds.toFixed(1)} s, stored ${storedCount}/${e2eLoad.ok})`,
+    );
     const perPush = Object.entries(cpu).map(([group, seconds]) => `${group} ${Math.round((seconds / Math.max(1, storedCount)) * 1e6)}`);
     const totalCpu = Object.values(cpu).reduce((sum, seconds) => sum + seconds, 0);
-    log(`     CPU µs per push: ${perPush.join(', ')}; total ${Math.round((totalCpu / Math.max(1, storedCount)) * 1e6)} µs → at most ${Math.round(cpus().length / (totalCpu / Math.max(1, storedCount))).toLocaleString('en-US')} pushes/s on ${cpus().length} cores`);
+    log(
+      `     CPU µs per push: ${perPush.join(', ')}; total ${Math.round((totalCpu / Math.max(1, storedCount)) * 1e6)} µs → at most ${Math.round(cpus().length / (totalCpu / Math.max(1, storedCount))).toLocaleString('en-US')} pushes/s on ${cpus().length} cores`,
+    );
     await e2e.stop();
     ratios.push(`| end-to-end sustained | ${Math.round(storedCount / e2eSeconds)} pushes/s | ≥ 5,000 |`);
   }
@@ -334,13 +383,17 @@ async function main(): Promise<void> {
         FROM push_deliveries`.execute(freshDb)
     ).rows[0]!;
     await freshDb.destroy();
-    log(`fresh ${FRESHNESS_RATE}/s for ${FRESHNESS_SECONDS} s: received → committed p50 ${Number(freshness.p50).toFixed(0)} ms, p99 ${Number(freshness.p99).toFixed(0)} ms (${freshness.n} pushes)`);
+    log(
+      `fresh ${FRESHNESS_RATE}/s for ${FRESHNESS_SECONDS} s: received → committed p50 ${Number(freshness.p50).toFixed(0)} ms, p99 ${Number(freshness.p99).toFixed(0)} ms (${freshness.n} pushes)`,
+    );
     await fresh.stop();
     ratios.push(`| freshness p99 at ${FRESHNESS_RATE}/s | ${Number(freshness.p99).toFixed(0)} ms | < 1,000 ms |`);
   }
 
   if (runs('ack') || runs('e2e')) {
-    log(`mem  ingest RSS ${ingestRss} MB after the ack run; under e2e load ingest ${peakIngestRss} MB, worker ${peakWorkerRss} MB; Redis ≈ ${queuedBytesPerPush} B per queued push`);
+    log(
+      `mem  ingest RSS ${ingestRss} MB after the ack run; under e2e load ingest ${peakIngestRss} MB, worker ${peakWorkerRss} MB; Redis ≈ ${queuedBytesPerPush} B per queued push`,
+    );
   }
 
   const scaling: ScalingRow[] = [];
@@ -348,16 +401,24 @@ async function main(): Promise<void> {
     for (const workers of SCALE_WORKERS) {
       const row = await drainRate(bodies, workers);
       scaling.push(row);
-      log(`scale ${workers} worker process(es): ${Math.round(row.ratePerSecond).toLocaleString('en-US').padStart(7)} pushes/s draining ${row.pushes} queued pushes`);
+      log(
+        `scale ${workers} worker process(es): ${Math.round(row.ratePerSecond).toLocaleString('en-US').padStart(7)} pushes/s draining ${row.pushes} queued pushes`,
+      );
     }
   }
   if (runs('volume')) {
     // 5. Scale of data: the same drain into empty tables and into tables already holding VOLUME_ROWS rows.
     const empty = await drainRate(bodies, 1);
-    log(`volume empty tables:        ${Math.round(empty.ratePerSecond).toLocaleString('en-US').padStart(7)} pushes/s draining ${empty.pushes} queued pushes (1 worker)`);
+    log(
+      `volume empty tables:        ${Math.round(empty.ratePerSecond).toLocaleString('en-US').padStart(7)} pushes/s draining ${empty.pushes} queued pushes (1 worker)`,
+    );
     const full = await drainRate(bodies, 1, VOLUME_ROWS);
-    log(`volume ${(VOLUME_ROWS / 1e6).toLocaleString('en-US')}M rows already stored: ${Math.round(full.ratePerSecond).toLocaleString('en-US').padStart(7)} pushes/s draining ${full.pushes} queued pushes (1 worker)`);
-    ratios.push(`| drain rate with ${(VOLUME_ROWS / 1e6).toLocaleString('en-US')}M rows / empty tables | ${(full.ratePerSecond / empty.ratePerSecond).toFixed(2)} | ≥ 0.8 |`);
+    log(
+      `volume ${(VOLUME_ROWS / 1e6).toLocaleString('en-US')}M rows already stored: ${Math.round(full.ratePerSecond).toLocaleString('en-US').padStart(7)} pushes/s draining ${full.pushes} queued pushes (1 worker)`,
+    );
+    ratios.push(
+      `| drain rate with ${(VOLUME_ROWS / 1e6).toLocaleString('en-US')}M rows / empty tables | ${(full.ratePerSecond / empty.ratePerSecond).toFixed(2)} | ≥ 0.8 |`,
+    );
   }
   log('```');
   log('');
@@ -369,14 +430,18 @@ async function main(): Promise<void> {
   }
   if (scaling.length > 0) {
     const base = scaling[0]!.ratePerSecond;
-    log(`Worker scaling: ${SCALE_PUSHES} pushes queued with no worker running, then drained by k worker processes (default settings: up to 256 jobs in flight, transactions of up to 1,000 pushes, 2 in parallel, 4 connections each). CPU seconds per 1,000 pushes during the drain, by process group; the machine has ${cpus().length} cores.`);
+    log(
+      `Worker scaling: ${SCALE_PUSHES} pushes queued with no worker running, then drained by k worker processes (default settings: up to 256 jobs in flight, transactions of up to 1,000 pushes, 2 in parallel, 4 connections each). CPU seconds per 1,000 pushes during the drain, by process group; the machine has ${cpus().length} cores.`,
+    );
     log('');
     log('| worker processes | pushes/s | × 1 worker | worker CPU s/1k | postgres CPU s/1k | redis CPU s/1k | total CPU / wall |');
     log('|---|---|---|---|---|---|---|');
     for (const row of scaling) {
       const per1k = (group: string) => ((row.cpuSeconds[group] ?? 0) / (row.pushes / 1000)).toFixed(3);
       const total = Object.values(row.cpuSeconds).reduce((sum, value) => sum + value, 0);
-      log(`| ${row.workers} | ${Math.round(row.ratePerSecond).toLocaleString('en-US')} | ${(row.ratePerSecond / base).toFixed(2)} | ${per1k('workers')} | ${per1k('postgres')} | ${per1k('redis')} | ${(total / row.wallSeconds).toFixed(2)} cores |`);
+      log(
+        `| ${row.workers} | ${Math.round(row.ratePerSecond).toLocaleString('en-US')} | ${(row.ratePerSecond / base).toFixed(2)} | ${per1k('workers')} | ${per1k('postgres')} | ${per1k('redis')} | ${(total / row.wallSeconds).toFixed(2)} cores |`,
+      );
     }
     log('');
   }

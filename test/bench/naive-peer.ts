@@ -12,13 +12,21 @@ await pool.query(`CREATE TABLE IF NOT EXISTS naive_events (session_id text NOT N
 const app = express();
 app.post('/voicecall/events', express.raw({ type: () => true, limit: '1mb' }), async (request, response) => {
   try {
-    const push = JSON.parse((request.body as Buffer).toString('utf8')) as { eventType: string; statusInfo?: { sessionId: string }; feeLst?: Array<{ sessionId: string }> };
+    const push = JSON.parse((request.body as Buffer).toString('utf8')) as {
+      eventType: string;
+      statusInfo?: { sessionId: string };
+      feeLst?: Array<{ sessionId: string }>;
+    };
     const sessions = push.statusInfo ? [push.statusInfo.sessionId] : (push.feeLst ?? []).map((record) => record.sessionId);
     const client = await pool.connect();
     try {
       await client.query('BEGIN');
       for (const sessionId of sessions) {
-        await client.query('INSERT INTO naive_events (session_id, event_type, payload) VALUES ($1, $2, $3)', [sessionId, push.eventType, push]);
+        await client.query('INSERT INTO naive_events (session_id, event_type, payload) VALUES ($1, $2, $3)', [
+          sessionId,
+          push.eventType,
+          push,
+        ]);
         await client.query(
           'INSERT INTO naive_calls (session_id, last_event) VALUES ($1, $2) ON CONFLICT (session_id) DO UPDATE SET last_event = excluded.last_event, updated_at = now()',
           [sessionId, push.eventType],

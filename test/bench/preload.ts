@@ -27,7 +27,9 @@ export async function preloadHistory(db: Kysely<Database>, rows: number): Promis
       t.at + interval '2 s', t.at + interval '6 s', t.at + interval '66 s', 4, 60, 0, true, 1,
       jsonb_build_object('sessionId', 'history-' || g, 'legs', jsonb_build_array(jsonb_build_object('callout', t.at, 'answer', t.at + interval '6 s'))),
       (t.at AT TIME ZONE 'UTC')::date
-    FROM generate_series(1, ${calls}::int) g, LATERAL (SELECT now() - (g % ${DAYS}) * interval '1 day' - (g % 86000) * interval '1 s' AS at) t`.execute(db);
+    FROM generate_series(1, ${calls}::int) g, LATERAL (SELECT now() - (g % ${DAYS}) * interval '1 day' - (g % 86000) * interval '1 s' AS at) t`.execute(
+    db,
+  );
   await sql`
     INSERT INTO call_events (session_id, event_key, event_type, known_event_type, event_at, caller, called, state_code, payload,
       delivery_count, first_received_at, last_received_at, call_day)
@@ -50,7 +52,9 @@ export async function preloadHistory(db: Kysely<Database>, rows: number): Promis
   await sql`
     INSERT INTO push_deliveries (delivery_id, push_kind, source, received_at, stored_at, record_count)
     SELECT gen_random_uuid(), CASE WHEN g % 5 = 0 THEN 'fee' ELSE 'status' END, ${HISTORY_SOURCE}, t.at, t.at, 1
-    FROM generate_series(1, ${Math.max(0, deliveries)}::int) g, LATERAL (SELECT now() - (g % ${DAYS}) * interval '1 day' - (g % 86000) * interval '1 s' AS at) t`.execute(db);
+    FROM generate_series(1, ${Math.max(0, deliveries)}::int) g, LATERAL (SELECT now() - (g % ${DAYS}) * interval '1 day' - (g % 86000) * interval '1 s' AS at) t`.execute(
+    db,
+  );
   // As on a system that has been running: history vacuumed, else autovacuum's insert-triggered
   // vacuum of 10M fresh rows competes for the same cores during the measurement.
   await sql`VACUUM (ANALYZE)`.execute(db);

@@ -21,7 +21,8 @@ const PROMETHEUS_DIR = join(REPO_ROOT, 'infra/prometheus');
 const DASHBOARDS = join(REPO_ROOT, 'infra/grafana/dashboards');
 const databaseName = `callpipe_obs_${Date.now()}`;
 const missing = ['prometheus', 'promtool'].filter((binary) => spawnSync('which', [binary]).status !== 0);
-if (missing.length > 0) throw new Error(`${missing.join(' and ')} not found: apt-get install prometheus (infra/local/ensure-services.sh does)`);
+if (missing.length > 0)
+  throw new Error(`${missing.join(' and ')} not found: apt-get install prometheus (infra/local/ensure-services.sh does)`);
 
 let pipeline: CallpipeProcess;
 let prometheus: ChildProcess;
@@ -33,7 +34,9 @@ interface Panel {
   targets?: Array<{ expr?: string; rawSql?: string }>;
 }
 const dashboard = (name: string) => JSON.parse(readFileSync(join(DASHBOARDS, name), 'utf8')) as { panels: Panel[] };
-const alertRules = (parse(readFileSync(join(PROMETHEUS_DIR, 'alerts.yml'), 'utf8')) as { groups: Array<{ rules: Array<{ alert: string; expr: string }> }> }).groups.flatMap((group) => group.rules);
+const alertRules = (
+  parse(readFileSync(join(PROMETHEUS_DIR, 'alerts.yml'), 'utf8')) as { groups: Array<{ rules: Array<{ alert: string; expr: string }> }> }
+).groups.flatMap((group) => group.rules);
 
 async function query(expr: string): Promise<{ status: string; error?: string; data?: { result: unknown[] } }> {
   const response = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(expr)}`);
@@ -46,7 +49,9 @@ beforeAll(async () => {
     DATABASE_URL: databaseUrlFor(serverUrl, databaseName),
     REDIS_URL: redisUrl,
     CALLPIPE_QUEUE_PREFIX: uniqueQueuePrefix('obs'),
-    CALLPIPE_APP_BUSINESS: Object.entries(demoAppKeys).map(([business, key]) => `${key}=${business}`).join(','),
+    CALLPIPE_APP_BUSINESS: Object.entries(demoAppKeys)
+      .map(([business, key]) => `${key}=${business}`)
+      .join(','),
     INGEST_HOST: '127.0.0.1',
     INGEST_PORT: String(ingestPort),
     INGEST_ADMIN_HOST: '127.0.0.1',
@@ -68,16 +73,27 @@ beforeAll(async () => {
   config.global = { ...config.global, scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' };
   config['rule_files'] = [join(PROMETHEUS_DIR, 'alerts.yml')];
   const targets: Record<string, string> = { 'callpipe-ingest': `127.0.0.1:${ingestAdmin}`, 'callpipe-worker': `127.0.0.1:${workerAdmin}` };
-  config.scrape_configs = config.scrape_configs.filter((scrape) => targets[scrape.job_name]).map((scrape) => ({ ...scrape, static_configs: [{ targets: [targets[scrape.job_name]!] }] }));
+  config.scrape_configs = config.scrape_configs
+    .filter((scrape) => targets[scrape.job_name])
+    .map((scrape) => ({ ...scrape, static_configs: [{ targets: [targets[scrape.job_name]!] }] }));
   writeFileSync(join(dir, 'prometheus.yml'), JSON.stringify(config));
   prometheusUrl = `http://127.0.0.1:${prometheusPort}`;
-  prometheus = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${prometheusPort}`], { stdio: 'ignore' });
+  prometheus = spawn(
+    'prometheus',
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${prometheusPort}`,
+    ],
+    { stdio: 'ignore' },
+  );
   await waitForHttp(`${prometheusUrl}/-/ready`);
 
   // Load: realistic traffic, a few bad pushes, then time for a few scrapes.
   const base = `http://127.0.0.1:${ingestPort}`;
   await drive(base, buildTraffic(17, 300, { maxCdrsPerPush: 3 }), { ratePerSecond: 250, concurrency: 8 });
-  for (const body of ['{"eventType":', '{"eventType":"fee","feeLst":[]}']) await fetch(`${base}/voicecall/events`, { method: 'POST', body });
+  for (const body of ['{"eventType":', '{"eventType":"fee","feeLst":[]}'])
+    await fetch(`${base}/voicecall/events`, { method: 'POST', body });
   await new Promise((resolve) => setTimeout(resolve, 4_000));
 }, 120_000);
 
@@ -101,7 +117,9 @@ describe('promtool', () => {
 
 describe('every PromQL expression against a live Prometheus scraping the pipeline', () => {
   const dashboardExprs = ['pipeline.json', 'calls.json'].flatMap((file) =>
-    dashboard(file).panels.flatMap((panel) => (panel.targets ?? []).flatMap((target) => (target.expr ? [[`${file} / ${panel.title}`, target.expr] as const] : []))),
+    dashboard(file).panels.flatMap((panel) =>
+      (panel.targets ?? []).flatMap((target) => (target.expr ? [[`${file} / ${panel.title}`, target.expr] as const] : [])),
+    ),
   );
 
   it('the dashboards hold PromQL to check', () => {
@@ -114,14 +132,19 @@ describe('every PromQL expression against a live Prometheus scraping the pipelin
     expect(result.data?.result.length, expr).toBeGreaterThan(0);
   });
 
-  it.each(alertRules.map((rule) => [rule.alert, rule.expr] as const))('alert %s parses and, compared with bool, returns data', async (_alert, expr) => {
-    const result = await query(withBoolComparisons(expr));
-    expect(result.status, result.error).toBe('success');
-    expect(result.data?.result.length, withBoolComparisons(expr)).toBeGreaterThan(0);
-  });
+  it.each(alertRules.map((rule) => [rule.alert, rule.expr] as const))(
+    'alert %s parses and, compared with bool, returns data',
+    async (_alert, expr) => {
+      const result = await query(withBoolComparisons(expr));
+      expect(result.status, result.error).toBe('success');
+      expect(result.data?.result.length, withBoolComparisons(expr)).toBeGreaterThan(0);
+    },
+  );
 
   it('Prometheus loaded every rule and found no rule evaluation errors', async () => {
-    const response = (await (await fetch(`${prometheusUrl}/api/v1/rules`)).json()) as { data: { groups: Array<{ rules: Array<{ name: string; health: string; lastError?: string }> }> } };
+    const response = (await (await fetch(`${prometheusUrl}/api/v1/rules`)).json()) as {
+      data: { groups: Array<{ rules: Array<{ name: string; health: string; lastError?: string }> }> };
+    };
     const rules = response.data.groups.flatMap((group) => group.rules);
     expect(rules.map((rule) => rule.name).sort()).toEqual(alertRules.map((rule) => rule.alert).sort());
     expect(rules.filter((rule) => rule.health === 'err')).toEqual([]);
@@ -129,7 +152,9 @@ describe('every PromQL expression against a live Prometheus scraping the pipelin
 });
 
 describe('every SQL query of the Calls board against the migrated schema with data', () => {
-  const sqlPanels = dashboard('calls.json').panels.flatMap((panel) => (panel.targets ?? []).flatMap((target) => (target.rawSql ? [[panel.title, target.rawSql] as const] : [])));
+  const sqlPanels = dashboard('calls.json').panels.flatMap((panel) =>
+    (panel.targets ?? []).flatMap((target) => (target.rawSql ? [[panel.title, target.rawSql] as const] : [])),
+  );
 
   it('the Calls board holds SQL to check', () => {
     expect(sqlPanels.length).toBeGreaterThan(5);

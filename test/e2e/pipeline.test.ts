@@ -55,7 +55,10 @@ beforeAll(async () => {
     LOG_LEVEL: 'info',
     INGEST_SPOOL_DIR: mkdtempSync(join(tmpdir(), 'callpipe-e2e-spool-')),
   });
-  await Promise.all([waitForHttp(`http://127.0.0.1:${ports.ingestAdmin}/readyz`), waitForHttp(`http://127.0.0.1:${ports.workerAdmin}/readyz`)]).catch((error: unknown) => {
+  await Promise.all([
+    waitForHttp(`http://127.0.0.1:${ports.ingestAdmin}/readyz`),
+    waitForHttp(`http://127.0.0.1:${ports.workerAdmin}/readyz`),
+  ]).catch((error: unknown) => {
     throw new Error(`pipeline did not start: ${String(error)}\n${pipeline.output()}`);
   });
   db = createDatabase({ connectionString: databaseUrl, poolSize: 2 });
@@ -78,7 +81,8 @@ describe('callpipe start, end to end', () => {
     const statuses: number[] = [];
     await Promise.all(
       Array.from({ length: 8 }, async () => {
-        for (let push = queue.shift(); push; push = queue.shift()) statuses.push((await post(JSON.stringify(push), push.eventType === 'fee' ? '/voicecall/fee' : '/voicecall/status')).status);
+        for (let push = queue.shift(); push; push = queue.shift())
+          statuses.push((await post(JSON.stringify(push), push.eventType === 'fee' ? '/voicecall/fee' : '/voicecall/status')).status);
       }),
     );
     expect(statuses.every((status) => status === 200)).toBe(true);
@@ -94,7 +98,13 @@ describe('callpipe start, end to end', () => {
       );
       const expected = deriveCall(facts);
       const row = await db.selectFrom('calls').selectAll().where('session_id', '=', call.sessionId).executeTakeFirstOrThrow();
-      expect({ business: row.business, state: row.state, outcome: row.outcome, answered_at: row.answered_at?.toISOString() ?? null, called: row.called_number }).toEqual({
+      expect({
+        business: row.business,
+        state: row.state,
+        outcome: row.outcome,
+        answered_at: row.answered_at?.toISOString() ?? null,
+        called: row.called_number,
+      }).toEqual({
         business: expected.business,
         state: expected.state,
         outcome: expected.outcome,
@@ -128,39 +138,84 @@ describe('callpipe start, end to end', () => {
   });
 
   // The shared samples, as a user would configure them: each sample app key mapped to its business.
-  it.skipIf(!existsSync(SAMPLES))('when every shared sample payload is pushed, then each gets 200 and its call is stored correctly', async () => {
-    const files = readdirSync(SAMPLES).filter((name) => name.endsWith('.json'));
-    for (const file of files) expect((await post(readFileSync(join(SAMPLES, file), 'utf8'))).status, file).toBe(200);
-    const expected: Record<string, Record<string, unknown>> = {
-      '1201_3381_': { business: 'click2call', outcome: 'answered', answered_at: '2024-06-11T02:30:31.000Z', ended_at: '2024-06-11T02:33:02.000Z', talk_seconds: 151, state_code: 0, leg_count: 2, forwarded_number: '+8613800000002' },
-      '1201_3457_': { business: 'click2call', outcome: 'unanswered', answered_at: null, state_code: 8101, state_code_desc: 'Callee did not answer' },
-      '1201_3402_': { business: 'notify', outcome: 'answered', collected_digits: '1', talk_seconds: 19 },
-      '1201_3440_': { business: 'notify', outcome: 'answered', talk_seconds: 32 },
-      '1201_3441_': { business: 'notify', outcome: 'answered', talk_seconds: 30 },
-      '1201_3419_': { business: 'verify', outcome: 'answered', talk_seconds: 16 },
-      '1201_3425_': { business: 'verify', outcome: 'unanswered', state_code: 8104, fail_reason: 518 },
-    };
-    const rows = await waitFor(
-      async () => {
-        const found = await db.selectFrom('calls').selectAll().where('session_id', 'like', '1201\\_%').where('session_id', 'not like', '%#%').where('has_cdr', '=', true).where('state', '=', 'ended').execute();
-        return found.length === Object.keys(expected).length && found.every((row) => row.state_code !== null || row.session_id.startsWith('1201_344')) ? found : null;
-      },
-      { what: 'sample calls stored with their CDRs and disconnects' },
-    );
-    for (const [prefix, values] of Object.entries(expected)) {
-      const row = rows.find((candidate) => candidate.session_id.startsWith(prefix));
-      expect(row, prefix).toBeDefined();
-      const actual = Object.fromEntries(Object.keys(values).map((key) => {
-        const value: unknown = (row as Record<string, unknown>)[key];
-        return [key, value instanceof Date ? value.toISOString() : value];
-      }));
-      expect(actual, prefix).toEqual(values);
-    }
-    const clickToCall = await db.selectFrom('cdrs').selectAll().where('session_id', 'like', '1201\\_3381\\_%').executeTakeFirstOrThrow();
-    expect(clickToCall).toMatchObject({ business: 'click2call', record_flag: 1, billable_minutes: 6, call_out_leg_seconds: 160, fwd_leg_seconds: 151, delivery_count: 1 });
-    const events = await db.selectFrom('call_events').select('event_type').where('session_id', '=', clickToCall.session_id).execute();
-    expect(events.map((event) => event.event_type).sort()).toEqual(['alerting', 'alerting', 'answer', 'answer', 'callout', 'callout', 'disconnect']);
-  });
+  it.skipIf(!existsSync(SAMPLES))(
+    'when every shared sample payload is pushed, then each gets 200 and its call is stored correctly',
+    async () => {
+      const files = readdirSync(SAMPLES).filter((name) => name.endsWith('.json'));
+      for (const file of files) expect((await post(readFileSync(join(SAMPLES, file), 'utf8'))).status, file).toBe(200);
+      const expected: Record<string, Record<string, unknown>> = {
+        '1201_3381_': {
+          business: 'click2call',
+          outcome: 'answered',
+          answered_at: '2024-06-11T02:30:31.000Z',
+          ended_at: '2024-06-11T02:33:02.000Z',
+          talk_seconds: 151,
+          state_code: 0,
+          leg_count: 2,
+          forwarded_number: '+8613800000002',
+        },
+        '1201_3457_': {
+          business: 'click2call',
+          outcome: 'unanswered',
+          answered_at: null,
+          state_code: 8101,
+          state_code_desc: 'Callee did not answer',
+        },
+        '1201_3402_': { business: 'notify', outcome: 'answered', collected_digits: '1', talk_seconds: 19 },
+        '1201_3440_': { business: 'notify', outcome: 'answered', talk_seconds: 32 },
+        '1201_3441_': { business: 'notify', outcome: 'answered', talk_seconds: 30 },
+        '1201_3419_': { business: 'verify', outcome: 'answered', talk_seconds: 16 },
+        '1201_3425_': { business: 'verify', outcome: 'unanswered', state_code: 8104, fail_reason: 518 },
+      };
+      const rows = await waitFor(
+        async () => {
+          const found = await db
+            .selectFrom('calls')
+            .selectAll()
+            .where('session_id', 'like', '1201\\_%')
+            .where('session_id', 'not like', '%#%')
+            .where('has_cdr', '=', true)
+            .where('state', '=', 'ended')
+            .execute();
+          return found.length === Object.keys(expected).length &&
+            found.every((row) => row.state_code !== null || row.session_id.startsWith('1201_344'))
+            ? found
+            : null;
+        },
+        { what: 'sample calls stored with their CDRs and disconnects' },
+      );
+      for (const [prefix, values] of Object.entries(expected)) {
+        const row = rows.find((candidate) => candidate.session_id.startsWith(prefix));
+        expect(row, prefix).toBeDefined();
+        const actual = Object.fromEntries(
+          Object.keys(values).map((key) => {
+            const value: unknown = (row as Record<string, unknown>)[key];
+            return [key, value instanceof Date ? value.toISOString() : value];
+          }),
+        );
+        expect(actual, prefix).toEqual(values);
+      }
+      const clickToCall = await db.selectFrom('cdrs').selectAll().where('session_id', 'like', '1201\\_3381\\_%').executeTakeFirstOrThrow();
+      expect(clickToCall).toMatchObject({
+        business: 'click2call',
+        record_flag: 1,
+        billable_minutes: 6,
+        call_out_leg_seconds: 160,
+        fwd_leg_seconds: 151,
+        delivery_count: 1,
+      });
+      const events = await db.selectFrom('call_events').select('event_type').where('session_id', '=', clickToCall.session_id).execute();
+      expect(events.map((event) => event.event_type).sort()).toEqual([
+        'alerting',
+        'alerting',
+        'answer',
+        'answer',
+        'callout',
+        'callout',
+        'disconnect',
+      ]);
+    },
+  );
 
   it('serves metrics for both services', async () => {
     const ingest = await (await fetch(`http://127.0.0.1:${ports.ingestAdmin}/metrics`)).text();
@@ -172,7 +227,10 @@ describe('callpipe start, end to end', () => {
   });
 
   it('callpipe simulate --verify drives realistic traffic and confirms every acked push is stored exactly once', async () => {
-    const simulate = runCallpipe(['simulate', '--url', `${base}/voicecall/events`, '--calls', '60', '--rate', '300', '--seed', '5', '--verify', '--timeout', '30'], { DATABASE_URL: databaseUrl });
+    const simulate = runCallpipe(
+      ['simulate', '--url', `${base}/voicecall/events`, '--calls', '60', '--rate', '300', '--seed', '5', '--verify', '--timeout', '30'],
+      { DATABASE_URL: databaseUrl },
+    );
     expect(await simulate.exited, simulate.output()).toBe(0);
     expect(simulate.output()).toContain('verify: OK');
     expect(simulate.output()).toMatch(/"lost":0,"duplicated":0,"settled":true/);

@@ -20,7 +20,12 @@ let browser: Browser;
 let admin: string;
 
 beforeAll(async () => {
-  const env = { DATABASE_URL: databaseUrlFor(serverUrl, databaseName), REDIS_URL: redisUrl, CALLPIPE_QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn' };
+  const env = {
+    DATABASE_URL: databaseUrlFor(serverUrl, databaseName),
+    REDIS_URL: redisUrl,
+    CALLPIPE_QUEUE_PREFIX: prefix,
+    LOG_LEVEL: 'warn',
+  };
   expect(await runCallpipe(['migrate'], env).exited).toBe(0);
   const port = await freePort();
   admin = `http://127.0.0.1:${port}`;
@@ -30,13 +35,27 @@ beforeAll(async () => {
   const connection = createRedisConnection(redisUrl, 'worker');
   const queue = createPushQueue(connection, queuePrefix(prefix));
   const deliveryId = randomUUID();
-  await queue.add('refused', { deliveryId, source: 'test', receivedAt: new Date().toISOString(), contentType: null, body: '', bodyEncoding: 'utf8', refusal: null }, { jobId: deliveryId });
-  for (let i = 0; i < 100 && !(await queue.getJob(deliveryId).then((job) => job?.finishedOn)); i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+  await queue.add(
+    'refused',
+    { deliveryId, source: 'test', receivedAt: new Date().toISOString(), contentType: null, body: '', bodyEncoding: 'utf8', refusal: null },
+    { jobId: deliveryId },
+  );
+  for (let i = 0; i < 100 && !(await queue.getJob(deliveryId).then((job) => job?.finishedOn)); i += 1)
+    await new Promise((resolve) => setTimeout(resolve, 100));
   await queue.close();
   await connection.quit();
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }, 120_000);
 
@@ -54,7 +73,10 @@ describe('queue admin UI (Bull Board)', () => {
     expect(await page.title()).toContain('callpipe queues');
     await page.screenshot({ path: join(mkdtempSync(join(tmpdir(), 'callpipe-ui-')), 'queues.png') });
     await page.goto(`${admin}/queues/queue/pushes?status=completed`);
-    await page.getByText(/COMPLETED/).first().waitFor({ timeout: 20_000 });
+    await page
+      .getByText(/COMPLETED/)
+      .first()
+      .waitFor({ timeout: 20_000 });
     await page.waitForTimeout(1_000);
     const body = (await page.textContent('body')) ?? '';
     expect(body).not.toMatch(/Clean all|Retry/);
@@ -62,7 +84,13 @@ describe('queue admin UI (Bull Board)', () => {
   });
 
   it('when WORKER_QUEUE_UI is read-write, then the queue actions appear, and when off there is no UI', async () => {
-    const env = { DATABASE_URL: databaseUrlFor(serverUrl, databaseName), REDIS_URL: redisUrl, CALLPIPE_QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn', WORKER_ADMIN_HOST: '127.0.0.1' };
+    const env = {
+      DATABASE_URL: databaseUrlFor(serverUrl, databaseName),
+      REDIS_URL: redisUrl,
+      CALLPIPE_QUEUE_PREFIX: prefix,
+      LOG_LEVEL: 'warn',
+      WORKER_ADMIN_HOST: '127.0.0.1',
+    };
     const [writablePort, offPort] = [await freePort(), await freePort()];
     const writable = runCallpipe(['worker'], { ...env, WORKER_ADMIN_PORT: String(writablePort), WORKER_QUEUE_UI: 'read-write' });
     const off = runCallpipe(['worker'], { ...env, WORKER_ADMIN_PORT: String(offPort), WORKER_QUEUE_UI: 'off' });
@@ -70,7 +98,10 @@ describe('queue admin UI (Bull Board)', () => {
       await Promise.all([waitForHttp(`http://127.0.0.1:${writablePort}/healthz`), waitForHttp(`http://127.0.0.1:${offPort}/healthz`)]);
       const page = await browser.newPage();
       await page.goto(`http://127.0.0.1:${writablePort}/queues/queue/pushes?status=completed`);
-      await page.getByText(/Clean all/).first().waitFor({ timeout: 20_000 });
+      await page
+        .getByText(/Clean all/)
+        .first()
+        .waitFor({ timeout: 20_000 });
       await page.close();
       expect((await fetch(`http://127.0.0.1:${offPort}/queues`)).status).toBe(404);
     } finally {

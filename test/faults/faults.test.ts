@@ -157,7 +157,19 @@ describe('faults', () => {
       const [call] = generateCalls(77, 1);
       // Valid push, but a delivery id Postgres cannot store: it can never succeed.
       const body = JSON.stringify({ eventType: 'fee', feeLst: [call!.cdr] });
-      await queue.add('fee', { deliveryId: 'poison-not-a-uuid', source: 'test', receivedAt: new Date().toISOString(), contentType: null, body, bodyEncoding: 'utf8', refusal: null }, { jobId: 'poison-not-a-uuid' });
+      await queue.add(
+        'fee',
+        {
+          deliveryId: 'poison-not-a-uuid',
+          source: 'test',
+          receivedAt: new Date().toISOString(),
+          contentType: null,
+          body,
+          bodyEncoding: 'utf8',
+          refusal: null,
+        },
+        { jobId: 'poison-not-a-uuid' },
+      );
       const traffic = buildTraffic(7, 40);
       const sent = await drive(p.baseUrl, traffic, { ratePerSecond: 200, concurrency: 8 });
       const result = await tallyWhenSettled(p.db, sent, 30_000);
@@ -171,7 +183,10 @@ describe('faults', () => {
       const retry = runCallpipe(['dead-letters', 'retry'], p.env);
       expect(await retry.exited).toBe(0);
       expect(retry.output()).toContain('1 dead letter(s) moved back to the queue');
-      await waitFor(async () => (await queue.getFailedCount()) === 1 && (await queue.getJob('poison-not-a-uuid'))?.attemptsMade !== undefined, { what: 'retried poison job failing again' });
+      await waitFor(
+        async () => (await queue.getFailedCount()) === 1 && (await queue.getJob('poison-not-a-uuid'))?.attemptsMade !== undefined,
+        { what: 'retried poison job failing again' },
+      );
       await queue.close();
       await connection.quit();
     } finally {
@@ -206,7 +221,11 @@ describe('faults', () => {
             return verdict.kind === 'status' ? [factsFromStatusEvent(verdict.event)] : verdict.records.map(factsFromCdr);
           }),
         );
-        const row = await p.db.selectFrom('calls').select(['facts', 'outcome', 'state']).where('session_id', '=', call.sessionId).executeTakeFirstOrThrow();
+        const row = await p.db
+          .selectFrom('calls')
+          .select(['facts', 'outcome', 'state'])
+          .where('session_id', '=', call.sessionId)
+          .executeTakeFirstOrThrow();
         expect(row.facts).toEqual(facts);
         expect(row.outcome).toBe(deriveCall(facts).outcome);
       }
@@ -222,17 +241,24 @@ describe('faults', () => {
       const [call] = generateCalls(88, 1);
       const cdr = { eventType: 'fee' as const, feeLst: [call!.cdr] };
       const status = call!.statusPushes[0]!;
-      const sends = [...Array.from({ length: 7 }, () => ({ push: cdr, path: '/voicecall/fee' })), { push: status, path: '/voicecall/status' }, { push: status, path: '/voicecall/status' }];
+      const sends = [
+        ...Array.from({ length: 7 }, () => ({ push: cdr, path: '/voicecall/fee' })),
+        { push: status, path: '/voicecall/status' },
+        { push: status, path: '/voicecall/status' },
+      ];
       const sent = await drive(p.baseUrl, sends, { ratePerSecond: 50, concurrency: 3 });
       const result = await tallyWhenSettled(p.db, sent, 30_000);
       expect(result.expected).toBe(9);
       summary.push({ fault: 'redeliveries', ...result });
       expectExactlyOnce(result);
-      const row = await p.db.selectFrom('cdrs').select('delivery_count').where('session_id', '=', call!.sessionId).executeTakeFirstOrThrow();
+      const row = await p.db
+        .selectFrom('cdrs')
+        .select('delivery_count')
+        .where('session_id', '=', call!.sessionId)
+        .executeTakeFirstOrThrow();
       expect(row.delivery_count).toBe(7);
     } finally {
       await p.close();
     }
   });
 });
-

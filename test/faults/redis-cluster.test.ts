@@ -67,7 +67,9 @@ async function explain(p: Pipeline, fault: string): Promise<void> {
   const counts = await queue.getJobCounts().catch((error: unknown) => String(error));
   await queue.close();
   connection.disconnect();
-  console.log(`${fault}: not settled; queue ${JSON.stringify(counts)}\nworker output:\n${p.worker.output().slice(-4_000)}\ningest output:\n${p.ingest.output().slice(-2_000)}`);
+  console.log(
+    `${fault}: not settled; queue ${JSON.stringify(counts)}\nworker output:\n${p.worker.output().slice(-4_000)}\ningest output:\n${p.ingest.output().slice(-2_000)}`,
+  );
 }
 
 function expectExactlyOnce(run: Run): void {
@@ -87,7 +89,7 @@ function expectKeptAcking(run: Run): void {
 const shardsSupported = 'CALLPIPE_QUEUE_SHARDS' in ingestEnvSchema.shape && 'CALLPIPE_QUEUE_SHARDS' in workerEnvSchema.shape;
 
 describe('Redis Cluster', () => {
-  it('steady load through a Redis Cluster, each push acked once a replica of the queue\'s master has it: every acked push stored exactly once', async () => {
+  it("steady load through a Redis Cluster, each push acked once a replica of the queue's master has it: every acked push stored exactly once", async () => {
     const p = await startPipeline({
       name: 'cluster-steady',
       redisUrl: cluster.url,
@@ -139,36 +141,46 @@ describe('Redis Cluster', () => {
     }
   });
 
-  it.runIf(shardsSupported)('CALLPIPE_QUEUE_SHARDS=3: the shard queues live on three different masters, and one of them fails over under load', async () => {
-    // Shard queues are `{<prefix>:0}`, `{<prefix>:1}`, …; three hash tags may well share a master,
-    // so pick a prefix whose three tags land on three different masters.
-    const shardTags = (base: string) => [0, 1, 2].map((index) => `{${base}:${index}}`);
-    let base = '';
-    for (let attempt = 0; attempt < 200 && base === ''; attempt += 1) {
-      const candidate = `cluster-shards-${Date.now().toString(36)}-${attempt}`;
-      const owners = await Promise.all(shardTags(candidate).map((tag) => cluster.ownerOf(tag)));
-      if (new Set(owners.map((owner) => owner.master.port)).size === 3) base = candidate;
-    }
-    expect(base).not.toBe('');
-    const p = await startPipeline({ name: 'cluster-shards', redisUrl: cluster.url, postgresServerUrl: postgres.serverUrl, env: { CALLPIPE_QUEUE_PREFIX: base, CALLPIPE_QUEUE_SHARDS: '3' } });
-    try {
-      let failover = { from: 0, to: 0, tookMs: 0 };
-      const run = await underLoad(p, 'cluster-3-shards', 23, async () => void (failover = await cluster.failover(shardTags(base)[0]!)));
-      expectExactlyOnce(run);
-      expectKeptAcking(run);
-      // Each shard queue took part of the load, on a master of its own.
-      const perShard = await Promise.all(
-        shardTags(base).map(async (tag) => {
-          const owner = await cluster.ownerOf(tag);
-          const completed = Number((await cluster.cli(owner.master.port, 'zcard', `${tag}:pushes:completed`)).trim());
-          return { tag, master: owner.master.port, completed };
-        }),
-      );
-      notes.push(`cluster-3-shards: shard 0 failed over ${failover.from}→${failover.to} in ${failover.tookMs} ms; ${perShard.map(({ tag, master, completed }) => `${tag} on ${master}: ${completed} jobs completed`).join('; ')}`);
-      expect(new Set(perShard.map((shard) => shard.master)).size).toBe(3);
-      for (const shard of perShard) expect(shard.completed).toBeGreaterThan(0);
-    } finally {
-      await p.close();
-    }
-  });
+  it.runIf(shardsSupported)(
+    'CALLPIPE_QUEUE_SHARDS=3: the shard queues live on three different masters, and one of them fails over under load',
+    async () => {
+      // Shard queues are `{<prefix>:0}`, `{<prefix>:1}`, …; three hash tags may well share a master,
+      // so pick a prefix whose three tags land on three different masters.
+      const shardTags = (base: string) => [0, 1, 2].map((index) => `{${base}:${index}}`);
+      let base = '';
+      for (let attempt = 0; attempt < 200 && base === ''; attempt += 1) {
+        const candidate = `cluster-shards-${Date.now().toString(36)}-${attempt}`;
+        const owners = await Promise.all(shardTags(candidate).map((tag) => cluster.ownerOf(tag)));
+        if (new Set(owners.map((owner) => owner.master.port)).size === 3) base = candidate;
+      }
+      expect(base).not.toBe('');
+      const p = await startPipeline({
+        name: 'cluster-shards',
+        redisUrl: cluster.url,
+        postgresServerUrl: postgres.serverUrl,
+        env: { CALLPIPE_QUEUE_PREFIX: base, CALLPIPE_QUEUE_SHARDS: '3' },
+      });
+      try {
+        let failover = { from: 0, to: 0, tookMs: 0 };
+        const run = await underLoad(p, 'cluster-3-shards', 23, async () => void (failover = await cluster.failover(shardTags(base)[0]!)));
+        expectExactlyOnce(run);
+        expectKeptAcking(run);
+        // Each shard queue took part of the load, on a master of its own.
+        const perShard = await Promise.all(
+          shardTags(base).map(async (tag) => {
+            const owner = await cluster.ownerOf(tag);
+            const completed = Number((await cluster.cli(owner.master.port, 'zcard', `${tag}:pushes:completed`)).trim());
+            return { tag, master: owner.master.port, completed };
+          }),
+        );
+        notes.push(
+          `cluster-3-shards: shard 0 failed over ${failover.from}→${failover.to} in ${failover.tookMs} ms; ${perShard.map(({ tag, master, completed }) => `${tag} on ${master}: ${completed} jobs completed`).join('; ')}`,
+        );
+        expect(new Set(perShard.map((shard) => shard.master)).size).toBe(3);
+        for (const shard of perShard) expect(shard.completed).toBeGreaterThan(0);
+      } finally {
+        await p.close();
+      }
+    },
+  );
 });

@@ -18,7 +18,8 @@ let master: RedisInstance;
 let replica: RedisInstance;
 let postgres: PostgresInstance;
 
-const redisCli = (instance: RedisInstance, ...args: string[]) => execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', String(instance.port), ...args], { encoding: 'utf8' });
+const redisCli = (instance: RedisInstance, ...args: string[]) =>
+  execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', String(instance.port), ...args], { encoding: 'utf8' });
 const replicaLinked = () => /master_link_status:up/.test(redisCli(replica, 'INFO', 'replication'));
 
 beforeAll(async () => {
@@ -43,7 +44,12 @@ async function ackCodes(adminPort: string): Promise<Record<string, number>> {
 
 /** Ingest and worker on the master, acking from Redis only once its replica has the write. */
 const pipelineWaitingForOneReplica = (name: string) =>
-  startPipeline({ name, redisUrl: master.url, postgresServerUrl: postgres.serverUrl, env: { INGEST_REDIS_WAIT_REPLICAS: '1', INGEST_REDIS_WAIT_TIMEOUT_MS: '300' } });
+  startPipeline({
+    name,
+    redisUrl: master.url,
+    postgresServerUrl: postgres.serverUrl,
+    env: { INGEST_REDIS_WAIT_REPLICAS: '1', INGEST_REDIS_WAIT_TIMEOUT_MS: '300' },
+  });
 
 describe('Redis replication', () => {
   it('with a replica required, pushes are acked from Redis while it has them, spooled while it is down, and drained when it is back', async () => {
@@ -69,7 +75,8 @@ describe('Redis replication', () => {
       expect(result).toMatchObject({ settled: true, lost: 0, duplicated: 0 });
       // The pushes were written to the master before WAIT failed, so the worker may store them from
       // Redis before the spool's copies are drained (they are then no-ops): the spool empties after.
-      const spoolBytes = async () => Number(/^callpipe_ingest_spool_bytes\{[^}]*\} (\d+)/m.exec(await (await fetch(`http://127.0.0.1:${admin}/metrics`)).text())?.[1]);
+      const spoolBytes = async () =>
+        Number(/^callpipe_ingest_spool_bytes\{[^}]*\} (\d+)/m.exec(await (await fetch(`http://127.0.0.1:${admin}/metrics`)).text())?.[1]);
       await waitFor(async () => (await spoolBytes()) === 0, { what: 'spool drained once the replica is back' });
       expect(await spoolBytes()).toBe(0);
     } finally {

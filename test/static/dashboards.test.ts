@@ -12,7 +12,11 @@ const dashboard = JSON.parse(readFileSync(join(REPO_ROOT, 'infra/grafana/dashboa
 };
 
 describe('Calls dashboard SQL', () => {
-  const reading = dashboard.panels.flatMap((panel) => (panel.targets ?? []).flatMap((target) => (target.rawSql && /\b(cdrs|call_events)\b/.test(target.rawSql) ? [[panel.title, target.rawSql] as const] : [])));
+  const reading = dashboard.panels.flatMap((panel) =>
+    (panel.targets ?? []).flatMap((target) =>
+      target.rawSql && /\b(cdrs|call_events)\b/.test(target.rawSql) ? [[panel.title, target.rawSql] as const] : [],
+    ),
+  );
 
   it('has panels that read the partitioned tables', () => {
     expect(reading.length).toBeGreaterThan(2);

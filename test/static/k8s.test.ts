@@ -75,7 +75,10 @@ const models: Record<string, { model: new (data: never) => { validate(): void };
   'apps/v1/Deployment': { model: Deployment, types: 'kubernetes-models/apps/v1/Deployment' },
   'policy/v1/PodDisruptionBudget': { model: PodDisruptionBudget, types: 'kubernetes-models/policy/v1/PodDisruptionBudget' },
   'batch/v1/Job': { model: Job, types: 'kubernetes-models/batch/v1/Job' },
-  'autoscaling/v2/HorizontalPodAutoscaler': { model: HorizontalPodAutoscaler, types: 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler' },
+  'autoscaling/v2/HorizontalPodAutoscaler': {
+    model: HorizontalPodAutoscaler,
+    types: 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler',
+  },
   'keda.sh/v1alpha1/ScaledObject': { model: ScaledObject, types: '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject' },
 };
 
@@ -135,15 +138,19 @@ function strictFieldErrors(docs: Array<{ label: string; doc: Manifest }>): Map<s
 function jsonPathAt(sourceFile: ts.SourceFile, position: number): { doc: number; path: string } {
   let node: ts.Node = sourceFile;
   for (;;) {
-    const child = node.getChildren(sourceFile).find((candidate) => candidate.getStart(sourceFile) <= position && position < candidate.getEnd());
+    const child = node
+      .getChildren(sourceFile)
+      .find((candidate) => candidate.getStart(sourceFile) <= position && position < candidate.getEnd());
     if (!child) break;
     node = child;
   }
   const parts: string[] = [];
   for (let current: ts.Node | undefined = node; current; current = current.parent) {
     if (ts.isPropertyAssignment(current)) parts.unshift(current.name.getText(sourceFile).replace(/^"|"$/g, ''));
-    if (current.parent && ts.isArrayLiteralExpression(current.parent)) parts.unshift(String(current.parent.elements.indexOf(current as ts.Expression)));
-    if (ts.isVariableDeclaration(current)) return { doc: Number(current.name.getText(sourceFile).slice('doc'.length)), path: `/${parts.join('/')}` };
+    if (current.parent && ts.isArrayLiteralExpression(current.parent))
+      parts.unshift(String(current.parent.elements.indexOf(current as ts.Expression)));
+    if (ts.isVariableDeclaration(current))
+      return { doc: Number(current.name.getText(sourceFile).slice('doc'.length)), path: `/${parts.join('/')}` };
   }
   throw new Error(`no document at position ${position}`);
 }
@@ -161,7 +168,12 @@ const ingest = find<IStatefulSet>('StatefulSet', 'callpipe-ingest');
 const worker = find<IDeployment>('Deployment', 'callpipe-worker');
 const migrate = find<IJob>('Job', 'callpipe-migrate');
 const workloads = [
-  { name: 'ingest', pod: ingest.spec!.template.spec!, labels: ingest.spec!.template.metadata!.labels!, claims: ingest.spec!.volumeClaimTemplates!.map((claim) => claim.metadata!.name!) },
+  {
+    name: 'ingest',
+    pod: ingest.spec!.template.spec!,
+    labels: ingest.spec!.template.metadata!.labels!,
+    claims: ingest.spec!.volumeClaimTemplates!.map((claim) => claim.metadata!.name!),
+  },
   { name: 'worker', pod: worker.spec!.template.spec!, labels: worker.spec!.template.metadata!.labels!, claims: [] },
   { name: 'migrate', pod: migrate.spec!.template.spec!, labels: migrate.spec!.template.metadata!.labels!, claims: [] },
 ];
@@ -200,8 +212,14 @@ function parsedOr<T>(parse: () => T, fallback: () => T): T {
     return fallback();
   }
 }
-const ingestConfig = parsedOr(() => parseIngestEnv(containerEnv(ingestContainer)), () => parseIngestEnv({}));
-const workerConfig = parsedOr(() => parseWorkerEnv(containerEnv(workerContainer)), () => parseWorkerEnv({}));
+const ingestConfig = parsedOr(
+  () => parseIngestEnv(containerEnv(ingestContainer)),
+  () => parseIngestEnv({}),
+);
+const workerConfig = parsedOr(
+  () => parseWorkerEnv(containerEnv(workerContainer)),
+  () => parseWorkerEnv({}),
+);
 
 const portNamed = (container: IContainer, name: string | number | undefined): number | undefined =>
   typeof name === 'number' ? name : container.ports?.find((port) => port.name === name)?.containerPort;
@@ -232,7 +250,11 @@ function deployment(replicas: unknown, container: Record<string, unknown>): Mani
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name: 'broken' },
-    spec: { replicas, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'app', image: 'app:1', ...container }] } } },
+    spec: {
+      replicas,
+      selector: { matchLabels: labels },
+      template: { metadata: { labels }, spec: { containers: [{ name: 'app', image: 'app:1', ...container }] } },
+    },
   } as Manifest;
 }
 const brokenReplicas = deployment('two', {});
@@ -245,17 +267,33 @@ const strictErrors = strictFieldErrors([
 describe('infra/k8s schemas', () => {
   it('parses every file into the kinds callpipe deploys', () => {
     expect(new Set(manifests.map(({ doc }) => doc.kind))).toEqual(
-      new Set(['ConfigMap', 'Secret', 'Service', 'StatefulSet', 'PodDisruptionBudget', 'Deployment', 'ScaledObject', 'HorizontalPodAutoscaler', 'Job']),
+      new Set([
+        'ConfigMap',
+        'Secret',
+        'Service',
+        'StatefulSet',
+        'PodDisruptionBudget',
+        'Deployment',
+        'ScaledObject',
+        'HorizontalPodAutoscaler',
+        'Job',
+      ]),
     );
   });
 
-  it.each(manifests.map(({ file, doc }) => [`${file} ${doc.kind}/${doc.metadata.name}`, doc] as const))('%s matches its JSON schema', (_label, doc) => {
-    expect(schemaErrors(doc)).toEqual([]);
-  });
+  it.each(manifests.map(({ file, doc }) => [`${file} ${doc.kind}/${doc.metadata.name}`, doc] as const))(
+    '%s matches its JSON schema',
+    (_label, doc) => {
+      expect(schemaErrors(doc)).toEqual([]);
+    },
+  );
 
-  it.each([...strictErrors].filter(([label]) => label !== 'broken-indent'))('%s has no field the schema does not know', (_label, errors) => {
-    expect(errors).toEqual([]);
-  });
+  it.each([...strictErrors].filter(([label]) => label !== 'broken-indent'))(
+    '%s has no field the schema does not know',
+    (_label, errors) => {
+      expect(errors).toEqual([]);
+    },
+  );
 
   it('when a Deployment says replicas: "two", then the schema check refuses it', () => {
     expect(schemaErrors(brokenReplicas)).toEqual(['data/spec/replicas must be integer']);
@@ -356,7 +394,12 @@ describe('infra/k8s configuration', () => {
     const names = Object.keys(containerEnv(ingestContainer));
     expect(names).not.toContain('DATABASE_URL');
     expect(names).not.toContain('CALLPIPE_NUMBER_HASH_KEY');
-    for (const { pod } of workloads) for (const container of pod.containers) expect(container.envFrom?.some((from) => from.secretRef), container.name).toBeFalsy();
+    for (const { pod } of workloads)
+      for (const container of pod.containers)
+        expect(
+          container.envFrom?.some((from) => from.secretRef),
+          container.name,
+        ).toBeFalsy();
   });
 });
 
@@ -375,7 +418,11 @@ describe('infra/k8s workloads', () => {
     expect(portNamed(container, container.readinessProbe!.httpGet!.port)).toBe(adminPort);
     expect(portNamed(container, container.livenessProbe!.httpGet!.port)).toBe(adminPort);
     const annotations = (workload.name === 'ingest' ? ingest.spec!.template.metadata : worker.spec!.template.metadata)!.annotations!;
-    expect(annotations).toEqual({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(adminPort), 'prometheus.io/path': '/metrics' });
+    expect(annotations).toEqual({
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': String(adminPort),
+      'prometheus.io/path': '/metrics',
+    });
   });
 
   it('ingest: the push port is the one the service listens on, and the Service reaches it', () => {
@@ -389,7 +436,8 @@ describe('infra/k8s workloads', () => {
   it('no Service exposes an admin port', () => {
     const adminPorts = new Set([ingestConfig.INGEST_ADMIN_PORT, workerConfig.WORKER_ADMIN_PORT]);
     for (const { doc } of manifests.filter(({ doc }) => doc.kind === 'Service')) {
-      for (const port of (doc as IService).spec!.ports ?? []) expect(adminPorts.has(portNamed(ingestContainer, port.targetPort ?? port.port) ?? -1), doc.metadata.name).toBe(false);
+      for (const port of (doc as IService).spec!.ports ?? [])
+        expect(adminPorts.has(portNamed(ingestContainer, port.targetPort ?? port.port) ?? -1), doc.metadata.name).toBe(false);
     }
   });
 
@@ -403,7 +451,11 @@ describe('infra/k8s workloads', () => {
     expect(matches(budget.spec!.selector!.matchLabels, workloads[0]!.labels)).toBe(true);
     expect(matches(budget.spec!.selector!.matchLabels, workloads[1]!.labels)).toBe(false);
     expect(budget.spec!.maxUnavailable === 1 || budget.spec!.minAvailable === 1).toBe(true);
-    expect(ingest.spec!.template.spec!.topologySpreadConstraints?.every((constraint) => matches(constraint.labelSelector?.matchLabels, workloads[0]!.labels))).toBe(true);
+    expect(
+      ingest.spec!.template.spec!.topologySpreadConstraints?.every((constraint) =>
+        matches(constraint.labelSelector?.matchLabels, workloads[0]!.labels),
+      ),
+    ).toBe(true);
   });
 
   it('ingest: the spool is on a per-pod persistent volume larger than INGEST_SPOOL_MAX_BYTES, and never deleted automatically', () => {
@@ -421,12 +473,16 @@ describe('infra/k8s workloads', () => {
   it('ingest: stays in the endpoints until the network forgets it, then drains within the grace period', () => {
     const sleep = preStopSleepSeconds(ingestContainer);
     expect(sleep).toBeGreaterThanOrEqual(5);
-    expect(ingest.spec!.template.spec!.terminationGracePeriodSeconds!).toBeGreaterThan(sleep + ingestConfig.INGEST_SHUTDOWN_DEADLINE_MS / 1000);
+    expect(ingest.spec!.template.spec!.terminationGracePeriodSeconds!).toBeGreaterThan(
+      sleep + ingestConfig.INGEST_SHUTDOWN_DEADLINE_MS / 1000,
+    );
   });
 
   it('worker: the grace period exceeds its shutdown deadline, and the autoscaler alone sets the replica count', () => {
     const sleep = preStopSleepSeconds(workerContainer);
-    expect(worker.spec!.template.spec!.terminationGracePeriodSeconds!).toBeGreaterThan(sleep + workerConfig.WORKER_SHUTDOWN_DEADLINE_MS / 1000);
+    expect(worker.spec!.template.spec!.terminationGracePeriodSeconds!).toBeGreaterThan(
+      sleep + workerConfig.WORKER_SHUTDOWN_DEADLINE_MS / 1000,
+    );
     expect(worker.spec!.replicas).toBeUndefined();
     expect(matches(worker.spec!.selector.matchLabels, workloads[1]!.labels)).toBe(true);
   });
@@ -451,7 +507,10 @@ describe('infra/k8s workloads', () => {
   it('worker: the alternative HPA targets the same Deployment with the same metric', () => {
     const hpa = find<IHorizontalPodAutoscaler>('HorizontalPodAutoscaler', 'callpipe-worker');
     expect(hpa.spec.scaleTargetRef).toMatchObject({ kind: 'Deployment', name: worker.metadata!.name });
-    expect(hpa.spec.metrics![0]!.external!.metric).toEqual({ name: 'callpipe_queue_jobs', selector: { matchLabels: { state: 'waiting' } } });
+    expect(hpa.spec.metrics![0]!.external!.metric).toEqual({
+      name: 'callpipe_queue_jobs',
+      selector: { matchLabels: { state: 'waiting' } },
+    });
   });
 
   it('migrate: a Job that retries a few times and cleans itself up', () => {
@@ -467,8 +526,13 @@ describe('infra/k8s workloads', () => {
       expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: expect.any(Number) as number });
       expect(pod.securityContext!.runAsUser).toBeGreaterThan(0);
       for (const container of pod.containers) {
-        expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
-        for (const kind of ['requests', 'limits'] as const) expect(Object.keys(container.resources?.[kind] ?? {}).sort(), `${container.name} ${kind}`).toEqual(['cpu', 'memory']);
+        expect(container.securityContext).toMatchObject({
+          readOnlyRootFilesystem: true,
+          allowPrivilegeEscalation: false,
+          capabilities: { drop: ['ALL'] },
+        });
+        for (const kind of ['requests', 'limits'] as const)
+          expect(Object.keys(container.resources?.[kind] ?? {}).sort(), `${container.name} ${kind}`).toEqual(['cpu', 'memory']);
         for (const volumeMount of container.volumeMounts ?? []) {
           const declared = pod.volumes?.some((volume) => volume.name === volumeMount.name) || claims.includes(volumeMount.name);
           expect(declared, `${container.name}: ${volumeMount.name}`).toBe(true);

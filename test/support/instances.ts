@@ -45,7 +45,23 @@ export async function createRedis(options: { args?: readonly string[] } = {}): P
     async start() {
       child = spawn(
         'redis-server',
-        ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--maxmemory-policy', 'noeviction', ...(options.args ?? [])],
+        [
+          '--port',
+          String(port),
+          '--bind',
+          '127.0.0.1',
+          '--dir',
+          dir,
+          '--appendonly',
+          'yes',
+          '--appendfsync',
+          'always',
+          '--save',
+          '',
+          '--maxmemory-policy',
+          'noeviction',
+          ...(options.args ?? []),
+        ],
         { stdio: 'ignore' },
       );
       await waitUntil(ping, `redis on ${port}`);
@@ -104,7 +120,13 @@ export async function createPostgres(): Promise<PostgresInstance> {
     serverUrl: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
     async start() {
-      pgCtl(['-l', join(dir, 'log'), '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`, 'start']);
+      pgCtl([
+        '-l',
+        join(dir, 'log'),
+        '-o',
+        `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`,
+        'start',
+      ]);
       await waitUntil(ready, `postgres on ${port}`);
     },
     async halt() {

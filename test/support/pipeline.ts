@@ -85,8 +85,12 @@ export function printFaultSummary(rows: ReadonlyArray<Tally & { fault: string }>
       `${row.fault.padEnd(22)} ${String(row.sent).padStart(6)} ${String(row.acked).padStart(6)} ${String(row.expected).padStart(8)} ${String(row.stored).padStart(6)} ${String(row.lost).padStart(5)} ${String(row.duplicated).padStart(10)}`,
   );
   console.log(
-    ['', `${title}: pushes sent, pushes acked (200), records those carried (a CDR push may carry several), records stored, lost and duplicated (both must be 0)`, header, ...lines, ''].join(
-      '\n',
-    ),
+    [
+      '',
+      `${title}: pushes sent, pushes acked (200), records those carried (a CDR push may carry several), records stored, lost and duplicated (both must be 0)`,
+      header,
+      ...lines,
+      '',
+    ].join('\n'),
   );
 }

@@ -58,7 +58,8 @@ export function runCallpipe(args: string[], env: Record<string, string>): Callpi
 export async function waitForHttp(url: string, timeoutMs = 30_000, process?: CallpipeProcess): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (process && process.child.exitCode !== null) throw new Error(`the process serving ${url} exited with ${process.child.exitCode}:\n${process.output().slice(-3_000)}`);
+    if (process && process.child.exitCode !== null)
+      throw new Error(`the process serving ${url} exited with ${process.child.exitCode}:\n${process.output().slice(-3_000)}`);
     try {
       const response = await fetch(url);
       if (response.ok) return;

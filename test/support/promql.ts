@@ -48,7 +48,10 @@ export function expandGrafanaVariables(expr: string): string {
 export function expandSqlMacros(query: string, from: Date, to: Date): string {
   const range = `'${from.toISOString()}' AND '${to.toISOString()}'`;
   return query
-    .replace(/\$__timeGroupAlias\(([^,]+),\s*\$__interval\)/g, (_m, column: string) => `floor(extract(epoch from ${column.trim()})/60)*60 AS "time"`)
+    .replace(
+      /\$__timeGroupAlias\(([^,]+),\s*\$__interval\)/g,
+      (_m, column: string) => `floor(extract(epoch from ${column.trim()})/60)*60 AS "time"`,
+    )
     .replace(/\$__timeGroup\(([^,]+),\s*\$__interval\)/g, (_m, column: string) => `floor(extract(epoch from ${column.trim()})/60)*60`)
     .replace(/\$__timeFilter\(([^)]+)\)/g, (_m, column: string) => `${column.trim()} BETWEEN ${range}`)
     .replaceAll('$__interval_ms', '60000')

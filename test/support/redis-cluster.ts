@@ -96,7 +96,8 @@ export async function createRedisCluster(options: { masters?: number; replicasPe
   const root = mkdtempSync(join(tmpdir(), 'callpipe-faults-redis-cluster-'));
   const children: ChildProcess[] = [];
 
-  const cli = async (port: number, ...args: string[]): Promise<string> => (await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { timeout: 10_000 })).stdout;
+  const cli = async (port: number, ...args: string[]): Promise<string> =>
+    (await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { timeout: 10_000 })).stdout;
   /** The first node that answers, so a killed node does not blind the helpers. */
   const anyNode = async (...args: string[]): Promise<string> => {
     let lastError: unknown = new Error('no nodes');
@@ -109,7 +110,8 @@ export async function createRedisCluster(options: { masters?: number; replicasPe
     }
     throw lastError;
   };
-  const nodes = async (fromPort?: number): Promise<ClusterNode[]> => parseNodes(fromPort === undefined ? await anyNode('cluster', 'nodes') : await cli(fromPort, 'cluster', 'nodes'));
+  const nodes = async (fromPort?: number): Promise<ClusterNode[]> =>
+    parseNodes(fromPort === undefined ? await anyNode('cluster', 'nodes') : await cli(fromPort, 'cluster', 'nodes'));
   const clusterOk = async (): Promise<boolean> => {
     try {
       const states = await Promise.all(ports.map((port) => cli(port, 'cluster', 'info')));
@@ -181,17 +183,28 @@ export async function createRedisCluster(options: { masters?: number; replicasPe
         spawn(
           'redis-server',
           [
-            '--port', String(port),
-            '--bind', '127.0.0.1',
-            '--dir', dir,
-            '--cluster-enabled', 'yes',
-            '--cluster-config-file', join(dir, 'nodes.conf'),
-            '--cluster-port', String(allPorts[count + index]),
-            '--cluster-node-timeout', '2000',
-            '--appendonly', 'yes',
-            '--appendfsync', 'always',
-            '--save', '',
-            '--maxmemory-policy', 'noeviction',
+            '--port',
+            String(port),
+            '--bind',
+            '127.0.0.1',
+            '--dir',
+            dir,
+            '--cluster-enabled',
+            'yes',
+            '--cluster-config-file',
+            join(dir, 'nodes.conf'),
+            '--cluster-port',
+            String(allPorts[count + index]),
+            '--cluster-node-timeout',
+            '2000',
+            '--appendonly',
+            'yes',
+            '--appendfsync',
+            'always',
+            '--save',
+            '',
+            '--maxmemory-policy',
+            'noeviction',
           ],
           { stdio: 'ignore' },
         ),
@@ -199,10 +212,25 @@ export async function createRedisCluster(options: { masters?: number; replicasPe
     });
     await Promise.all(
       ports.map((port) =>
-        waitFor(async () => (await cli(port, 'ping').catch(() => '')).trim() === 'PONG', { timeoutMs: 20_000, intervalMs: 100, what: `redis cluster node on ${port}` }),
+        waitFor(async () => (await cli(port, 'ping').catch(() => '')).trim() === 'PONG', {
+          timeoutMs: 20_000,
+          intervalMs: 100,
+          what: `redis cluster node on ${port}`,
+        }),
       ),
     );
-    await run('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', String(replicasPerMaster), '--cluster-yes'], { timeout: 60_000 });
+    await run(
+      'redis-cli',
+      [
+        '--cluster',
+        'create',
+        ...ports.map((port) => `127.0.0.1:${port}`),
+        '--cluster-replicas',
+        String(replicasPerMaster),
+        '--cluster-yes',
+      ],
+      { timeout: 60_000 },
+    );
     await waitFor(
       async () => {
         if (!(await clusterOk())) return false;

@@ -13,7 +13,12 @@ export interface LocalServiceEnv {
  * The environment for a real `callpipe ingest` and `callpipe worker` on loopback, shared by the
  * fault suites and the benchmark: free ports, a fresh spool directory, the demo app businesses.
  */
-export async function localServiceEnv(options: { redisUrl: string; databaseUrl: string; queuePrefix: string; spoolDirPrefix: string }): Promise<LocalServiceEnv> {
+export async function localServiceEnv(options: {
+  redisUrl: string;
+  databaseUrl: string;
+  queuePrefix: string;
+  spoolDirPrefix: string;
+}): Promise<LocalServiceEnv> {
   const ports = { ingest: await freePort(), ingestAdmin: await freePort(), workerAdmin: await freePort() };
   return {
     ports,
@@ -21,7 +26,9 @@ export async function localServiceEnv(options: { redisUrl: string; databaseUrl: 
       REDIS_URL: options.redisUrl,
       DATABASE_URL: options.databaseUrl,
       CALLPIPE_QUEUE_PREFIX: options.queuePrefix,
-      CALLPIPE_APP_BUSINESS: Object.entries(demoAppKeys).map(([business, key]) => `${key}=${business}`).join(','),
+      CALLPIPE_APP_BUSINESS: Object.entries(demoAppKeys)
+        .map(([business, key]) => `${key}=${business}`)
+        .join(','),
       LOG_LEVEL: 'warn',
       INGEST_HOST: '127.0.0.1',
       INGEST_PORT: String(ports.ingest),

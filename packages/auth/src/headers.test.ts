@@ -42,10 +42,22 @@ describe('parseAkskHeaders', () => {
   });
 
   it.each([
-    ['no space after commas', `UsernameToken Username="${sampleValue.username}",PasswordDigest="${sampleValue.passwordDigest}",Nonce="${sampleValue.nonce}",Created="${sampleValue.created}"`],
-    ['another parameter order', `UsernameToken Created="${sampleValue.created}", Nonce="${sampleValue.nonce}", Username="${sampleValue.username}", PasswordDigest="${sampleValue.passwordDigest}"`],
-    ['extra spaces everywhere', `UsernameToken   Username = "${sampleValue.username}" ,  PasswordDigest="${sampleValue.passwordDigest}",\tNonce="${sampleValue.nonce}" , Created="${sampleValue.created}" `],
-    ['lower-case names and scheme', `usernametoken username="${sampleValue.username}", passworddigest="${sampleValue.passwordDigest}", nonce="${sampleValue.nonce}", created="${sampleValue.created}"`],
+    [
+      'no space after commas',
+      `UsernameToken Username="${sampleValue.username}",PasswordDigest="${sampleValue.passwordDigest}",Nonce="${sampleValue.nonce}",Created="${sampleValue.created}"`,
+    ],
+    [
+      'another parameter order',
+      `UsernameToken Created="${sampleValue.created}", Nonce="${sampleValue.nonce}", Username="${sampleValue.username}", PasswordDigest="${sampleValue.passwordDigest}"`,
+    ],
+    [
+      'extra spaces everywhere',
+      `UsernameToken   Username = "${sampleValue.username}" ,  PasswordDigest="${sampleValue.passwordDigest}",\tNonce="${sampleValue.nonce}" , Created="${sampleValue.created}" `,
+    ],
+    [
+      'lower-case names and scheme',
+      `usernametoken username="${sampleValue.username}", passworddigest="${sampleValue.passwordDigest}", nonce="${sampleValue.nonce}", created="${sampleValue.created}"`,
+    ],
   ])('when X-AKSK has %s, then it is accepted', (_label, header) => {
     expect(parseAkskHeaders(sampleAuthorization, header)).toEqual({ ok: true, value: sampleValue });
   });
@@ -93,7 +105,10 @@ describe('parseAkskHeaders', () => {
     ['another scheme', sampleXAksk.replace('UsernameToken ', 'WSSE ')],
     ['a missing Username', xAksk({ PasswordDigest: sampleValue.passwordDigest, Nonce: sampleValue.nonce, Created: sampleValue.created })],
     ['a missing PasswordDigest', xAksk({ Username: sampleValue.username, Nonce: sampleValue.nonce, Created: sampleValue.created })],
-    ['a missing Nonce', xAksk({ Username: sampleValue.username, PasswordDigest: sampleValue.passwordDigest, Created: sampleValue.created })],
+    [
+      'a missing Nonce',
+      xAksk({ Username: sampleValue.username, PasswordDigest: sampleValue.passwordDigest, Created: sampleValue.created }),
+    ],
     ['a missing Created', xAksk({ Username: sampleValue.username, PasswordDigest: sampleValue.passwordDigest, Nonce: sampleValue.nonce })],
     ['an unknown parameter', xAksk({ ...sampleParams, Extra: 'x' })],
     ['a duplicated Nonce', `${sampleXAksk}, Nonce="ABC"`],

@@ -25,9 +25,7 @@ export interface AkskCredentials {
 
 export type AkskParseFailureCode = 'missing_signature' | 'malformed_signature';
 
-export type AkskParseResult =
-  | { ok: true; value: AkskCredentials }
-  | { ok: false; code: AkskParseFailureCode; message: string };
+export type AkskParseResult = { ok: true; value: AkskCredentials } | { ok: false; code: AkskParseFailureCode; message: string };
 
 const AUTHORIZATION_PARAMS: Readonly<Record<string, string>> = { realm: 'SDP', profile: 'UsernameToken', type: 'Appkey' };
 const X_AKSK_PARAMS = ['username', 'passworddigest', 'nonce', 'created'] as const;

@@ -31,7 +31,12 @@ describe('signPush', () => {
     expect(headers.authorization).toBe(AKSK_AUTHORIZATION);
     expect(parseAkskHeaders(headers.authorization, headers.xAksk)).toEqual({
       ok: true,
-      value: { username: base.appKey, passwordDigest: '3WeZPhWg9abNwd5RK5ca0pJGlcuF/jLYWOzvLcI9Jys=', nonce: base.nonce, created: base.created },
+      value: {
+        username: base.appKey,
+        passwordDigest: '3WeZPhWg9abNwd5RK5ca0pJGlcuF/jLYWOzvLcI9Jys=',
+        nonce: base.nonce,
+        created: base.created,
+      },
     });
   });
 

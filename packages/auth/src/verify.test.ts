@@ -64,7 +64,9 @@ describe('verifySignature: signatures', () => {
   it('when the digest is forged (one character changed), then it is a bad signature', () => {
     const genuine = computeDigest('url_newline', { secret, url, nonce, created });
     const forged = `${genuine[0] === 'A' ? 'B' : 'A'}${genuine.slice(1)}`;
-    const result = verifySignature(input({ headers: { authorization: 'AKSK realm="SDP",profile="UsernameToken",type="Appkey"', xAksk: xAkskWithDigest(forged) } }));
+    const result = verifySignature(
+      input({ headers: { authorization: 'AKSK realm="SDP",profile="UsernameToken",type="Appkey"', xAksk: xAkskWithDigest(forged) } }),
+    );
     expect(result).toMatchObject({ ok: false, code: 'bad_signature', appKey });
   });
 
@@ -89,7 +91,10 @@ describe('verifySignature: signatures', () => {
     const otherNonce = signed.xAksk.replace(nonce, 'ABCDEF0123456789');
     const otherCreated = signed.xAksk.replace(created, '2024-06-11T10:30:16Z');
     for (const xAksk of [otherNonce, otherCreated]) {
-      expect(verifySignature(input({ headers: { authorization: signed.authorization, xAksk } }))).toMatchObject({ ok: false, code: 'bad_signature' });
+      expect(verifySignature(input({ headers: { authorization: signed.authorization, xAksk } }))).toMatchObject({
+        ok: false,
+        code: 'bad_signature',
+      });
     }
   });
 
@@ -127,10 +132,17 @@ describe('verifySignature: signatures', () => {
     ['31 bytes', Buffer.alloc(31, 7).toString('base64')],
     ['33 bytes', Buffer.alloc(33, 7).toString('base64')],
     ['64 bytes (a SHA-512 size)', Buffer.alloc(64, 7).toString('base64')],
-    ['the genuine digest with a byte appended', Buffer.concat([Buffer.from(computeDigest('url_newline', { secret, url, nonce, created }), 'base64'), Buffer.from([0])]).toString('base64')],
+    [
+      'the genuine digest with a byte appended',
+      Buffer.concat([Buffer.from(computeDigest('url_newline', { secret, url, nonce, created }), 'base64'), Buffer.from([0])]).toString(
+        'base64',
+      ),
+    ],
   ])('when the digest decodes to the wrong length (%s), then it is a bad signature and nothing throws', (_label, digest) => {
     const run = (): unknown =>
-      verifySignature(input({ headers: { authorization: 'AKSK realm="SDP",profile="UsernameToken",type="Appkey"', xAksk: xAkskWithDigest(digest) } }));
+      verifySignature(
+        input({ headers: { authorization: 'AKSK realm="SDP",profile="UsernameToken",type="Appkey"', xAksk: xAkskWithDigest(digest) } }),
+      );
     expect(run).not.toThrow();
     expect(run()).toMatchObject({ ok: false, code: 'bad_signature', appKey });
   });
@@ -145,14 +157,26 @@ describe('verifySignature: headers', () => {
 
   it('when only one header is present, then the signature is malformed', () => {
     const signed = signPush({ appKey, secret, variant: 'url_newline', url, nonce, created });
-    expect(verifySignature(input({ headers: { authorization: signed.authorization } }))).toMatchObject({ ok: false, code: 'malformed_signature' });
+    expect(verifySignature(input({ headers: { authorization: signed.authorization } }))).toMatchObject({
+      ok: false,
+      code: 'malformed_signature',
+    });
     expect(verifySignature(input({ headers: { xAksk: signed.xAksk } }))).toMatchObject({ ok: false, code: 'malformed_signature' });
   });
 
   it.each([
-    ['a wrong Authorization', { authorization: 'Basic dXNlcjpwYXNz', xAksk: xAkskWithDigest('VcvW4YVevh03OQCcNpbyo9a2ijos8sygB4km83aEzHk=') }],
-    ['a digest that is not Base64', { authorization: 'AKSK realm="SDP",profile="UsernameToken",type="Appkey"', xAksk: xAkskWithDigest('%%%') }],
-    ['a truncated X-AKSK', { authorization: 'AKSK realm="SDP",profile="UsernameToken",type="Appkey"', xAksk: 'UsernameToken Username="x", Nonce="' }],
+    [
+      'a wrong Authorization',
+      { authorization: 'Basic dXNlcjpwYXNz', xAksk: xAkskWithDigest('VcvW4YVevh03OQCcNpbyo9a2ijos8sygB4km83aEzHk=') },
+    ],
+    [
+      'a digest that is not Base64',
+      { authorization: 'AKSK realm="SDP",profile="UsernameToken",type="Appkey"', xAksk: xAkskWithDigest('%%%') },
+    ],
+    [
+      'a truncated X-AKSK',
+      { authorization: 'AKSK realm="SDP",profile="UsernameToken",type="Appkey"', xAksk: 'UsernameToken Username="x", Nonce="' },
+    ],
   ])('when the headers have %s, then the signature is malformed and no app key is reported', (_label, headers) => {
     const result = verifySignature(input({ headers }));
     expect(result).toMatchObject({ ok: false, code: 'malformed_signature' });
@@ -192,7 +216,11 @@ describe('verifySignature: Created window', () => {
   });
 
   it('when Created is UTC and utc_or_beijing is allowed, then the UTC reading matches', () => {
-    expect(verifySignature(input({ createdZones: 'utc_or_beijing' }))).toMatchObject({ ok: true, createdZone: 'utc', createdAt: new Date(created) });
+    expect(verifySignature(input({ createdZones: 'utc_or_beijing' }))).toMatchObject({
+      ok: true,
+      createdZone: 'utc',
+      createdAt: new Date(created),
+    });
   });
 
   it('when Created is 8 h behind, then the Beijing tolerance does not help (it only allows values 8 h ahead)', () => {
@@ -238,7 +266,10 @@ describe('verifySignature: Created window', () => {
   it('when the skew is zero, then only the exact instant is accepted', () => {
     expect(verifySignature(input({ now: new Date(createdMs), maxSkewSeconds: 0 }))).toMatchObject({ ok: true });
     expect(verifySignature(input({ now: new Date(createdMs + 1), maxSkewSeconds: 0 }))).toMatchObject({ ok: false, code: 'stale_created' });
-    expect(verifySignature(input({ now: new Date(createdMs - 1), maxSkewSeconds: 0 }))).toMatchObject({ ok: false, code: 'future_created' });
+    expect(verifySignature(input({ now: new Date(createdMs - 1), maxSkewSeconds: 0 }))).toMatchObject({
+      ok: false,
+      code: 'future_created',
+    });
   });
 
   it('when now or maxSkewSeconds is invalid, then it throws a RangeError (a configuration error)', () => {
@@ -278,6 +309,8 @@ describe('replayTtlSeconds', () => {
     const replayedAt = new Date(createdMs);
     expect(verifySignature(input({ now, createdZones: 'utc_or_beijing' }))).toMatchObject({ ok: true, createdZone: 'beijing' });
     expect(verifySignature(input({ now: replayedAt, createdZones: 'utc_or_beijing' }))).toMatchObject({ ok: true, createdZone: 'utc' });
-    expect((replayedAt.getTime() - now.getTime()) / 1000).toBeLessThanOrEqual(replayTtlSeconds({ maxSkewSeconds: 300, createdZones: 'utc_or_beijing' }));
+    expect((replayedAt.getTime() - now.getTime()) / 1000).toBeLessThanOrEqual(
+      replayTtlSeconds({ maxSkewSeconds: 300, createdZones: 'utc_or_beijing' }),
+    );
   });
 });

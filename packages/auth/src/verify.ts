@@ -27,12 +27,7 @@ export interface VerifySignatureInput {
 }
 
 export type VerifyFailureCode =
-  | 'missing_signature'
-  | 'malformed_signature'
-  | 'unknown_app_key'
-  | 'bad_signature'
-  | 'stale_created'
-  | 'future_created';
+  'missing_signature' | 'malformed_signature' | 'unknown_app_key' | 'bad_signature' | 'stale_created' | 'future_created';
 
 export type VerifyResult =
   | {

@@ -18,7 +18,9 @@ const DATE_OID = 1082;
 // midnight, which is another day in any time zone west of UTC. Per pool, not pg's global registry.
 const keepText = (value: string): string => value;
 const getTypeParser: typeof pg.types.getTypeParser = ((oid: number, format?: 'text' | 'binary'): unknown =>
-  oid === DATE_OID && format !== 'binary' ? keepText : (pg.types.getTypeParser as (oid: number, format?: 'text' | 'binary') => unknown)(oid, format)) as typeof pg.types.getTypeParser;
+  oid === DATE_OID && format !== 'binary'
+    ? keepText
+    : (pg.types.getTypeParser as (oid: number, format?: 'text' | 'binary') => unknown)(oid, format)) as typeof pg.types.getTypeParser;
 
 export function createDatabase(options: DatabaseOptions): Kysely<Database> {
   const pool = new pg.Pool({

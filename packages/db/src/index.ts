@@ -24,4 +24,13 @@ export {
 } from './partitions.ts';
 export { storeRefusedPushes } from './refused-pushes.ts';
 export { isRetryableDatabaseError } from './retryable.ts';
-export { CALL_COLUMNS, callRow, CDR_DERIVED_COLUMNS, cdrDerivedRow, changedColumns, recordsetTypes, updateAssignments, type Row } from './row-shapes.ts';
+export {
+  CALL_COLUMNS,
+  callRow,
+  CDR_DERIVED_COLUMNS,
+  cdrDerivedRow,
+  changedColumns,
+  recordsetTypes,
+  updateAssignments,
+  type Row,
+} from './row-shapes.ts';

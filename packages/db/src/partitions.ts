@@ -92,7 +92,9 @@ export async function ensurePartitions(db: Kysely<Database>, options: PartitionM
     try {
       const value = await db.transaction().execute(async (trx) => {
         await sql.raw(`SET LOCAL lock_timeout = '${Math.max(1, Math.round(lockTimeoutMs))}ms'`).execute(trx);
-        const lock = await sql<{ locked: boolean }>`SELECT pg_try_advisory_xact_lock(${ADVISORY_LOCK.partitionMaintenance}::int4, 0) AS locked`.execute(trx);
+        const lock = await sql<{
+          locked: boolean;
+        }>`SELECT pg_try_advisory_xact_lock(${ADVISORY_LOCK.partitionMaintenance}::int4, 0) AS locked`.execute(trx);
         if (!lock.rows[0]!.locked) throw new Contended();
         return work(trx);
       });
@@ -161,7 +163,8 @@ async function maintain(
       if (outcome.value) result.dropped.push(partition.name);
     }
     const outcome = await step(`delete expired rows of ${spec.table}_default`, async (trx) => {
-      const deleted = await sql`DELETE FROM ${sql.table(`${spec.table}_default`)} WHERE ${sql.ref(spec.key)} < ${lowerBound(spec, cutoff)}`.execute(trx);
+      const deleted =
+        await sql`DELETE FROM ${sql.table(`${spec.table}_default`)} WHERE ${sql.ref(spec.key)} < ${lowerBound(spec, cutoff)}`.execute(trx);
       return Number(deleted.numAffectedRows ?? 0);
     });
     if (!outcome.done) return;
@@ -169,7 +172,11 @@ async function maintain(
   }
 }
 
-async function createPartition(trx: Transaction<Database>, spec: TableSpec, day: string): Promise<{ partition: string; created: boolean; moved: number }> {
+async function createPartition(
+  trx: Transaction<Database>,
+  spec: TableSpec,
+  day: string,
+): Promise<{ partition: string; created: boolean; moved: number }> {
   const partition = partitionName(spec.table, day);
   const exists = await sql<{ oid: string | null }>`SELECT to_regclass(${partition})::text AS oid`.execute(trx);
   if (exists.rows[0]!.oid !== null) return { partition, created: false, moved: 0 };
@@ -181,7 +188,9 @@ async function createPartition(trx: Transaction<Database>, spec: TableSpec, day:
   // Locked first, so no row for this day can land in it between the look and the attach.
   await sql`LOCK TABLE ${defaultPartition} IN ACCESS EXCLUSIVE MODE`.execute(trx);
   const waiting = await sql<{ found: boolean }>`
-    SELECT EXISTS (SELECT 1 FROM ${defaultPartition} WHERE ${sql.ref(spec.key)} >= ${from} AND ${sql.ref(spec.key)} < ${to}) AS found`.execute(trx);
+    SELECT EXISTS (SELECT 1 FROM ${defaultPartition} WHERE ${sql.ref(spec.key)} >= ${from} AND ${sql.ref(spec.key)} < ${to}) AS found`.execute(
+    trx,
+  );
   if (!waiting.rows[0]!.found) {
     await sql`CREATE TABLE ${sql.table(partition)} (LIKE ${parent} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`.execute(trx);
     await sql`ALTER TABLE ${parent} ATTACH PARTITION ${sql.table(partition)} ${bounds}`.execute(trx);
@@ -217,7 +226,9 @@ export async function listPartitions(db: Kysely<Database> | Transaction<Database
   return rows.rows
     .flatMap((row) => {
       const match = pattern.exec(row.name);
-      return match ? [{ name: row.name, day: `${match[1]}-${match[2]}-${match[3]}`, rowEstimate: Math.round(row.estimate), bytes: Number(row.bytes) }] : [];
+      return match
+        ? [{ name: row.name, day: `${match[1]}-${match[2]}-${match[3]}`, rowEstimate: Math.round(row.estimate), bytes: Number(row.bytes) }]
+        : [];
     })
     .sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
 }
@@ -237,7 +248,8 @@ export interface PartitionStatus {
 /** Every partitioned table with its daily partitions and the rows waiting in its DEFAULT partition. */
 export async function partitionStatus(db: Kysely<Database>): Promise<PartitionStatus[]> {
   const status: PartitionStatus[] = [];
-  for (const { table } of PARTITIONED_TABLES) status.push({ table, partitions: await listPartitions(db, table), defaultRows: await defaultRowCount(db, table) });
+  for (const { table } of PARTITIONED_TABLES)
+    status.push({ table, partitions: await listPartitions(db, table), defaultRows: await defaultRowCount(db, table) });
   return status;
 }
 

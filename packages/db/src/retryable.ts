@@ -15,7 +15,12 @@ const RETRYABLE_SQLSTATES = new Set([
   '53300', // too_many_connections
   '58030', // io_error
   '53400', // configuration_limit_exceeded
-  '08000', '08001', '08003', '08004', '08006', '08007', // connection exceptions
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  '08007', // connection exceptions
   // The schema is not (yet) the one this worker expects: `callpipe migrate` has not run or is
   // running, or a rollout mixes versions. Jobs wait for it instead of becoming dead letters.
   '42P01', // undefined_table
@@ -30,7 +35,8 @@ export function isRetryableDatabaseError(error: unknown): boolean {
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string' && (RETRYABLE_SQLSTATES.has(code) || RETRYABLE_NETWORK_CODES.has(code))) return true;
     const message = current instanceof Error ? current.message : '';
-    if (/Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message)) return true;
+    if (/Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message))
+      return true;
     if (current instanceof AggregateError && current.errors.some(isRetryableDatabaseError)) return true;
     current = (current as { cause?: unknown }).cause;
   }

@@ -5,7 +5,11 @@ import { execFileSync } from 'node:child_process';
  * versions (comments, SET, ownership), and without the migration bookkeeping tables.
  */
 export function dumpSchema(databaseUrl: string): string {
-  const raw = execFileSync('pg_dump', ['--schema-only', '--no-owner', '--no-privileges', '--exclude-table=kysely_migration*', databaseUrl], { encoding: 'utf8' });
+  const raw = execFileSync(
+    'pg_dump',
+    ['--schema-only', '--no-owner', '--no-privileges', '--exclude-table=kysely_migration*', databaseUrl],
+    { encoding: 'utf8' },
+  );
   return normalizeSchemaDump(raw);
 }
 

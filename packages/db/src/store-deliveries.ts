@@ -161,7 +161,13 @@ interface Aggregated<T> {
   lastReceivedAt: string;
 }
 
-function aggregate<T>(into: Map<string, Aggregated<T>>, key: string, item: T, receivedAt: string, replaces: (current: T, candidate: T) => boolean): void {
+function aggregate<T>(
+  into: Map<string, Aggregated<T>>,
+  key: string,
+  item: T,
+  receivedAt: string,
+  replaces: (current: T, candidate: T) => boolean,
+): void {
   const existing = into.get(key);
   if (!existing) {
     into.set(key, { item, count: 1, firstReceivedAt: receivedAt, lastReceivedAt: receivedAt });
@@ -173,7 +179,11 @@ function aggregate<T>(into: Map<string, Aggregated<T>>, key: string, item: T, re
   if (replaces(existing.item, item)) existing.item = item;
 }
 
-async function upsertCallEvents(trx: Db, events: Aggregated<StatusEvent>[], callDays: ReadonlyMap<string, string>): Promise<{ inserted: number; updated: number }> {
+async function upsertCallEvents(
+  trx: Db,
+  events: Aggregated<StatusEvent>[],
+  callDays: ReadonlyMap<string, string>,
+): Promise<{ inserted: number; updated: number }> {
   if (events.length === 0) return { inserted: 0, updated: 0 };
   const rows = events
     .map(({ item: e, count, firstReceivedAt, lastReceivedAt }) => ({
@@ -209,7 +219,9 @@ async function upsertCallEvents(trx: Db, events: Aggregated<StatusEvent>[], call
       last_received_at = GREATEST(call_events.last_received_at, excluded.last_received_at)
     RETURNING session_id, event_key, delivery_count`.execute(trx);
   const counts = new Map(rows.map((row) => [`${row.session_id}\u0000${row.event_key}`, row.delivery_count]));
-  return countOutcome(outcome.rows.map((row) => ({ stored: row.delivery_count, sent: counts.get(`${row.session_id}\u0000${row.event_key}`)! })));
+  return countOutcome(
+    outcome.rows.map((row) => ({ stored: row.delivery_count, sent: counts.get(`${row.session_id}\u0000${row.event_key}`)! })),
+  );
 }
 
 /** Content columns of `cdrs`: everything derived from the record, and the record itself. */
@@ -222,7 +234,9 @@ const CDR_RECORDSET_TYPES = recordsetTypes([
   ['first_received_at', 'timestamptz'],
   ['last_received_at', 'timestamptz'],
 ]);
-const CDR_COLUMNS = ['session_id', 'call_day', ...CDR_CONTENT_COLUMNS, 'delivery_count', 'first_received_at', 'last_received_at'].join(', ');
+const CDR_COLUMNS = ['session_id', 'call_day', ...CDR_CONTENT_COLUMNS, 'delivery_count', 'first_received_at', 'last_received_at'].join(
+  ', ',
+);
 // Of two different CDRs for one call the fuller one wins, then the larger content key, as in the
 // call facts, so the outcome does not depend on which arrived first.
 const CDR_CONTENT_UPDATE = CDR_CONTENT_COLUMNS.map(
@@ -230,7 +244,11 @@ const CDR_CONTENT_UPDATE = CDR_CONTENT_COLUMNS.map(
     `${column} = CASE WHEN (excluded.field_count, excluded.record_key) > (cdrs.field_count, cdrs.record_key) THEN excluded.${column} ELSE cdrs.${column} END`,
 ).join(',\n      ');
 
-async function upsertCdrs(trx: Db, cdrs: Aggregated<CdrRecord>[], callDays: ReadonlyMap<string, string>): Promise<{ inserted: number; updated: number }> {
+async function upsertCdrs(
+  trx: Db,
+  cdrs: Aggregated<CdrRecord>[],
+  callDays: ReadonlyMap<string, string>,
+): Promise<{ inserted: number; updated: number }> {
   if (cdrs.length === 0) return { inserted: 0, updated: 0 };
   const rows = cdrs
     .map(({ item: cdr, count, firstReceivedAt, lastReceivedAt }) => ({

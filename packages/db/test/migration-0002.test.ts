@@ -57,11 +57,14 @@ async function write0001Era(db: Kysely<Database>, count: number): Promise<{ expe
     const day = `2024-06-${String(10 + (index % 3)).padStart(2, '0')}`;
     const statusAt = `${day}T23:59:${String(index % 60).padStart(2, '0')}.000Z`;
     const cdrAt = new Date(Date.parse(statusAt) + 3_600_000).toISOString();
-    const events: StatusEvent[] = index % 4 === 0 ? [] : call.statusPushes.map((push) => {
-      const verdict = parsePush(JSON.stringify(push), options);
-      if (!verdict.ok || verdict.kind !== 'status') throw new Error('bad fixture');
-      return verdict.event;
-    });
+    const events: StatusEvent[] =
+      index % 4 === 0
+        ? []
+        : call.statusPushes.map((push) => {
+            const verdict = parsePush(JSON.stringify(push), options);
+            if (!verdict.ok || verdict.kind !== 'status') throw new Error('bad fixture');
+            return verdict.event;
+          });
     const feeVerdict = parsePush(JSON.stringify({ eventType: 'fee', feeLst: [call.cdr] }), options);
     if (!feeVerdict.ok || feeVerdict.kind !== 'fee') throw new Error('bad fixture');
     const cdr: CdrRecord = feeVerdict.records[0]!;
@@ -69,27 +72,39 @@ async function write0001Era(db: Kysely<Database>, count: number): Promise<{ expe
     expectedDays.set(call.sessionId, (events.length > 0 ? statusAt : cdrAt).slice(0, 10));
 
     await sql`INSERT INTO calls (${sql.raw(CALL_COLUMNS.map(([c]) => c).join(', '))})
-      SELECT * FROM jsonb_to_recordset(${JSON.stringify([callRow(facts)])}::jsonb) AS r(${sql.raw(recordsetTypes(CALL_COLUMNS))})`.execute(db);
+      SELECT * FROM jsonb_to_recordset(${JSON.stringify([callRow(facts)])}::jsonb) AS r(${sql.raw(recordsetTypes(CALL_COLUMNS))})`.execute(
+      db,
+    );
     for (const event of events) {
       await sql`INSERT INTO call_events (session_id, event_key, event_type, known_event_type, event_at, payload, delivery_count, first_received_at, last_received_at)
-        VALUES (${event.sessionId}, ${event.eventKey}, ${event.eventType}, ${event.known}, ${event.eventAt}, ${JSON.stringify(event.payload)}::jsonb, 1, ${statusAt}, ${statusAt})`.execute(db);
+        VALUES (${event.sessionId}, ${event.eventKey}, ${event.eventType}, ${event.known}, ${event.eventAt}, ${JSON.stringify(event.payload)}::jsonb, 1, ${statusAt}, ${statusAt})`.execute(
+        db,
+      );
     }
     const cdrColumns = CDR_DERIVED_COLUMNS.map(([c]) => c).join(', ');
     await sql`INSERT INTO cdrs (${sql.raw(cdrColumns)}, record, delivery_count, first_received_at, last_received_at)
       SELECT ${sql.raw(cdrColumns)}, ${JSON.stringify(cdr.record)}::jsonb, 2, ${cdrAt}::timestamptz, ${cdrAt}::timestamptz + interval '2 days'
-      FROM jsonb_to_recordset(${JSON.stringify([cdrDerivedRow(cdr)])}::jsonb) AS r(${sql.raw(recordsetTypes(CDR_DERIVED_COLUMNS))})`.execute(db);
-    await sql`INSERT INTO push_deliveries (delivery_id, push_kind, source, received_at, record_count) VALUES (${randomUUID()}, 'fee', 'test', ${cdrAt}, 1)`.execute(db);
+      FROM jsonb_to_recordset(${JSON.stringify([cdrDerivedRow(cdr)])}::jsonb) AS r(${sql.raw(recordsetTypes(CDR_DERIVED_COLUMNS))})`.execute(
+      db,
+    );
+    await sql`INSERT INTO push_deliveries (delivery_id, push_kind, source, received_at, record_count) VALUES (${randomUUID()}, 'fee', 'test', ${cdrAt}, 1)`.execute(
+      db,
+    );
   }
   for (let i = 0; i < 5; i += 1) {
     await sql`INSERT INTO rejected_pushes (rejection_key, stage, reason_code, reason_message, source, received_at, body)
-      VALUES (${randomUUID()}, 'ingest', 'invalid_json', 'bad', 'test', ${`2024-06-0${i + 1}T12:00:00Z`}, ${Buffer.from([0xff, i])})`.execute(db);
+      VALUES (${randomUUID()}, 'ingest', 'invalid_json', 'bad', 'test', ${`2024-06-0${i + 1}T12:00:00Z`}, ${Buffer.from([0xff, i])})`.execute(
+      db,
+    );
   }
   return { expectedDays };
 }
 
 async function contents(db: Kysely<Database>) {
   const table = async (name: string, order: string) =>
-    (await sql.raw<Record<string, unknown>>(`SELECT to_jsonb(t) - 'call_day' AS row FROM ${name} t ORDER BY ${order}`).execute(db)).rows.map((r) => JSON.stringify(r['row']));
+    (
+      await sql.raw<Record<string, unknown>>(`SELECT to_jsonb(t) - 'call_day' AS row FROM ${name} t ORDER BY ${order}`).execute(db)
+    ).rows.map((r) => JSON.stringify(r['row']));
   return {
     calls: await table('calls', 'session_id'),
     call_events: await table('call_events', 'session_id, event_key'),
@@ -100,7 +115,7 @@ async function contents(db: Kysely<Database>) {
 }
 
 describe('migration 0002 (time partitioning) on a database with 0001-era data', () => {
-  it('when applied, then every row is kept, call_day is the UTC day of the call\'s first receive, and the data days have their partitions', async () => {
+  it("when applied, then every row is kept, call_day is the UTC day of the call's first receive, and the data days have their partitions", async () => {
     const database = await databaseAt0001();
     try {
       const { expectedDays } = await write0001Era(database.db, 40);
@@ -119,18 +134,37 @@ describe('migration 0002 (time partitioning) on a database with 0001-era data', 
         JOIN calls c USING (session_id) WHERE c.call_day <> x.call_day`.execute(database.db);
       expect(mismatched.rows[0]!.n).toBe('0');
 
-      expect((await listPartitions(database.db, 'cdrs')).map((p) => p.day)).toEqual(['2024-06-10', '2024-06-11', '2024-06-12', '2024-06-13']);
-      expect((await listPartitions(database.db, 'rejected_pushes')).map((p) => p.day)).toEqual(['2024-06-01', '2024-06-02', '2024-06-03', '2024-06-04', '2024-06-05']);
+      expect((await listPartitions(database.db, 'cdrs')).map((p) => p.day)).toEqual([
+        '2024-06-10',
+        '2024-06-11',
+        '2024-06-12',
+        '2024-06-13',
+      ]);
+      expect((await listPartitions(database.db, 'rejected_pushes')).map((p) => p.day)).toEqual([
+        '2024-06-01',
+        '2024-06-02',
+        '2024-06-03',
+        '2024-06-04',
+        '2024-06-05',
+      ]);
       const inDefault = await sql<{ n: string }>`
-        SELECT (SELECT count(*) FROM call_events_default) + (SELECT count(*) FROM cdrs_default) + (SELECT count(*) FROM push_deliveries_default) + (SELECT count(*) FROM rejected_pushes_default) AS n`.execute(database.db);
+        SELECT (SELECT count(*) FROM call_events_default) + (SELECT count(*) FROM cdrs_default) + (SELECT count(*) FROM push_deliveries_default) + (SELECT count(*) FROM rejected_pushes_default) AS n`.execute(
+        database.db,
+      );
       expect(inDefault.rows[0]!.n).toBe('0');
 
       // The old rows go on being upserted: a CDR re-sent now counts on its backfilled row.
       const [call] = generateCalls(77, 40, { lossProbability: 0.2 });
       const verdict = parsePush(JSON.stringify({ eventType: 'fee', feeLst: [call!.cdr] }), options);
       if (!verdict.ok) throw new Error('bad fixture');
-      await storeDeliveries(database.db, [acceptedDelivery({ deliveryId: randomUUID(), source: 'test', receivedAt: new Date().toISOString() }, verdict)]);
-      const row = await database.db.selectFrom('cdrs').select(['delivery_count', 'call_day']).where('session_id', '=', call!.sessionId).execute();
+      await storeDeliveries(database.db, [
+        acceptedDelivery({ deliveryId: randomUUID(), source: 'test', receivedAt: new Date().toISOString() }, verdict),
+      ]);
+      const row = await database.db
+        .selectFrom('cdrs')
+        .select(['delivery_count', 'call_day'])
+        .where('session_id', '=', call!.sessionId)
+        .execute();
       expect(row).toEqual([{ delivery_count: 3, call_day: expectedDays.get(call!.sessionId) }]);
       // rejected_pushes.id keeps counting from where the old table stopped.
       const next = await sql<{ id: string }>`SELECT nextval('rejected_pushes_id_seq')::text AS id`.execute(database.db);
@@ -140,7 +174,7 @@ describe('migration 0002 (time partitioning) on a database with 0001-era data', 
     }
   });
 
-  it('when rolled back, then the schema is 0001\'s again and the rows are kept', async () => {
+  it("when rolled back, then the schema is 0001's again and the rows are kept", async () => {
     const reference = await databaseAt0001();
     const database = await databaseAt0001();
     try {

@@ -5,7 +5,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePush } from '@callpipe/events';
 import { demoBusinessByAppKey, generateCalls, type Push } from '@callpipe/fixtures';
 import { testContext, type TestDatabase } from '@callpipe/testkit';
-import { acceptedDelivery, createDatabase, ensurePartitions, listPartitions, storeDeliveries, storeRefusedPushes, type AcceptedDelivery, type Database } from '@callpipe/db';
+import {
+  acceptedDelivery,
+  createDatabase,
+  ensurePartitions,
+  listPartitions,
+  storeDeliveries,
+  storeRefusedPushes,
+  type AcceptedDelivery,
+  type Database,
+} from '@callpipe/db';
 
 const context = testContext();
 const options = { businessByAppKey: demoBusinessByAppKey };
@@ -13,13 +22,23 @@ const options = { businessByAppKey: demoBusinessByAppKey };
 function deliveryOf(push: Push, receivedAt: string, extra: { deliveryId?: string; receivedAtVaries?: boolean } = {}): AcceptedDelivery {
   const verdict = parsePush(JSON.stringify(push), options);
   if (!verdict.ok) throw new Error(verdict.rejection.message);
-  return acceptedDelivery({ deliveryId: extra.deliveryId ?? randomUUID(), source: 'test', receivedAt, ...(extra.receivedAtVaries ? { receivedAtVaries: true } : {}) }, verdict);
+  return acceptedDelivery(
+    {
+      deliveryId: extra.deliveryId ?? randomUUID(),
+      source: 'test',
+      receivedAt,
+      ...(extra.receivedAtVaries ? { receivedAtVaries: true } : {}),
+    },
+    verdict,
+  );
 }
 
 const at = (day: string, time = '03:00:00') => `${day}T${time}.000Z`;
 
 async function partitionOf(db: Kysely<Database>, table: 'cdrs' | 'call_events', sessionId: string): Promise<string[]> {
-  const rows = await sql<{ partition: string }>`SELECT tableoid::regclass::text AS partition FROM ${sql.table(table)} WHERE session_id = ${sessionId}`.execute(db);
+  const rows = await sql<{
+    partition: string;
+  }>`SELECT tableoid::regclass::text AS partition FROM ${sql.table(table)} WHERE session_id = ${sessionId}`.execute(db);
   return rows.rows.map((row) => row.partition);
 }
 
@@ -38,7 +57,9 @@ describe('ensurePartitions', () => {
     expect(first).toMatchObject({ contended: false, lockTimeout: null, dropped: [], moved: [] });
     expect(first.created).toHaveLength(4 * 5);
     for (const table of ['call_events', 'cdrs', 'push_deliveries', 'rejected_pushes'] as const) {
-      expect((await listPartitions(database.db, table)).map((p) => p.name)).toEqual(['10', '11', '12', '13', '14'].map((d) => `${table}_p202406${d}`));
+      expect((await listPartitions(database.db, table)).map((p) => p.name)).toEqual(
+        ['10', '11', '12', '13', '14'].map((d) => `${table}_p202406${d}`),
+      );
     }
     const again = await ensurePartitions(database.db, { now, aheadDays: 3, retentionDays: 0 });
     expect(again.created).toEqual([]);
@@ -64,7 +85,8 @@ describe('ensurePartitions', () => {
       expect(new Set(created).size).toBe(created.length);
       // A runner that met another one's lock stopped; the one that did not finished the job.
       expect(runs.some((run) => !run.contended)).toBe(true);
-      for (const table of ['call_events', 'cdrs', 'push_deliveries', 'rejected_pushes'] as const) expect(await listPartitions(fresh.db, table)).toHaveLength(9);
+      for (const table of ['call_events', 'cdrs', 'push_deliveries', 'rejected_pushes'] as const)
+        expect(await listPartitions(fresh.db, table)).toHaveLength(9);
       expect((await ensurePartitions(fresh.db, { now, aheadDays: 7, retentionDays: 0 })).created).toEqual([]);
     } finally {
       await fresh.drop();
@@ -76,10 +98,18 @@ describe('ensurePartitions', () => {
     try {
       const [old, young] = generateCalls(5, 2);
       await ensurePartitions(fresh.db, { now: new Date('2024-03-01T00:00:00Z'), aheadDays: 30, retentionDays: 0 });
-      await storeDeliveries(fresh.db, [deliveryOf({ eventType: 'fee', feeLst: [old!.cdr] }, at('2024-03-02')), deliveryOf(old!.statusPushes[0]!, at('2024-03-02'))]);
+      await storeDeliveries(fresh.db, [
+        deliveryOf({ eventType: 'fee', feeLst: [old!.cdr] }, at('2024-03-02')),
+        deliveryOf(old!.statusPushes[0]!, at('2024-03-02')),
+      ]);
       await storeDeliveries(fresh.db, [deliveryOf({ eventType: 'fee', feeLst: [young!.cdr] }, at('2024-03-20'))]);
 
-      const result = await ensurePartitions(fresh.db, { now: new Date('2024-03-25T12:00:00Z'), aheadDays: 2, retentionDays: 10, deleteBatchSize: 1 });
+      const result = await ensurePartitions(fresh.db, {
+        now: new Date('2024-03-25T12:00:00Z'),
+        aheadDays: 2,
+        retentionDays: 10,
+        deleteBatchSize: 1,
+      });
       expect(result.callsDeleted).toBe(1);
       // Cutoff 2024-03-15: 2024-02-29 … 2024-03-14 go, for each of the four tables.
       expect(result.dropped).toHaveLength(4 * 15);
@@ -90,7 +120,9 @@ describe('ensurePartitions', () => {
       expect(calls).toEqual([{ session_id: young!.sessionId, call_day: '2024-03-20' }]);
       expect(await fresh.db.selectFrom('cdrs').select('session_id').execute()).toEqual([{ session_id: young!.sessionId }]);
       expect(await fresh.db.selectFrom('call_events').select('session_id').execute()).toEqual([]);
-      expect(await fresh.db.selectFrom('push_deliveries').select('received_at').execute()).toEqual([{ received_at: new Date(at('2024-03-20')) }]);
+      expect(await fresh.db.selectFrom('push_deliveries').select('received_at').execute()).toEqual([
+        { received_at: new Date(at('2024-03-20')) },
+      ]);
 
       // The expired call's CDR re-sent now starts the call over, on today's partition.
       await storeDeliveries(fresh.db, [deliveryOf({ eventType: 'fee', feeLst: [old!.cdr] }, at('2024-03-25'))]);
@@ -108,7 +140,17 @@ describe('ensurePartitions', () => {
       // Nothing maintained yet: a fresh install, or maintenance down for longer than aheadDays.
       await storeDeliveries(fresh.db, [deliveryOf(cdr, at('2024-05-05')), deliveryOf(call!.statusPushes[0]!, at('2024-05-05'))]);
       await storeRefusedPushes(fresh.db, [
-        { deliveryId: randomUUID(), stage: 'ingest', source: 'test', receivedAt: at('2024-05-06'), contentType: null, reasonCode: 'invalid_json', reasonMessage: 'bad', body: Buffer.from('x'), bodyTruncated: false },
+        {
+          deliveryId: randomUUID(),
+          stage: 'ingest',
+          source: 'test',
+          receivedAt: at('2024-05-06'),
+          contentType: null,
+          reasonCode: 'invalid_json',
+          reasonMessage: 'bad',
+          body: Buffer.from('x'),
+          bodyTruncated: false,
+        },
       ]);
       expect(await partitionOf(fresh.db, 'cdrs', call!.sessionId)).toEqual(['cdrs_default']);
 
@@ -126,7 +168,11 @@ describe('ensurePartitions', () => {
       expect(await partitionOf(fresh.db, 'call_events', call!.sessionId)).toEqual(['call_events_p20240505']);
 
       await storeDeliveries(fresh.db, [deliveryOf(cdr, at('2024-06-01'))]);
-      const row = await fresh.db.selectFrom('cdrs').select(['delivery_count', 'call_day']).where('session_id', '=', call!.sessionId).executeTakeFirstOrThrow();
+      const row = await fresh.db
+        .selectFrom('cdrs')
+        .select(['delivery_count', 'call_day'])
+        .where('session_id', '=', call!.sessionId)
+        .executeTakeFirstOrThrow();
       expect(row).toEqual({ delivery_count: 2, call_day: '2024-05-05' });
     } finally {
       await fresh.drop();
@@ -156,8 +202,19 @@ describe('storeDeliveries on daily partitions', () => {
     await storeDeliveries(database.db, [deliveryOf(push, at('2024-06-12', '00:10:00'))]);
     const later = await storeDeliveries(database.db, [deliveryOf(push, at('2024-06-15'))]);
     expect(later).toMatchObject({ freshDeliveries: 1, cdrsInserted: 0, cdrsRedelivered: 1, callsCreated: 0 });
-    const rows = await database.db.selectFrom('cdrs').select(['delivery_count', 'call_day', 'first_received_at', 'last_received_at']).where('session_id', '=', call!.sessionId).execute();
-    expect(rows).toEqual([{ delivery_count: 2, call_day: '2024-06-11', first_received_at: new Date(at('2024-06-12', '00:10:00')), last_received_at: new Date(at('2024-06-15')) }]);
+    const rows = await database.db
+      .selectFrom('cdrs')
+      .select(['delivery_count', 'call_day', 'first_received_at', 'last_received_at'])
+      .where('session_id', '=', call!.sessionId)
+      .execute();
+    expect(rows).toEqual([
+      {
+        delivery_count: 2,
+        call_day: '2024-06-11',
+        first_received_at: new Date(at('2024-06-12', '00:10:00')),
+        last_received_at: new Date(at('2024-06-15')),
+      },
+    ]);
     expect(await partitionOf(database.db, 'cdrs', call!.sessionId)).toEqual(['cdrs_p20240611']);
   });
 
@@ -167,7 +224,11 @@ describe('storeDeliveries on daily partitions', () => {
     await storeDeliveries(database.db, [delivery]);
     const again = await storeDeliveries(database.db, [delivery, delivery]);
     expect(again).toMatchObject({ freshDeliveries: 0, alreadyStoredDeliveries: 1, cdrsRedelivered: 0 });
-    const row = await database.db.selectFrom('cdrs').select('delivery_count').where('session_id', '=', call!.sessionId).executeTakeFirstOrThrow();
+    const row = await database.db
+      .selectFrom('cdrs')
+      .select('delivery_count')
+      .where('session_id', '=', call!.sessionId)
+      .executeTakeFirstOrThrow();
     expect(row.delivery_count).toBe(1);
   });
 
@@ -188,7 +249,11 @@ describe('storeDeliveries on daily partitions', () => {
       storeDeliveries(database.db, [deliveryOf(push, at('2024-06-18', '01:00:00'), { deliveryId: otherId, receivedAtVaries: true })]),
     ]);
     expect(racing.map((result) => result.freshDeliveries).sort()).toEqual([0, 1]);
-    const row = await database.db.selectFrom('cdrs').select('delivery_count').where('session_id', '=', call!.sessionId).executeTakeFirstOrThrow();
+    const row = await database.db
+      .selectFrom('cdrs')
+      .select('delivery_count')
+      .where('session_id', '=', call!.sessionId)
+      .executeTakeFirstOrThrow();
     expect(row.delivery_count).toBe(2);
   });
 
@@ -201,8 +266,19 @@ describe('storeDeliveries on daily partitions', () => {
       GROUP BY 1`.execute(database.db);
     const text = plan.rows.map((row) => row['QUERY PLAN']).join('\n');
     const scanned = [...new Set(text.match(/cdrs_(p\d{8}|default)/g))].sort();
-    expect(scanned).toEqual(['cdrs_default', 'cdrs_p20240614', 'cdrs_p20240615', 'cdrs_p20240616', 'cdrs_p20240617', 'cdrs_p20240618', 'cdrs_p20240619', 'cdrs_p20240620']);
-    const unbounded = await sql<{ 'QUERY PLAN': string }>`EXPLAIN SELECT count(*) FROM cdrs WHERE call_end_time >= '2024-06-15T00:00:00Z'`.execute(database.db);
+    expect(scanned).toEqual([
+      'cdrs_default',
+      'cdrs_p20240614',
+      'cdrs_p20240615',
+      'cdrs_p20240616',
+      'cdrs_p20240617',
+      'cdrs_p20240618',
+      'cdrs_p20240619',
+      'cdrs_p20240620',
+    ]);
+    const unbounded = await sql<{
+      'QUERY PLAN': string;
+    }>`EXPLAIN SELECT count(*) FROM cdrs WHERE call_end_time >= '2024-06-15T00:00:00Z'`.execute(database.db);
     expect(unbounded.rows.map((row) => row['QUERY PLAN']).join('\n')).toContain('cdrs_p20240609');
   });
 });
@@ -238,9 +314,27 @@ describe('pooler safety', () => {
       // Rows first land in DEFAULT, so the maintenance also takes its move path (detach, move, attach).
       const calls = generateCalls(31, 3);
       const pushes: Push[] = calls.flatMap((call) => [...call.statusPushes, { eventType: 'fee' as const, feeLst: [call.cdr] }]);
-      await storeDeliveries(db, pushes.map((push) => deliveryOf(push, at('2024-06-11'))));
-      await storeDeliveries(db, pushes.slice(0, 3).map((push) => deliveryOf(push, at('2024-06-12'), { receivedAtVaries: true })));
-      await storeRefusedPushes(db, [{ deliveryId: randomUUID(), stage: 'ingest', source: 'test', receivedAt: at('2024-06-11'), contentType: null, reasonCode: 'invalid_json', reasonMessage: 'bad', body: Buffer.from('x'), bodyTruncated: false }]);
+      await storeDeliveries(
+        db,
+        pushes.map((push) => deliveryOf(push, at('2024-06-11'))),
+      );
+      await storeDeliveries(
+        db,
+        pushes.slice(0, 3).map((push) => deliveryOf(push, at('2024-06-12'), { receivedAtVaries: true })),
+      );
+      await storeRefusedPushes(db, [
+        {
+          deliveryId: randomUUID(),
+          stage: 'ingest',
+          source: 'test',
+          receivedAt: at('2024-06-11'),
+          contentType: null,
+          reasonCode: 'invalid_json',
+          reasonMessage: 'bad',
+          body: Buffer.from('x'),
+          bodyTruncated: false,
+        },
+      ]);
       const created = await ensurePartitions(db, { now: new Date('2024-06-12T00:00:00Z'), aheadDays: 2, retentionDays: 0 });
       expect(created.moved.length).toBeGreaterThan(0);
       const expired = await ensurePartitions(db, { now: new Date('2024-06-20T00:00:00Z'), aheadDays: 2, retentionDays: 5 });

@@ -10,7 +10,10 @@ describe('schema.sql', () => {
     const database = await testContext().createDatabase();
     try {
       const committed = readFileSync(new URL('../schema.sql', import.meta.url), 'utf8');
-      expect(dumpSchema(database.url), 'the migrated schema differs from packages/db/schema.sql: run `pnpm --filter @callpipe/db schema:dump`').toBe(committed);
+      expect(
+        dumpSchema(database.url),
+        'the migrated schema differs from packages/db/schema.sql: run `pnpm --filter @callpipe/db schema:dump`',
+      ).toBe(committed);
     } finally {
       await database.drop();
     }

@@ -49,7 +49,7 @@ describe('storeDeliveries', () => {
     const redelivered = pushes.filter(() => random.chance(0.3));
     const scrambledDeliveries = random.shuffle([...pushes, ...redelivered]).map((push) => deliveryOf(push));
     const batches: AcceptedDelivery[][] = [];
-    for (let i = 0; i < scrambledDeliveries.length; ) {
+    for (let i = 0; i < scrambledDeliveries.length;) {
       const size = random.int(1, 40);
       batches.push(scrambledDeliveries.slice(i, i + size));
       i += size;
@@ -80,7 +80,13 @@ describe('storeDeliveries', () => {
       const row = actual.calls.find((candidate) => candidate.session_id === call.sessionId)!;
       expect(row.facts).toEqual(facts);
       const summary = deriveCall(facts);
-      expect({ state: row.state, outcome: row.outcome, business: row.business, state_code: row.state_code, answered_at: row.answered_at?.toISOString() ?? null }).toEqual({
+      expect({
+        state: row.state,
+        outcome: row.outcome,
+        business: row.business,
+        state_code: row.state_code,
+        answered_at: row.answered_at?.toISOString() ?? null,
+      }).toEqual({
         state: summary.state,
         outcome: summary.outcome,
         business: summary.business,
@@ -126,7 +132,11 @@ describe('storeDeliveries bookkeeping', () => {
     expect(first).toMatchObject({ freshDeliveries: 1, cdrsInserted: 1 });
     expect(retry).toMatchObject({ freshDeliveries: 0, alreadyStoredDeliveries: 1, cdrsInserted: 0, cdrsRedelivered: 0 });
     expect(again.freshDeliveries).toBe(0);
-    const row = await database.db.selectFrom('cdrs').select('delivery_count').where('session_id', '=', call!.sessionId).executeTakeFirstOrThrow();
+    const row = await database.db
+      .selectFrom('cdrs')
+      .select('delivery_count')
+      .where('session_id', '=', call!.sessionId)
+      .executeTakeFirstOrThrow();
     expect(row.delivery_count).toBe(1);
   });
 
@@ -136,7 +146,15 @@ describe('storeDeliveries bookkeeping', () => {
     const delivery = deliveryOf(push);
     await storeDeliveries(database.db, [delivery]);
     await storeDeliveries(database.db, [delivery]);
-    const stored = await database.db.selectFrom('cdrs').select('session_id').where('session_id', 'in', calls.map((c) => c.sessionId)).execute();
+    const stored = await database.db
+      .selectFrom('cdrs')
+      .select('session_id')
+      .where(
+        'session_id',
+        'in',
+        calls.map((c) => c.sessionId),
+      )
+      .execute();
     expect(stored.map((row) => row.session_id)).toEqual([calls[0]!.sessionId]);
     const rejected = await database.db.selectFrom('rejected_pushes').selectAll().where('delivery_id', '=', delivery.deliveryId).execute();
     expect(rejected).toHaveLength(1);
@@ -171,7 +189,11 @@ describe('storeDeliveries bookkeeping', () => {
       await sql`SET TIME ZONE 'Asia/Shanghai'`.execute(connection);
       await storeDeliveries(connection, [deliveryOf({ eventType: 'fee', feeLst: [call!.cdr] })]);
     });
-    const row = await database.db.selectFrom('cdrs').select('call_end_time').where('session_id', '=', call!.sessionId).executeTakeFirstOrThrow();
+    const row = await database.db
+      .selectFrom('cdrs')
+      .select('call_end_time')
+      .where('session_id', '=', call!.sessionId)
+      .executeTakeFirstOrThrow();
     const expected = `${String(call!.cdr['callEndTime']).replace(' ', 'T')}.000Z`;
     expect(row.call_end_time?.toISOString()).toBe(expected);
   });
@@ -187,14 +209,23 @@ describe('storeDeliveries with hostile but valid text', () => {
   });
 
   it('when strings hold SQL, quotes, control characters, emoji and Chinese, then they are stored verbatim', async () => {
-    const nasty = "'); DROP TABLE calls;-- \\\" \t\u0007\u001b[31m 订单 😀 \u2028";
-    const push = { eventType: 'callout', statusInfo: { sessionId: `hostile-${randomUUID()}`, timestamp: '2024-06-11 02:30:15', userData: nasty, [nasty]: nasty } };
+    const nasty = '\'); DROP TABLE calls;-- \\" \t\u0007\u001b[31m 订单 😀 \u2028';
+    const push = {
+      eventType: 'callout',
+      statusInfo: { sessionId: `hostile-${randomUUID()}`, timestamp: '2024-06-11 02:30:15', userData: nasty, [nasty]: nasty },
+    };
     const delivery = deliveryOf(push);
     await storeDeliveries(database.db, [delivery]);
-    const row = await database.db.selectFrom('call_events').select(['user_data', 'payload']).where('session_id', '=', push.statusInfo.sessionId).executeTakeFirstOrThrow();
+    const row = await database.db
+      .selectFrom('call_events')
+      .select(['user_data', 'payload'])
+      .where('session_id', '=', push.statusInfo.sessionId)
+      .executeTakeFirstOrThrow();
     expect(row.user_data).toBe(nasty);
     expect((row.payload as { statusInfo: Record<string, string> }).statusInfo[nasty]).toBe(nasty);
-    const tables = await sql<{ n: string }>`SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'calls'`.execute(database.db);
+    const tables = await sql<{ n: string }>`SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'calls'`.execute(
+      database.db,
+    );
     expect(Number(tables.rows[0]!.n)).toBe(1);
   });
 });
@@ -205,12 +236,16 @@ describe('storeDeliveries, as a property', () => {
       fc.asyncProperty(fc.integer({ min: 1, max: 2 ** 30 }), fc.integer({ min: 1, max: 2 ** 30 }), async (callSeed, orderSeed) => {
         const database = await context.createDatabase();
         try {
-          const calls = generateCalls(callSeed, 12, { lossProbability: 0.15, unmappedAppKeyProbability: 0.3, missingCalledProbability: 0.2 });
+          const calls = generateCalls(callSeed, 12, {
+            lossProbability: 0.15,
+            unmappedAppKeyProbability: 0.3,
+            missingCalledProbability: 0.2,
+          });
           const random = createRandom(orderSeed);
           const pushes: Push[] = calls.flatMap((call) => [...call.statusPushes, { eventType: 'fee' as const, feeLst: [call.cdr] }]);
           const sends = random.shuffle([...pushes, ...pushes.filter(() => random.chance(0.3)), ...pushes.filter(() => random.chance(0.1))]);
           const batches: AcceptedDelivery[][] = [];
-          for (let i = 0; i < sends.length; ) {
+          for (let i = 0; i < sends.length;) {
             const size = random.int(1, 25);
             batches.push(sends.slice(i, i + size).map((push) => deliveryOf(push)));
             i += size;
@@ -224,23 +259,35 @@ describe('storeDeliveries, as a property', () => {
           const deliveriesOf = new Map<string, number>();
           for (const push of sends) {
             const delivery = deliveryOf(push);
-            const key = delivery.push.kind === 'status' ? `${delivery.push.event.sessionId}|${delivery.push.event.eventKey}` : `cdr|${delivery.push.records[0]!.sessionId}`;
+            const key =
+              delivery.push.kind === 'status'
+                ? `${delivery.push.event.sessionId}|${delivery.push.event.eventKey}`
+                : `cdr|${delivery.push.records[0]!.sessionId}`;
             deliveriesOf.set(key, (deliveriesOf.get(key) ?? 0) + 1);
           }
           const events = await database.db.selectFrom('call_events').select(['session_id', 'event_key', 'delivery_count']).execute();
           const cdrs = await database.db.selectFrom('cdrs').select(['session_id', 'delivery_count']).execute();
-          const stored = new Map([...events.map((row) => [`${row.session_id}|${row.event_key}`, row.delivery_count] as const), ...cdrs.map((row) => [`cdr|${row.session_id}`, row.delivery_count] as const)]);
+          const stored = new Map([
+            ...events.map((row) => [`${row.session_id}|${row.event_key}`, row.delivery_count] as const),
+            ...cdrs.map((row) => [`cdr|${row.session_id}`, row.delivery_count] as const),
+          ]);
           expect(stored).toEqual(deliveriesOf);
 
           for (const call of calls) {
             const facts = mergeAllCallFacts(
               [...call.statusPushes, { eventType: 'fee' as const, feeLst: [call.cdr] }].flatMap((push) => {
                 const delivery = deliveryOf(push);
-                return delivery.push.kind === 'status' ? [factsFromStatusEvent(delivery.push.event)] : delivery.push.records.map(factsFromCdr);
+                return delivery.push.kind === 'status'
+                  ? [factsFromStatusEvent(delivery.push.event)]
+                  : delivery.push.records.map(factsFromCdr);
               }),
             );
             const summary = deriveCall(facts);
-            const row = await database.db.selectFrom('calls').selectAll().where('session_id', '=', call.sessionId).executeTakeFirstOrThrow();
+            const row = await database.db
+              .selectFrom('calls')
+              .selectAll()
+              .where('session_id', '=', call.sessionId)
+              .executeTakeFirstOrThrow();
             expect(row.facts).toEqual(facts);
             expect({
               business: row.business,

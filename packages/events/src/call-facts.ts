@@ -75,13 +75,15 @@ export function factsFromStatusEvent(event: StatusEvent): CallFacts {
     case 'callout':
     case 'alerting':
     case 'answer': {
-      facts.legs = [{
-        called: event.called ?? '',
-        caller: event.caller,
-        calloutAt: event.eventType === 'callout' ? event.eventAt : null,
-        alertingAt: event.eventType === 'alerting' ? event.eventAt : null,
-        answerAt: event.eventType === 'answer' ? event.eventAt : null,
-      }];
+      facts.legs = [
+        {
+          called: event.called ?? '',
+          caller: event.caller,
+          calloutAt: event.eventType === 'callout' ? event.eventAt : null,
+          alertingAt: event.eventType === 'alerting' ? event.eventAt : null,
+          answerAt: event.eventType === 'answer' ? event.eventAt : null,
+        },
+      ];
       break;
     }
     case 'collectInfo':

@@ -3,9 +3,20 @@ import { describe, expect, it } from 'vitest';
 import { canonicalJson, contentKey, sameJson } from './canonical.ts';
 
 const keys = fc.constantFrom('a', 'b', 'c', '0', '1', '10');
-const leaves = fc.oneof(fc.constant(null), fc.boolean(), fc.integer({ min: -3, max: 3 }), fc.constantFrom('', 'x', 'y'), fc.constant(undefined));
+const leaves = fc.oneof(
+  fc.constant(null),
+  fc.boolean(),
+  fc.integer({ min: -3, max: 3 }),
+  fc.constantFrom('', 'x', 'y'),
+  fc.constant(undefined),
+);
 const values = fc.letrec((tie) => ({
-  value: fc.oneof({ depthSize: 'small' }, leaves, fc.array(tie('value'), { maxLength: 3 }), fc.dictionary(keys, tie('value'), { maxKeys: 4 })),
+  value: fc.oneof(
+    { depthSize: 'small' },
+    leaves,
+    fc.array(tie('value'), { maxLength: 3 }),
+    fc.dictionary(keys, tie('value'), { maxKeys: 4 }),
+  ),
 })).value;
 
 describe('canonicalJson', () => {

@@ -22,14 +22,33 @@ describe('deriveCall', () => {
       status('callout', { timestamp: '2024-06-11 03:00:00', caller: '+8657100000001', called: '+8613800000001' }),
       status('alerting', { timestamp: '2024-06-11 03:00:02' }),
       status('answer', { timestamp: '2024-06-11 03:00:05', called: '+8613800000001' }),
-      fee({ serviceType: '001', callOutStartTime: '2024-06-11 03:00:00', callOutAnswerTime: '2024-06-11 03:00:05', callEndTime: '2024-06-11 03:01:00' }),
+      fee({
+        serviceType: '001',
+        callOutStartTime: '2024-06-11 03:00:00',
+        callOutAnswerTime: '2024-06-11 03:00:05',
+        callEndTime: '2024-06-11 03:01:00',
+      }),
     );
-    expect(summary).toMatchObject({ business: null, outcome: 'answered', legCount: 1, ringingAt: '2024-06-11T03:00:02.000Z', talkSeconds: 55 });
+    expect(summary).toMatchObject({
+      business: null,
+      outcome: 'answered',
+      legCount: 1,
+      ringingAt: '2024-06-11T03:00:02.000Z',
+      talkSeconds: 55,
+    });
   });
 
   it('when only status events without called arrived, then their times still describe the single leg', () => {
-    const summary = derive(status('alerting', { timestamp: '2024-06-11 03:00:02' }), status('answer', { timestamp: '2024-06-11 03:00:05' }));
-    expect(summary).toMatchObject({ state: 'answered', ringingAt: '2024-06-11T03:00:02.000Z', answeredAt: '2024-06-11T03:00:05.000Z', legCount: 1 });
+    const summary = derive(
+      status('alerting', { timestamp: '2024-06-11 03:00:02' }),
+      status('answer', { timestamp: '2024-06-11 03:00:05' }),
+    );
+    expect(summary).toMatchObject({
+      state: 'answered',
+      ringingAt: '2024-06-11T03:00:02.000Z',
+      answeredAt: '2024-06-11T03:00:05.000Z',
+      legCount: 1,
+    });
   });
 
   it('when two legs were seen but the CDR says voice playback (001), then it is not click-to-call', () => {
@@ -42,8 +61,16 @@ describe('deriveCall', () => {
   });
 
   it('when two legs were seen and no CDR yet, then it is click-to-call from its two legs', () => {
-    const summary = derive(status('callout', { timestamp: '2024-06-11 03:00:00', called: '+8613800000001' }), status('callout', { timestamp: '2024-06-11 03:00:09', called: '+8613800000002' }));
-    expect(summary).toMatchObject({ business: 'click2call', businessSource: 'two_legs', calledNumber: '+8613800000001', forwardedNumber: '+8613800000002' });
+    const summary = derive(
+      status('callout', { timestamp: '2024-06-11 03:00:00', called: '+8613800000001' }),
+      status('callout', { timestamp: '2024-06-11 03:00:09', called: '+8613800000002' }),
+    );
+    expect(summary).toMatchObject({
+      business: 'click2call',
+      businessSource: 'two_legs',
+      calledNumber: '+8613800000001',
+      forwardedNumber: '+8613800000002',
+    });
   });
 
   it.each([
@@ -62,7 +89,10 @@ describe('deriveCall', () => {
   });
 
   it('describes the hang-up code and the disconnect point from the code tables', () => {
-    const summary = derive(status('disconnect', { timestamp: '2024-06-11 03:00:09', stateCode: 8104 }), fee({ ulFailReason: 518, callEndTime: '2024-06-11 03:00:09' }));
+    const summary = derive(
+      status('disconnect', { timestamp: '2024-06-11 03:00:09', stateCode: 8104 }),
+      fee({ ulFailReason: 518, callEndTime: '2024-06-11 03:00:09' }),
+    );
     expect(summary.stateCodeDesc).toBe('Callee powered off');
     expect(summary.failReasonDesc).toMatch(/Remote user call failed/);
   });

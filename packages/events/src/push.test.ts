@@ -43,7 +43,10 @@ describe('decodeBody', () => {
 
 describe('parsePush — status pushes', () => {
   it('when a callout arrives, then it is normalized with a UTC time and a content key', () => {
-    const verdict = parsePush(statusBody({ sessionId: SESSION, timestamp: '2024-06-11 02:30:15', caller: '+8657188880001', called: '+8613800000001' }), options);
+    const verdict = parsePush(
+      statusBody({ sessionId: SESSION, timestamp: '2024-06-11 02:30:15', caller: '+8657188880001', called: '+8613800000001' }),
+      options,
+    );
     expect(verdict).toMatchObject({
       ok: true,
       kind: 'status',
@@ -59,7 +62,10 @@ describe('parsePush — status pushes', () => {
   });
 
   it('when the event type is new to us, then it is accepted as unknown and kept', () => {
-    const verdict = parsePush(statusBody({ sessionId: SESSION, timestamp: '2024-06-11 02:30:15', extra: { nested: true } }, 'callin'), options);
+    const verdict = parsePush(
+      statusBody({ sessionId: SESSION, timestamp: '2024-06-11 02:30:15', extra: { nested: true } }, 'callin'),
+      options,
+    );
     expect(verdict).toMatchObject({ ok: true, kind: 'status', event: { known: false, eventType: 'callin' } });
     if (verdict.ok && verdict.kind === 'status') expect(verdict.event.payload.statusInfo['extra']).toEqual({ nested: true });
   });
@@ -188,7 +194,10 @@ describe('parsePush — CDR pushes', () => {
   });
 
   it('when one record of a batch is bad, then the good ones are kept and the bad one is reported with its index', () => {
-    const verdict = parsePush(feeBody([cdr(), cdr({ sessionId: 'other', callEndTime: '2024-02-31 00:00:00' }), cdr({ sessionId: 'third' })]), options);
+    const verdict = parsePush(
+      feeBody([cdr(), cdr({ sessionId: 'other', callEndTime: '2024-02-31 00:00:00' }), cdr({ sessionId: 'third' })]),
+      options,
+    );
     if (!verdict.ok || verdict.kind !== 'fee') throw new Error('expected a partly valid CDR push');
     expect(verdict.records.map((r) => r.sessionId)).toEqual([SESSION, 'third']);
     expect(verdict.rejectedRecords).toHaveLength(1);
@@ -220,8 +229,17 @@ describe('parsePush — CDR pushes', () => {
 describe('parsePush without content keys', () => {
   it('gives the same verdict as the full parse, only without the hashed keys', () => {
     const bodies = [
-      JSON.stringify({ eventType: 'callout', statusInfo: { sessionId: 'ck-1', timestamp: '2024-06-11 02:30:15', caller: '+8657188880001', called: '+8613800000001' } }),
-      JSON.stringify({ eventType: 'fee', feeLst: [{ sessionId: 'ck-2', callEndTime: '2024-06-11 02:33:02' }, { sessionId: 'ck-3', callEndTime: 'later' }] }),
+      JSON.stringify({
+        eventType: 'callout',
+        statusInfo: { sessionId: 'ck-1', timestamp: '2024-06-11 02:30:15', caller: '+8657188880001', called: '+8613800000001' },
+      }),
+      JSON.stringify({
+        eventType: 'fee',
+        feeLst: [
+          { sessionId: 'ck-2', callEndTime: '2024-06-11 02:33:02' },
+          { sessionId: 'ck-3', callEndTime: 'later' },
+        ],
+      }),
       JSON.stringify({ eventType: 'answer', statusInfo: { sessionId: 'ck-4', timestamp: 'yesterday' } }),
     ];
     for (const body of bodies) {

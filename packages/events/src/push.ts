@@ -52,7 +52,13 @@ export function parsePush(text: string, options: NormalizeOptions): PushVerdict 
     return { ok: false, rejection: { code: 'json_too_deep', message: `JSON nesting deeper than ${MAX_JSON_DEPTH} levels` } };
   }
   if (problem === 'unstorable_text') {
-    return { ok: false, rejection: { code: 'invalid_characters', message: 'a string holds a NUL character or a lone UTF-16 surrogate, which Postgres cannot store' } };
+    return {
+      ok: false,
+      rejection: {
+        code: 'invalid_characters',
+        message: 'a string holds a NUL character or a lone UTF-16 surrogate, which Postgres cannot store',
+      },
+    };
   }
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     return { ok: false, rejection: { code: 'not_an_object', message: `the body must be a JSON object, got ${describe(body)}` } };
@@ -83,16 +89,26 @@ function parseStatusPush(eventType: string, envelope: Record<string, unknown>, o
 function parseFeePush(envelope: Record<string, unknown>, options: NormalizeOptions): PushVerdict {
   const feeLst = envelope['feeLst'];
   if (!Array.isArray(feeLst)) {
-    return { ok: false, rejection: { code: 'invalid_fee_list', message: `feeLst must be an array of CDRs, got ${describe(feeLst ?? null)}` } };
+    return {
+      ok: false,
+      rejection: { code: 'invalid_fee_list', message: `feeLst must be an array of CDRs, got ${describe(feeLst ?? null)}` },
+    };
   }
   if (feeLst.length === 0 || feeLst.length > MAX_FEE_RECORDS) {
-    return { ok: false, rejection: { code: 'fee_list_size', message: `feeLst holds ${feeLst.length} records, expected 1 to ${MAX_FEE_RECORDS}` } };
+    return {
+      ok: false,
+      rejection: { code: 'fee_list_size', message: `feeLst holds ${feeLst.length} records, expected 1 to ${MAX_FEE_RECORDS}` },
+    };
   }
   const records: CdrRecord[] = [];
   const rejectedRecords: RejectedRecord[] = [];
   feeLst.forEach((record: unknown, index) => {
     if (record === null || typeof record !== 'object' || Array.isArray(record)) {
-      rejectedRecords.push({ index, record, rejection: { code: 'invalid_field', message: `feeLst[${index}] must be an object, got ${describe(record)}` } });
+      rejectedRecords.push({
+        index,
+        record,
+        rejection: { code: 'invalid_field', message: `feeLst[${index}] must be an object, got ${describe(record)}` },
+      });
       return;
     }
     const result = normalizeCdrRecord(record as Record<string, unknown>, index, options);

@@ -20,7 +20,11 @@ const statusInfoSchema = z.looseObject({
 
 export type StatusEventResult = { ok: true; event: StatusEvent } | { ok: false; rejection: Rejection };
 
-export function normalizeStatusEvent(eventType: string, statusInfo: Record<string, unknown>, options: Pick<NormalizeOptions, 'contentKeys'> = {}): StatusEventResult {
+export function normalizeStatusEvent(
+  eventType: string,
+  statusInfo: Record<string, unknown>,
+  options: Pick<NormalizeOptions, 'contentKeys'> = {},
+): StatusEventResult {
   const parsed = statusInfoSchema.safeParse(statusInfo);
   if (!parsed.success) return { ok: false, rejection: rejectionFromZod(parsed.error, 'statusInfo') };
   const info = parsed.data;

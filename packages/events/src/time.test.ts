@@ -43,10 +43,18 @@ describe('parseHuaweiTime in another process time zone', () => {
     const { fileURLToPath } = await import('node:url');
     const module = fileURLToPath(new URL('./time.ts', import.meta.url));
     for (const zone of ['Asia/Shanghai', 'America/Los_Angeles']) {
-      const output = execFileSync(process.execPath, ['--input-type=module', '-e', `const { parseHuaweiTime } = await import(${JSON.stringify(module)}); console.log(new Date().getTimezoneOffset(), JSON.stringify(parseHuaweiTime('2024-06-11 02:30:15')));`], {
-        env: { TZ: zone },
-        encoding: 'utf8',
-      });
+      const output = execFileSync(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `const { parseHuaweiTime } = await import(${JSON.stringify(module)}); console.log(new Date().getTimezoneOffset(), JSON.stringify(parseHuaweiTime('2024-06-11 02:30:15')));`,
+        ],
+        {
+          env: { TZ: zone },
+          encoding: 'utf8',
+        },
+      );
       const [offset, result] = output.trim().split(' ');
       expect(Number(offset)).not.toBe(0);
       expect(JSON.parse(result!)).toEqual({ ok: true, iso: '2024-06-11T02:30:15.000Z' });

@@ -6,8 +6,7 @@ export const EARLIEST_PLAUSIBLE_YEAR = 2000;
 export const LATEST_PLAUSIBLE_YEAR = 2099;
 
 export type TimeParseResult =
-  | { ok: true; iso: string }
-  | { ok: false; code: 'invalid_timestamp' | 'timestamp_out_of_range'; message: string };
+  { ok: true; iso: string } | { ok: false; code: 'invalid_timestamp' | 'timestamp_out_of_range'; message: string };
 
 /**
  * Parses a VoiceCall time as UTC, independent of the server's time zone, and returns a canonical
@@ -48,7 +47,11 @@ export function parseUnixTime(value: number): TimeParseResult {
   const date = new Date(Math.round(millis));
   const year = date.getUTCFullYear();
   if (year < EARLIEST_PLAUSIBLE_YEAR || year > LATEST_PLAUSIBLE_YEAR) {
-    return { ok: false, code: 'timestamp_out_of_range', message: `UNIX timestamp ${value} is outside ${EARLIEST_PLAUSIBLE_YEAR}-${LATEST_PLAUSIBLE_YEAR}` };
+    return {
+      ok: false,
+      code: 'timestamp_out_of_range',
+      message: `UNIX timestamp ${value} is outside ${EARLIEST_PLAUSIBLE_YEAR}-${LATEST_PLAUSIBLE_YEAR}`,
+    };
   }
   return { ok: true, iso: date.toISOString() };
 }

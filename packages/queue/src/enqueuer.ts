@@ -40,7 +40,10 @@ export class Enqueuer {
 
   enqueue(name: SinglePushName, data: PushJobData): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`Redis did not take the push within ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`Redis did not take the push within ${this.options.timeoutMs} ms`)),
+        this.options.timeoutMs,
+      );
       this.pending.push({
         name,
         data,

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { pushesOf, type PushJobData } from './jobs.ts';
 
-const push = (deliveryId: string): PushJobData => ({ deliveryId, source: 'test', receivedAt: '2024-06-11T02:30:15.000Z', contentType: null, body: '{}', bodyEncoding: 'utf8', refusal: null });
+const push = (deliveryId: string): PushJobData => ({
+  deliveryId,
+  source: 'test',
+  receivedAt: '2024-06-11T02:30:15.000Z',
+  contentType: null,
+  body: '{}',
+  bodyEncoding: 'utf8',
+  refusal: null,
+});
 
 describe('pushesOf', () => {
   it('gives a single-push job as one push under the job name', () => {
@@ -9,7 +17,10 @@ describe('pushesOf', () => {
   });
 
   it('unpacks a batch job', () => {
-    const pushes = [{ name: 'status' as const, data: push('a') }, { name: 'refused' as const, data: push('b') }];
+    const pushes = [
+      { name: 'status' as const, data: push('a') },
+      { name: 'refused' as const, data: push('b') },
+    ];
     expect(pushesOf('batch', { pushes })).toEqual(pushes);
   });
 

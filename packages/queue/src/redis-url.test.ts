@@ -6,7 +6,10 @@ import { parseRedisUrl, REDIS_URL_FORMS, redisUrlProblem } from './redis-url.ts'
 describe('parseRedisUrl', () => {
   it('when given redis:// or rediss://, then it is one server and the URL goes to ioredis unchanged', () => {
     expect(parseRedisUrl('redis://127.0.0.1:6379')).toEqual({ kind: 'single', url: 'redis://127.0.0.1:6379' });
-    expect(parseRedisUrl('rediss://user:p%40ss@redis.internal:6380/2')).toEqual({ kind: 'single', url: 'rediss://user:p%40ss@redis.internal:6380/2' });
+    expect(parseRedisUrl('rediss://user:p%40ss@redis.internal:6380/2')).toEqual({
+      kind: 'single',
+      url: 'rediss://user:p%40ss@redis.internal:6380/2',
+    });
   });
 
   it('when given redis+cluster://, then the seed nodes, credentials and TLS are read from it', () => {
@@ -110,7 +113,13 @@ describe('createRedisConnection', () => {
   it('when given a sentinel URL, then it is a Redis that asks the Sentinels for the master', () => {
     const client = createRedisConnection('redis+sentinel://u:pw@127.0.0.1:26379/callpipe', 'worker', { lazyConnect: true });
     expect(client).toBeInstanceOf(Redis);
-    expect((client as Redis).options).toMatchObject({ sentinels: [{ host: '127.0.0.1', port: 26379 }], name: 'callpipe', username: 'u', password: 'pw', maxRetriesPerRequest: null });
+    expect((client as Redis).options).toMatchObject({
+      sentinels: [{ host: '127.0.0.1', port: 26379 }],
+      name: 'callpipe',
+      username: 'u',
+      password: 'pw',
+      maxRetriesPerRequest: null,
+    });
     client.disconnect();
   });
 });

@@ -24,7 +24,14 @@ interface Credentials {
 export type RedisTarget =
   | { kind: 'single'; url: string }
   | ({ kind: 'cluster'; nodes: RedisEndpoint[]; tls: boolean } & Credentials)
-  | ({ kind: 'sentinel'; sentinels: RedisEndpoint[]; masterName: string; tls: boolean; sentinelUsername?: string; sentinelPassword?: string } & Credentials);
+  | ({
+      kind: 'sentinel';
+      sentinels: RedisEndpoint[];
+      masterName: string;
+      tls: boolean;
+      sentinelUsername?: string;
+      sentinelPassword?: string;
+    } & Credentials);
 
 export class RedisUrlError extends Error {
   override name = 'RedisUrlError';
@@ -64,9 +71,11 @@ export function parseRedisUrl(url: string): RedisTarget {
     return { kind, nodes: endpoints, tls, ...credentials };
   }
   const masterName = decodeURIComponent(path.replace(/^\//, '').replace(/\/$/, ''));
-  if (masterName === '' || masterName.includes('/')) throw new RedisUrlError(`${form} needs the master's name as its path: ${form}host:port,host:port/mymaster`);
+  if (masterName === '' || masterName.includes('/'))
+    throw new RedisUrlError(`${form} needs the master's name as its path: ${form}host:port,host:port/mymaster`);
   const unknown = [...params.keys()].filter((key) => !SENTINEL_PARAMS.has(key));
-  if (unknown.length > 0) throw new RedisUrlError(`${form} takes only sentinelUsername and sentinelPassword as query parameters, got ${unknown.join(', ')}`);
+  if (unknown.length > 0)
+    throw new RedisUrlError(`${form} takes only sentinelUsername and sentinelPassword as query parameters, got ${unknown.join(', ')}`);
   const sentinelUsername = params.get('sentinelUsername') ?? undefined;
   const sentinelPassword = params.get('sentinelPassword') ?? undefined;
   return {
@@ -108,7 +117,8 @@ function parseUserinfo(userinfo: string, form: string): Credentials {
 
 function parseEndpoints(list: string, defaultPort: number, form: string): RedisEndpoint[] {
   const parts = list.split(',').map((part) => part.trim());
-  if (list.trim() === '' || parts.some((part) => part === '')) throw new RedisUrlError(`${form} needs a comma-separated list of host:port, got "${list}"`);
+  if (list.trim() === '' || parts.some((part) => part === ''))
+    throw new RedisUrlError(`${form} needs a comma-separated list of host:port, got "${list}"`);
   return parts.map((part) => {
     const endpoint = /^(\[[0-9a-f:.]+\]|[\w.-]+)(?::(\d+))?$/i.exec(part);
     const port = endpoint?.[2] === undefined ? defaultPort : Number(endpoint[2]);

@@ -30,11 +30,16 @@ export async function waitForReplicas(client: object, queuePrefix: string, wait:
  * replicas of a connection that wrote nothing, and pass.
  */
 export async function writerConnection(client: object, queuePrefix: string): Promise<Redis> {
-  return 'isCluster' in client && client.isCluster === true ? masterOfPrefix(client as unknown as ClusterLike, queuePrefix) : (client as Redis);
+  return 'isCluster' in client && client.isCluster === true
+    ? masterOfPrefix(client as unknown as ClusterLike, queuePrefix)
+    : (client as Redis);
 }
 
 /** After a write to `queue`: waits for its replicas (see waitForReplicas); free when the wait is off. */
-export async function confirmReplicated(queue: { client: Promise<object>; opts: { prefix?: string } }, wait: ReplicationWait | undefined): Promise<void> {
+export async function confirmReplicated(
+  queue: { client: Promise<object>; opts: { prefix?: string } },
+  wait: ReplicationWait | undefined,
+): Promise<void> {
   if (!wait || wait.replicas === 0) return;
   await waitForReplicas(await queue.client, queue.opts.prefix ?? '', wait);
 }

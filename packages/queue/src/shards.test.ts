@@ -31,7 +31,8 @@ describe('shardOf', () => {
 
   it('spreads session ids roughly evenly', () => {
     const counts = [0, 0, 0, 0];
-    for (let index = 0; index < 4_000; index += 1) counts[shardOf(`1201_612_${index}_20190124030424@callenabler245.huaweicaas.com`, 4)]! += 1;
+    for (let index = 0; index < 4_000; index += 1)
+      counts[shardOf(`1201_612_${index}_20190124030424@callenabler245.huaweicaas.com`, 4)]! += 1;
     for (const count of counts) expect(count).toBeGreaterThan(800);
   });
 

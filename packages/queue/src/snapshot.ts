@@ -16,7 +16,14 @@ export async function queuesSnapshot(queues: readonly PushQueue[]): Promise<Queu
   const first = queues[0];
   if (!first) throw new Error('no queue to take a snapshot of');
   const [perShard, memory] = await Promise.all([
-    Promise.all(queues.map((queue) => Promise.all([queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'), queue.getJobs(['waiting'], 0, 0, true)]))),
+    Promise.all(
+      queues.map((queue) =>
+        Promise.all([
+          queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'),
+          queue.getJobs(['waiting'], 0, 0, true),
+        ]),
+      ),
+    ),
     first.client.then(usedMemoryBytes),
   ]);
   const counts: Record<string, number> = {};
@@ -62,5 +69,7 @@ export interface QueuedPush {
 /** The pushes held by jobs in the given states, batches unpacked: for the CLI and for tests. */
 export async function queuedPushes(queue: PushQueue, states: JobType[] = ['waiting']): Promise<QueuedPush[]> {
   const jobs = await queue.getJobs(states, 0, -1);
-  return jobs.flatMap((job) => pushesOf(job.name, job.data).map((push) => ({ id: job.id, jobName: job.name, name: push.name, data: push.data })));
+  return jobs.flatMap((job) =>
+    pushesOf(job.name, job.data).map((push) => ({ id: job.id, jobName: job.name, name: push.name, data: push.data })),
+  );
 }

@@ -20,13 +20,25 @@ export async function classifyEntries(db: Kysely<Database>, entries: readonly Va
       cdrs:
         cdrSessions.length === 0
           ? []
-          : (await sql<{ session_id: string; record_key: string; record: unknown }>`
-              SELECT session_id, record_key, record FROM cdrs WHERE session_id = ANY(${cdrSessions}::text[])`.execute(trx)).rows,
+          : (
+              await sql<{ session_id: string; record_key: string; record: unknown }>`
+              SELECT session_id, record_key, record FROM cdrs WHERE session_id = ANY(${cdrSessions}::text[])`.execute(trx)
+            ).rows,
       events:
         eventSessions.length === 0
           ? []
-          : (await sql<{ session_id: string; event_key: string; event_type: string; event_at: Date | null; payload: { statusInfo?: unknown } }>`
-              SELECT session_id, event_key, event_type, event_at, payload FROM call_events WHERE session_id = ANY(${eventSessions}::text[])`.execute(trx)).rows,
+          : (
+              await sql<{
+                session_id: string;
+                event_key: string;
+                event_type: string;
+                event_at: Date | null;
+                payload: { statusInfo?: unknown };
+              }>`
+              SELECT session_id, event_key, event_type, event_at, payload FROM call_events WHERE session_id = ANY(${eventSessions}::text[])`.execute(
+                trx,
+              )
+            ).rows,
     }));
   const cdrBySession = new Map(cdrs.map((row) => [row.session_id, row]));
   const eventsBySession = new Map<string, typeof events>();

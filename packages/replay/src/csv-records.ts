@@ -2,7 +2,10 @@ import { cdrFieldSpecs, type CdrFieldKind } from '@callpipe/events';
 import { CsvParser, type CsvEvent } from './csv-parser.ts';
 import { fileError, fileWarning, type FormatReader, type ReaderEvent } from './items.ts';
 
-const FIELD_KINDS: ReadonlyMap<string, CdrFieldKind> = new Map([['sessionId', 'string'], ...cdrFieldSpecs.map((spec) => [spec.name, spec.kind] as const)]);
+const FIELD_KINDS: ReadonlyMap<string, CdrFieldKind> = new Map([
+  ['sessionId', 'string'],
+  ...cdrFieldSpecs.map((spec) => [spec.name, spec.kind] as const),
+]);
 const CANONICAL_INTEGER = /^-?(0|[1-9]\d{0,14})$/;
 
 interface Header {
@@ -92,11 +95,19 @@ export class CsvReader implements FormatReader {
       }
       const location = rowLocation(event.row, event.line);
       if (event.kind === 'cutOff') {
-        out.push(fileError(`the file ends inside a quoted cell of row ${event.row} (line ${event.line}): that row is cut off and was not read`));
+        out.push(
+          fileError(`the file ends inside a quoted cell of row ${event.row} (line ${event.line}): that row is cut off and was not read`),
+        );
       } else if (event.kind === 'badRow') {
         out.push({ kind: 'invalid', position: event.row, location, code: 'invalid_csv_row', reason: event.reason });
       } else if (event.cells.length !== this.#header.cells) {
-        out.push({ kind: 'invalid', position: event.row, location, code: 'invalid_csv_row', reason: `the row has ${event.cells.length} cells, the header has ${this.#header.cells}` });
+        out.push({
+          kind: 'invalid',
+          position: event.row,
+          location,
+          code: 'invalid_csv_row',
+          reason: `the row has ${event.cells.length} cells, the header has ${this.#header.cells}`,
+        });
       } else {
         out.push({ kind: 'record', position: event.row, location, record: recordFromRow(this.#header, event.cells) });
       }
@@ -108,7 +119,13 @@ export class CsvReader implements FormatReader {
     this.#stopped = true;
     if (event.kind !== 'row') {
       const why = event.kind === 'cutOff' ? 'it ends inside a quoted cell' : event.reason;
-      out.push(fileError(this.#detected ? `unrecognized format: not JSON, and the first line is not a CSV header (${why})` : `the CSV header row is unreadable: ${why}`));
+      out.push(
+        fileError(
+          this.#detected
+            ? `unrecognized format: not JSON, and the first line is not a CSV header (${why})`
+            : `the CSV header row is unreadable: ${why}`,
+        ),
+      );
       return;
     }
     const check = checkHeader(event.cells, this.#detected);

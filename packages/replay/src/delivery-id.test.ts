@@ -9,7 +9,12 @@ describe('replayDeliveryId', () => {
   });
 
   it('when the file, the position or the content differs, then the id differs', () => {
-    const ids = new Set([replayDeliveryId('replay:a', 1, 'k'), replayDeliveryId('replay:b', 1, 'k'), replayDeliveryId('replay:a', 2, 'k'), replayDeliveryId('replay:a', 1, 'k2')]);
+    const ids = new Set([
+      replayDeliveryId('replay:a', 1, 'k'),
+      replayDeliveryId('replay:b', 1, 'k'),
+      replayDeliveryId('replay:a', 2, 'k'),
+      replayDeliveryId('replay:a', 1, 'k2'),
+    ]);
     expect(ids.size).toBe(4);
   });
 });

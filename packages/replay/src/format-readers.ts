@@ -33,7 +33,11 @@ class PushBodyReader implements FormatReader {
     this.#buffer.append(chunk);
     if (!this.#buffer.tooLarge) return [];
     this.#stopped = true;
-    return [fileError(`a single push body larger than ${MAX_PUSH_BODY_BYTES / 1024 / 1024} MiB cannot be replayed; write one push or record per line (JSON lines) instead`)];
+    return [
+      fileError(
+        `a single push body larger than ${MAX_PUSH_BODY_BYTES / 1024 / 1024} MiB cannot be replayed; write one push or record per line (JSON lines) instead`,
+      ),
+    ];
   }
 
   end(): ReaderEvent[] {
@@ -82,7 +86,13 @@ class JsonArrayReader implements FormatReader {
         case 'element':
           return { kind: 'json', position: event.element, location: `element ${event.element}`, bytes: event.bytes };
         case 'tooLarge':
-          return { kind: 'invalid', position: event.element, location: `element ${event.element}`, code: 'item_too_large', reason: tooLarge('the element') };
+          return {
+            kind: 'invalid',
+            position: event.element,
+            location: `element ${event.element}`,
+            code: 'item_too_large',
+            reason: tooLarge('the element'),
+          };
         case 'fatal':
           return fileError(event.message);
         case 'warning':

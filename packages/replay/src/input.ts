@@ -50,7 +50,12 @@ export async function resolveInputs(paths: readonly string[], stdin: Readable): 
       // Pipes (`replay <(zcat dump.gz)`) are fine too, under one fixed source: their /dev/fd/N name
       // may change between runs, and the source is part of every delivery id.
       const regular = info.isFile();
-      inputs.push({ name: path, source: regular ? `replay:${basename(path)}` : 'replay:pipe', size: regular ? info.size : null, open: () => createReadStream(path, { highWaterMark: 256 * 1024 }) });
+      inputs.push({
+        name: path,
+        source: regular ? `replay:${basename(path)}` : 'replay:pipe',
+        size: regular ? info.size : null,
+        open: () => createReadStream(path, { highWaterMark: 256 * 1024 }),
+      });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       problems.push(`${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (error as Error).message}`);
@@ -77,7 +82,9 @@ export async function rereadable(inputs: readonly ReplayInput[]): Promise<{ inpu
   }
   const size = (await stat(copy)).size;
   return {
-    inputs: inputs.map((input) => (input === stdin ? { ...input, size, open: () => createReadStream(copy, { highWaterMark: 256 * 1024 }) } : input)),
+    inputs: inputs.map((input) =>
+      input === stdin ? { ...input, size, open: () => createReadStream(copy, { highWaterMark: 256 * 1024 }) } : input,
+    ),
     cleanup: () => rm(directory, { recursive: true, force: true }),
   };
 }
@@ -103,7 +110,9 @@ export async function* contentChunks(raw: Readable, onRawBytes: (bytes: number) 
   try {
     const rawIterator = counted[Symbol.asyncIterator]();
     const head = await readAtLeast(rawIterator, GZIP_MAGIC.length);
-    const content = startsWith(head.bytes, GZIP_MAGIC) ? gunzipped(head.bytes, rawIterator, head.ended) : passThrough(head.bytes, rawIterator, head.ended);
+    const content = startsWith(head.bytes, GZIP_MAGIC)
+      ? gunzipped(head.bytes, rawIterator, head.ended)
+      : passThrough(head.bytes, rawIterator, head.ended);
     yield* withoutBom(content);
   } catch (error) {
     if (error instanceof InputReadError) throw error;

@@ -12,9 +12,7 @@ export type Item =
 
 /** What a file reader produces: items, the format it settled on, and problems with the file as a whole. */
 export type ReaderEvent =
-  | Item
-  | { kind: 'format'; format: Format; detected: boolean }
-  | { kind: 'problem'; severity: 'error' | 'warning'; message: string };
+  Item | { kind: 'format'; format: Format; detected: boolean } | { kind: 'problem'; severity: 'error' | 'warning'; message: string };
 
 export type Problem = Extract<ReaderEvent, { kind: 'problem' }>;
 

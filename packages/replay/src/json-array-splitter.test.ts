@@ -39,7 +39,10 @@ describe('JsonArraySplitter', () => {
   });
 
   it('when the file ends inside an element, then the complete elements come out and the cut is a fatal problem naming the element', () => {
-    expect(split('[{"a":1},{"b":"tru', 4)).toEqual([{ element: 1, json: { a: 1 } }, { kind: 'fatal', message: expect.stringContaining('element 2 is cut off') as string }]);
+    expect(split('[{"a":1},{"b":"tru', 4)).toEqual([
+      { element: 1, json: { a: 1 } },
+      { kind: 'fatal', message: expect.stringContaining('element 2 is cut off') as string },
+    ]);
   });
 
   it('when the file ends after a complete element without the closing bracket, then that element still comes out', () => {
@@ -51,7 +54,10 @@ describe('JsonArraySplitter', () => {
   });
 
   it('when content follows the closing bracket, then that is a fatal problem', () => {
-    expect(split('[1]\n[2]', 2)).toEqual([{ element: 1, json: 1 }, { kind: 'fatal', message: expect.stringContaining("after the array's closing ']'") as string }]);
+    expect(split('[1]\n[2]', 2)).toEqual([
+      { element: 1, json: 1 },
+      { kind: 'fatal', message: expect.stringContaining("after the array's closing ']'") as string },
+    ]);
   });
 
   it('when the input is not an array, then it is a fatal problem', () => {
@@ -59,10 +65,16 @@ describe('JsonArraySplitter', () => {
   });
 
   it('when a comma is followed by the closing bracket, then a warning says so', () => {
-    expect(split('[1,]', 1)).toEqual([{ element: 1, json: 1 }, { kind: 'warning', message: expect.stringContaining('comma after element 1') as string }]);
+    expect(split('[1,]', 1)).toEqual([
+      { element: 1, json: 1 },
+      { kind: 'warning', message: expect.stringContaining('comma after element 1') as string },
+    ]);
   });
 
   it('when an element is larger than the limit, then it is reported as too large and the next one is read', () => {
-    expect(split(`["${'x'.repeat(100)}", 7]`, 16, 50)).toEqual([{ kind: 'tooLarge', element: 1 }, { element: 2, json: 7 }]);
+    expect(split(`["${'x'.repeat(100)}", 7]`, 16, 50)).toEqual([
+      { kind: 'tooLarge', element: 1 },
+      { element: 2, json: 7 },
+    ]);
   });
 });

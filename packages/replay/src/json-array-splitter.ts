@@ -55,7 +55,8 @@ export class JsonArraySplitter {
         case 'beforeElement':
           if (isJsonWhitespace(byte)) break;
           if (byte === CLOSE_BRACKET) {
-            if (this.#afterComma) events.push({ kind: 'warning', message: `a comma after element ${this.#elements} is followed by the closing ']'` });
+            if (this.#afterComma)
+              events.push({ kind: 'warning', message: `a comma after element ${this.#elements} is followed by the closing ']'` });
             this.#state = 'after';
             break;
           }
@@ -93,7 +94,11 @@ export class JsonArraySplitter {
           break;
         case 'after':
           if (isJsonWhitespace(byte)) break;
-          events.push(this.#stop(`unexpected ${describeByte(byte)} at byte ${this.#offset + i} after the array's closing ']'; the rest of the file was not read`));
+          events.push(
+            this.#stop(
+              `unexpected ${describeByte(byte)} at byte ${this.#offset + i} after the array's closing ']'; the rest of the file was not read`,
+            ),
+          );
           return events;
         case 'stopped':
           return events;
@@ -117,7 +122,9 @@ export class JsonArraySplitter {
           return [element, this.#stop(`truncated JSON array: the file ends after element ${this.#elements} without the closing ']'`)];
         }
         this.#buffer.take();
-        return [this.#stop(`truncated JSON array: element ${this.#elements + 1} is cut off (the file ends inside it, without the closing ']')`)];
+        return [
+          this.#stop(`truncated JSON array: element ${this.#elements + 1} is cut off (the file ends inside it, without the closing ']')`),
+        ];
       }
       case 'after':
       case 'stopped':

@@ -9,7 +9,8 @@ function splitInPieces(text: string | Buffer, pieceSize: number, maxBytes?: numb
   return [...lines, ...splitter.end()];
 }
 
-const texts = (lines: Line[]) => lines.map((line) => (line.tooLarge ? { line: line.line, tooLarge: true } : { line: line.line, text: line.bytes.toString() }));
+const texts = (lines: Line[]) =>
+  lines.map((line) => (line.tooLarge ? { line: line.line, tooLarge: true } : { line: line.line, text: line.bytes.toString() }));
 
 describe('LineSplitter', () => {
   it('when lines end in LF or CRLF and arrive in pieces of any size, then every line comes out whole with its number', () => {

@@ -3,9 +3,18 @@ import { demoBusinessByAppKey, generateCalls } from '@callpipe/fixtures';
 import type { Item } from './items.ts';
 import { prepareItem } from './prepare-item.ts';
 
-const context = { source: 'replay:test.jsonl', receivedAt: '2024-06-11T05:00:00.000Z', options: { businessByAppKey: demoBusinessByAppKey } };
+const context = {
+  source: 'replay:test.jsonl',
+  receivedAt: '2024-06-11T05:00:00.000Z',
+  options: { businessByAppKey: demoBusinessByAppKey },
+};
 const [call, other] = generateCalls(11, 2);
-const json = (value: unknown, position = 3): Item => ({ kind: 'json', position, location: `line ${position}`, bytes: Buffer.from(JSON.stringify(value)) });
+const json = (value: unknown, position = 3): Item => ({
+  kind: 'json',
+  position,
+  location: `line ${position}`,
+  bytes: Buffer.from(JSON.stringify(value)),
+});
 
 describe('prepareItem', () => {
   it('when the item is a status push body, then it is one delivery with one event', () => {
@@ -16,7 +25,11 @@ describe('prepareItem', () => {
 
   it('when the item is a bare CDR record, then it is wrapped as a one-record fee push, like the platform would send it', () => {
     const prepared = prepareItem(json(call!.cdr), context);
-    expect(prepared.delivery?.push).toMatchObject({ kind: 'fee', records: [{ sessionId: call!.sessionId, record: call!.cdr }], rejectedRecords: [] });
+    expect(prepared.delivery?.push).toMatchObject({
+      kind: 'fee',
+      records: [{ sessionId: call!.sessionId, record: call!.cdr }],
+      rejectedRecords: [],
+    });
     expect(prepared.entries).toEqual([expect.objectContaining({ status: 'valid', kind: 'cdr', location: 'line 3' })]);
   });
 
@@ -29,10 +42,19 @@ describe('prepareItem', () => {
   it('when a fee push holds one bad record among good ones, then the good ones are a delivery and the bad one is located by its record number', () => {
     const push = { eventType: 'fee', feeLst: [call!.cdr, { ...other!.cdr, callEndTime: '2024-13-40 99:00:00' }] };
     const prepared = prepareItem(json(push), context);
-    expect(prepared.delivery?.push).toMatchObject({ kind: 'fee', records: [{ sessionId: call!.sessionId }], rejectedRecords: [{ index: 1 }] });
+    expect(prepared.delivery?.push).toMatchObject({
+      kind: 'fee',
+      records: [{ sessionId: call!.sessionId }],
+      rejectedRecords: [{ index: 1 }],
+    });
     expect(prepared.entries).toEqual([
       expect.objectContaining({ status: 'valid', location: 'line 3, record 1 of the push' }),
-      { status: 'invalid', location: 'line 3, record 2 of the push', code: 'invalid_timestamp', reason: expect.stringContaining('feeLst[1].callEndTime') as string },
+      {
+        status: 'invalid',
+        location: 'line 3, record 2 of the push',
+        code: 'invalid_timestamp',
+        reason: expect.stringContaining('feeLst[1].callEndTime') as string,
+      },
     ]);
   });
 
@@ -41,14 +63,26 @@ describe('prepareItem', () => {
     const prepared = prepareItem(json(push), context);
     expect(prepared.delivery).toBeNull();
     expect(prepared.entries).toEqual([
-      { status: 'invalid', location: 'line 3, record 1 of the push', code: 'invalid_field', reason: expect.stringContaining('feeLst[0].direction') as string },
-      { status: 'invalid', location: 'line 3, record 2 of the push', code: 'invalid_session_id', reason: expect.stringContaining('sessionId is empty') as string },
+      {
+        status: 'invalid',
+        location: 'line 3, record 1 of the push',
+        code: 'invalid_field',
+        reason: expect.stringContaining('feeLst[0].direction') as string,
+      },
+      {
+        status: 'invalid',
+        location: 'line 3, record 2 of the push',
+        code: 'invalid_session_id',
+        reason: expect.stringContaining('sessionId is empty') as string,
+      },
     ]);
   });
 
   it('when a bare record is bad, then the reason names the field, not a fee push the operator never saw', () => {
     const prepared = prepareItem(json({ ...call!.cdr, callEndTime: 'yesterday' }), context);
-    expect(prepared.entries).toEqual([{ status: 'invalid', location: 'line 3', code: 'invalid_timestamp', reason: expect.stringMatching(/^callEndTime: /) as string }]);
+    expect(prepared.entries).toEqual([
+      { status: 'invalid', location: 'line 3', code: 'invalid_timestamp', reason: expect.stringMatching(/^callEndTime: /) as string },
+    ]);
   });
 
   it.each([
@@ -67,7 +101,15 @@ describe('prepareItem', () => {
   });
 
   it('when a CSV row arrives as a record with integer fields as text, then it validates like the pushed record', () => {
-    const prepared = prepareItem({ kind: 'record', position: 2, location: 'row 2', record: { sessionId: 's1', ulFailReason: '518', callEndTime: '2024-06-11 02:31:23' } }, context);
+    const prepared = prepareItem(
+      {
+        kind: 'record',
+        position: 2,
+        location: 'row 2',
+        record: { sessionId: 's1', ulFailReason: '518', callEndTime: '2024-06-11 02:31:23' },
+      },
+      context,
+    );
     expect(prepared.entries).toEqual([expect.objectContaining({ status: 'valid', kind: 'cdr', location: 'row 2' })]);
   });
 });

@@ -1,6 +1,15 @@
 import { isUtf8 } from 'node:buffer';
 import { acceptedDelivery, type AcceptedDelivery } from '@callpipe/db';
-import { contentKey, MAX_FEE_RECORDS, normalizeCdrRecord, parsePush, type CdrRecord, type NormalizeOptions, type PushVerdict, type StatusEvent } from '@callpipe/events';
+import {
+  contentKey,
+  MAX_FEE_RECORDS,
+  normalizeCdrRecord,
+  parsePush,
+  type CdrRecord,
+  type NormalizeOptions,
+  type PushVerdict,
+  type StatusEvent,
+} from '@callpipe/events';
 import { replayDeliveryId } from './delivery-id.ts';
 import type { Item } from './items.ts';
 
@@ -40,7 +49,11 @@ export function prepareItem(item: Item, context: PrepareContext): PreparedItem {
     return invalid(item.location, 'invalid_json', `not valid JSON: ${(error as Error).message}`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    return invalid(item.location, 'not_an_object', `expected a push body (an object with eventType) or a CDR record (an object with sessionId), got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`}`);
+    return invalid(
+      item.location,
+      'not_an_object',
+      `expected a push body (an object with eventType) or a CDR record (an object with sessionId), got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`}`,
+    );
   }
   const object = value as Record<string, unknown>;
   if ('eventType' in object) return fromVerdict(parsePush(text, context.options), item, () => contentKey(object), context, object);
@@ -49,17 +62,38 @@ export function prepareItem(item: Item, context: PrepareContext): PreparedItem {
   return invalid(item.location, 'not_a_push_or_cdr', 'an object with neither eventType (a push body) nor sessionId (a CDR record)');
 }
 
-function fromRecord(record: Record<string, unknown>, item: Item, context: PrepareContext, wrapped = JSON.stringify({ eventType: 'fee', feeLst: [record] })): PreparedItem {
+function fromRecord(
+  record: Record<string, unknown>,
+  item: Item,
+  context: PrepareContext,
+  wrapped = JSON.stringify({ eventType: 'fee', feeLst: [record] }),
+): PreparedItem {
   const verdict = parsePush(wrapped, context.options);
   // A valid record's content key is its recordKey, already computed by the validation.
-  return fromVerdict(verdict, item, () => (verdict.ok && verdict.kind === 'fee' ? verdict.records[0]!.recordKey : contentKey(record)), context, null);
+  return fromVerdict(
+    verdict,
+    item,
+    () => (verdict.ok && verdict.kind === 'fee' ? verdict.records[0]!.recordKey : contentKey(record)),
+    context,
+    null,
+  );
 }
 
-function fromVerdict(verdict: PushVerdict, item: Item, key: () => string, context: PrepareContext, body: Record<string, unknown> | null): PreparedItem {
+function fromVerdict(
+  verdict: PushVerdict,
+  item: Item,
+  key: () => string,
+  context: PrepareContext,
+  body: Record<string, unknown> | null,
+): PreparedItem {
   const recordLocation = (index: number) => (body === null ? item.location : `${item.location}, record ${index + 1} of the push`);
   if (!verdict.ok) {
     const breakdown = body === null ? null : recordRejections(body, context.options);
-    if (breakdown) return { delivery: null, entries: breakdown.map((rejection, index) => ({ status: 'invalid', location: recordLocation(index), ...rejection })) };
+    if (breakdown)
+      return {
+        delivery: null,
+        entries: breakdown.map((rejection, index) => ({ status: 'invalid', location: recordLocation(index), ...rejection })),
+      };
     // A bare record's messages name it as the fee push's only record; the operator knows no such push.
     const message = body === null ? verdict.rejection.message.replace(/^feeLst\[0\]\.?/, '') : verdict.rejection.message;
     return invalid(item.location, verdict.rejection.code, message);
@@ -67,16 +101,26 @@ function fromVerdict(verdict: PushVerdict, item: Item, key: () => string, contex
   // The id derives from the file, the receive time is this run's: a second run of the file brings the
   // same id on another day, so the ledger must look for it on every day.
   const delivery = acceptedDelivery(
-    { deliveryId: replayDeliveryId(context.source, item.position, key()), source: context.source, receivedAt: context.receivedAt, receivedAtVaries: true },
+    {
+      deliveryId: replayDeliveryId(context.source, item.position, key()),
+      source: context.source,
+      receivedAt: context.receivedAt,
+      receivedAtVaries: true,
+    },
     verdict,
   );
-  if (verdict.kind === 'status') return { delivery, entries: [{ status: 'valid', location: item.location, kind: 'event', event: verdict.event }] };
+  if (verdict.kind === 'status')
+    return { delivery, entries: [{ status: 'valid', location: item.location, kind: 'event', event: verdict.event }] };
   const rejected = new Map(verdict.rejectedRecords.map((record) => [record.index, record.rejection]));
   const entries: RecordEntry[] = [];
   let next = 0;
   for (let index = 0; index < verdict.records.length + rejected.size; index += 1) {
     const rejection = rejected.get(index);
-    entries.push(rejection ? { status: 'invalid', location: recordLocation(index), code: rejection.code, reason: rejection.message } : { status: 'valid', location: recordLocation(index), kind: 'cdr', cdr: verdict.records[next++]! });
+    entries.push(
+      rejection
+        ? { status: 'invalid', location: recordLocation(index), code: rejection.code, reason: rejection.message }
+        : { status: 'valid', location: recordLocation(index), kind: 'cdr', cdr: verdict.records[next++]! },
+    );
   }
   return { delivery, entries };
 }

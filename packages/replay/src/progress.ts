@@ -11,7 +11,13 @@ export interface ProgressRenderer {
  * On a terminal, one line redrawn in place at most every `terminalIntervalMs`; elsewhere (CI, a
  * log file) a plain line every `quietIntervalMs`, so logs stay readable.
  */
-export function createProgressRenderer(options: { write: (text: string) => void; isTTY: boolean; terminalIntervalMs?: number; quietIntervalMs?: number; now?: () => number }): ProgressRenderer {
+export function createProgressRenderer(options: {
+  write: (text: string) => void;
+  isTTY: boolean;
+  terminalIntervalMs?: number;
+  quietIntervalMs?: number;
+  now?: () => number;
+}): ProgressRenderer {
   const now = options.now ?? (() => performance.now());
   const interval = options.isTTY ? (options.terminalIntervalMs ?? 100) : (options.quietIntervalMs ?? 10_000);
   let last = now();
@@ -38,10 +44,16 @@ export function createProgressRenderer(options: { write: (text: string) => void;
 export function formatProgressLine(snapshot: ProgressSnapshot): string {
   const seconds = snapshot.elapsedMs / 1000;
   const rate = seconds > 0 ? Math.round(snapshot.records / seconds) : 0;
-  const parts = [`${snapshot.phase === 'check' ? 'checking' : snapshot.phase === 'dry-run' ? 'dry run' : 'replaying'} ${snapshot.file}`, `${snapshot.records.toLocaleString('en-US')} records`, `${rate.toLocaleString('en-US')}/s`];
+  const parts = [
+    `${snapshot.phase === 'check' ? 'checking' : snapshot.phase === 'dry-run' ? 'dry run' : 'replaying'} ${snapshot.file}`,
+    `${snapshot.records.toLocaleString('en-US')} records`,
+    `${rate.toLocaleString('en-US')}/s`,
+  ];
   if (snapshot.totalBytes !== null && snapshot.totalBytes > 0) {
     const fraction = Math.min(1, snapshot.bytesRead / snapshot.totalBytes);
-    parts.push(`${bar(fraction)} ${formatBytes(snapshot.bytesRead)} / ${formatBytes(snapshot.totalBytes)} (${Math.floor(fraction * 100)}%)`);
+    parts.push(
+      `${bar(fraction)} ${formatBytes(snapshot.bytesRead)} / ${formatBytes(snapshot.totalBytes)} (${Math.floor(fraction * 100)}%)`,
+    );
     if (fraction > 0 && seconds > 0) parts.push(`ETA ${clock((seconds / fraction) * (1 - fraction))}`);
   } else {
     parts.push(`${formatBytes(snapshot.bytesRead)} read`);

@@ -9,7 +9,8 @@ async function events(text: string, override?: Format, pieceSize = 5): Promise<R
     for (let i = 0; i < bytes.length; i += pieceSize) yield bytes.subarray(i, i + pieceSize);
   }
   const out: ReaderEvent[] = [];
-  for await (const event of readItems(chunks(), override)) out.push(event.kind === 'json' ? ({ ...event, bytes: event.bytes.toString() } as unknown as ReaderEvent) : event);
+  for await (const event of readItems(chunks(), override))
+    out.push(event.kind === 'json' ? ({ ...event, bytes: event.bytes.toString() } as unknown as ReaderEvent) : event);
   return out;
 }
 
@@ -47,7 +48,9 @@ describe('readItems', () => {
   });
 
   it('when the file is empty, then that is the one file error', async () => {
-    expect(await events('  \n')).toEqual([{ kind: 'problem', severity: 'error', message: 'the file is empty (no data, or only whitespace)' }]);
+    expect(await events('  \n')).toEqual([
+      { kind: 'problem', severity: 'error', message: 'the file is empty (no data, or only whitespace)' },
+    ]);
   });
 
   it('when the file is not in any known format, then the message says so and shows the start of the file', async () => {

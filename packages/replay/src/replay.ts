@@ -7,7 +7,16 @@ import { contentChunks, InputReadError, rereadable, type ReplayInput } from './i
 import type { Item } from './items.ts';
 import { prepareItem, type PreparedItem, type RecordEntry, type ValidEntry } from './prepare-item.ts';
 import { readItems } from './read-items.ts';
-import { exitCodeOf, type FileProblem, type FileSummary, type Phase, type ProgressSnapshot, type RecordReport, type ReplaySummary, type StoreCounts } from './report.ts';
+import {
+  exitCodeOf,
+  type FileProblem,
+  type FileSummary,
+  type Phase,
+  type ProgressSnapshot,
+  type RecordReport,
+  type ReplaySummary,
+  type StoreCounts,
+} from './report.ts';
 import { withRetries } from './retry.ts';
 import { Throttle } from './throttle.ts';
 
@@ -57,9 +66,15 @@ interface RunClock {
  * the second pass writes only if the first found no invalid record and no broken file (standard
  * input is first copied to a temporary file so it can be read twice).
  */
-export async function replay(db: Kysely<Database>, inputs: readonly ReplayInput[], options: ReplayOptions, reporter: ReplayReporter = {}): Promise<ReplaySummary> {
+export async function replay(
+  db: Kysely<Database>,
+  inputs: readonly ReplayInput[],
+  options: ReplayOptions,
+  reporter: ReplayReporter = {},
+): Promise<ReplaySummary> {
   const clock: RunClock = { started: performance.now(), peakRss: process.memoryUsage.rss() };
-  if (options.dryRun || !options.strict) return new Pass(db, options.dryRun ? 'dry-run' : 'write', options, reporter, clock, true).run(inputs);
+  if (options.dryRun || !options.strict)
+    return new Pass(db, options.dryRun ? 'dry-run' : 'write', options, reporter, clock, true).run(inputs);
   const copies = await rereadable(inputs);
   try {
     const check = await new Pass(db, 'check', options, reporter, clock, true).run(copies.inputs);
@@ -110,7 +125,14 @@ class Pass {
   #sinceProgress = 0;
   #lastProgressAt = 0;
 
-  constructor(db: Kysely<Database>, phase: Phase, options: ReplayOptions, reporter: ReplayReporter, clock: RunClock, reportProblems: boolean) {
+  constructor(
+    db: Kysely<Database>,
+    phase: Phase,
+    options: ReplayOptions,
+    reporter: ReplayReporter,
+    clock: RunClock,
+    reportProblems: boolean,
+  ) {
     this.#db = db;
     this.#phase = phase;
     this.#reporter = reporter;
@@ -123,7 +145,8 @@ class Pass {
     // Throttled, a batch holds about a second of records, so writes stay smooth rather than bursty.
     this.#batchSize = Math.max(1, Math.min(options.batchSize ?? DEFAULT_BATCH_SIZE, rate === undefined ? Infinity : Math.ceil(rate)));
     this.#throttle = rate === undefined || phase === 'check' ? null : new Throttle(rate);
-    this.#records = phase === 'dry-run' ? { total: 0, new: 0, stored_identical: 0, stored_different: 0, invalid: 0 } : { total: 0, invalid: 0 };
+    this.#records =
+      phase === 'dry-run' ? { total: 0, new: 0, stored_identical: 0, stored_different: 0, invalid: 0 } : { total: 0, invalid: 0 };
   }
 
   async run(inputs: readonly ReplayInput[]): Promise<ReplaySummary> {
@@ -251,7 +274,10 @@ class Pass {
       this.#reporter.record({ file: file.file, location: entry.location, status: 'invalid', code: entry.code, reason: entry.reason });
       return;
     }
-    const subject = entry.kind === 'cdr' ? { kind: 'cdr' as const, sessionId: entry.cdr.sessionId } : { kind: 'event' as const, sessionId: entry.event.sessionId, eventType: entry.event.eventType };
+    const subject =
+      entry.kind === 'cdr'
+        ? { kind: 'cdr' as const, sessionId: entry.cdr.sessionId }
+        : { kind: 'event' as const, sessionId: entry.event.sessionId, eventType: entry.event.eventType };
     this.#reporter.record({
       file: file.file,
       location: entry.location,

@@ -9,7 +9,17 @@ const summary = (overrides: Partial<ReplaySummary> = {}): ReplaySummary => ({
   strict: false,
   written: true,
   records: { total: 10, invalid: 0 },
-  stored: { deliveriesStored: 10, deliveriesAlreadyReplayed: 0, cdrsInserted: 9, cdrsRedelivered: 1, eventsInserted: 0, eventsRedelivered: 0, callsCreated: 9, callsUpdated: 1, rejectedRecordsKept: 0 },
+  stored: {
+    deliveriesStored: 10,
+    deliveriesAlreadyReplayed: 0,
+    cdrsInserted: 9,
+    cdrsRedelivered: 1,
+    eventsInserted: 0,
+    eventsRedelivered: 0,
+    callsCreated: 9,
+    callsUpdated: 1,
+    rejectedRecordsKept: 0,
+  },
   fileErrors: 0,
   files: [{ file: 'a.jsonl', format: 'jsonl', records: 10, invalid: 0, errors: [], warnings: [] }],
   bytesRead: 4096,
@@ -35,33 +45,66 @@ describe('formatSummary', () => {
   });
 
   it('when it was a dry run, then the summary gives the count of each verdict', () => {
-    const lines = formatSummary(summary({ mode: 'dry-run', written: false, stored: null, records: { total: 10, new: 5, stored_identical: 3, stored_different: 1, invalid: 1 } }));
-    expect(lines.slice(0, 2).join('\n')).toMatch(/^dry run, nothing written: .*\n {2}5 new, 3 stored_identical, 1 stored_different, 1 invalid$/);
+    const lines = formatSummary(
+      summary({
+        mode: 'dry-run',
+        written: false,
+        stored: null,
+        records: { total: 10, new: 5, stored_identical: 3, stored_different: 1, invalid: 1 },
+      }),
+    );
+    expect(lines.slice(0, 2).join('\n')).toMatch(
+      /^dry run, nothing written: .*\n {2}5 new, 3 stored_identical, 1 stored_different, 1 invalid$/,
+    );
   });
 
   it('when --strict found problems, then the summary says nothing was written and why', () => {
-    expect(formatSummary(summary({ strict: true, written: false, stored: null, records: { total: 10, invalid: 2 } }))[0]).toMatch(/^--strict: nothing written, because 2 invalid record\(s\) and 0 file error\(s\)/);
+    expect(formatSummary(summary({ strict: true, written: false, stored: null, records: { total: 10, invalid: 2 } }))[0]).toMatch(
+      /^--strict: nothing written, because 2 invalid record\(s\) and 0 file error\(s\)/,
+    );
   });
 });
 
 describe('formatRecordReport', () => {
   it('when a record differs from the stored one, then the line names the fields', () => {
-    expect(formatRecordReport({ file: 'a.csv', location: 'row 3', status: 'stored_different', kind: 'cdr', sessionId: 's1', differingFields: ['callEndTime'] })).toBe('a.csv row 3: stored_different CDR of s1; differs in callEndTime');
+    expect(
+      formatRecordReport({
+        file: 'a.csv',
+        location: 'row 3',
+        status: 'stored_different',
+        kind: 'cdr',
+        sessionId: 's1',
+        differingFields: ['callEndTime'],
+      }),
+    ).toBe('a.csv row 3: stored_different CDR of s1; differs in callEndTime');
   });
 
   it('when a record is invalid, then the line gives file, location, code and reason', () => {
-    expect(formatRecordReport({ file: 'a.jsonl', location: 'line 7', status: 'invalid', code: 'invalid_json', reason: 'not valid JSON' })).toBe('a.jsonl line 7: invalid [invalid_json] not valid JSON');
+    expect(
+      formatRecordReport({ file: 'a.jsonl', location: 'line 7', status: 'invalid', code: 'invalid_json', reason: 'not valid JSON' }),
+    ).toBe('a.jsonl line 7: invalid [invalid_json] not valid JSON');
   });
 });
 
 describe('progress', () => {
   it('when the input size is known, then the line shows rate, bytes, percentage and ETA', () => {
-    const line = formatProgressLine({ phase: 'write', file: 'big.json.gz', records: 50_000, bytesRead: 25 * 1024 * 1024, totalBytes: 100 * 1024 * 1024, elapsedMs: 10_000 });
-    expect(line).toBe('replaying big.json.gz · 50,000 records · 5,000/s · [#####...............] 25.0 MiB / 100 MiB (25%) · ETA 0:30 · elapsed 0:10');
+    const line = formatProgressLine({
+      phase: 'write',
+      file: 'big.json.gz',
+      records: 50_000,
+      bytesRead: 25 * 1024 * 1024,
+      totalBytes: 100 * 1024 * 1024,
+      elapsedMs: 10_000,
+    });
+    expect(line).toBe(
+      'replaying big.json.gz · 50,000 records · 5,000/s · [#####...............] 25.0 MiB / 100 MiB (25%) · ETA 0:30 · elapsed 0:10',
+    );
   });
 
   it('when the input size is unknown (standard input), then the line shows bytes read and no ETA', () => {
-    expect(formatProgressLine({ phase: 'dry-run', file: '-', records: 10, bytesRead: 2048, totalBytes: null, elapsedMs: 1000 })).toBe('dry run - · 10 records · 10/s · 2.0 KiB read · elapsed 0:01');
+    expect(formatProgressLine({ phase: 'dry-run', file: '-', records: 10, bytesRead: 2048, totalBytes: null, elapsedMs: 1000 })).toBe(
+      'dry run - · 10 records · 10/s · 2.0 KiB read · elapsed 0:01',
+    );
   });
 
   it('when on a terminal, then one line is redrawn in place; elsewhere plain lines come at the quiet interval', () => {
@@ -97,6 +140,10 @@ describe('Throttle', () => {
 
 describe('differingFields', () => {
   it('when values, absent and null fields differ, then those top-level names are listed, sorted', () => {
-    expect(differingFields({ a: 1, b: { x: 1, y: 2 }, c: null, d: 'same' }, { a: 2, b: { y: 2, x: 1 }, d: 'same', e: 0 })).toEqual(['a', 'c', 'e']);
+    expect(differingFields({ a: 1, b: { x: 1, y: 2 }, c: null, d: 'same' }, { a: 2, b: { y: 2, x: 1 }, d: 'same', e: 0 })).toEqual([
+      'a',
+      'c',
+      'e',
+    ]);
   });
 });

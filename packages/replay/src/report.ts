@@ -83,7 +83,10 @@ export function formatRecordReport(report: RecordReport): string {
   const where = `${report.file} ${report.location}`;
   if (report.status === 'invalid') return `${where}: invalid [${report.code}] ${report.reason}`;
   const what = report.kind === 'event' ? `${report.eventType} event of ${report.sessionId}` : `CDR of ${report.sessionId}`;
-  const fields = report.status === 'stored_different' ? `; differs in ${report.differingFields?.length ? report.differingFields.join(', ') : 'its content key only'}` : '';
+  const fields =
+    report.status === 'stored_different'
+      ? `; differs in ${report.differingFields?.length ? report.differingFields.join(', ') : 'its content key only'}`
+      : '';
   return `${where}: ${report.status} ${what}${fields}`;
 }
 
@@ -99,19 +102,31 @@ export function formatSummary(summary: ReplaySummary): string[] {
   const lines: string[] = [];
   if (summary.mode === 'dry-run') {
     lines.push(`dry run, nothing written: ${pace}`);
-    lines.push(`  ${count(r.new ?? 0)} new, ${count(r.stored_identical ?? 0)} stored_identical, ${count(r.stored_different ?? 0)} stored_different, ${count(r.invalid)} invalid`);
+    lines.push(
+      `  ${count(r.new ?? 0)} new, ${count(r.stored_identical ?? 0)} stored_identical, ${count(r.stored_different ?? 0)} stored_different, ${count(r.invalid)} invalid`,
+    );
   } else if (!summary.written) {
-    lines.push(`--strict: nothing written, because ${count(r.invalid)} invalid record(s) and ${count(summary.fileErrors)} file error(s) were found: ${pace}`);
+    lines.push(
+      `--strict: nothing written, because ${count(r.invalid)} invalid record(s) and ${count(summary.fileErrors)} file error(s) were found: ${pace}`,
+    );
   } else {
     const s = summary.stored!;
     lines.push(`replayed ${pace}; ${count(r.invalid)} invalid`);
-    lines.push(`  deliveries: ${count(s.deliveriesStored)} stored, ${count(s.deliveriesAlreadyReplayed)} already replayed before (skipped)`);
-    lines.push(`  cdrs: ${count(s.cdrsInserted)} new, ${count(s.cdrsRedelivered)} already stored (delivery counted); events: ${count(s.eventsInserted)} new, ${count(s.eventsRedelivered)} already stored`);
-    lines.push(`  calls: ${count(s.callsCreated)} created, ${count(s.callsUpdated)} updated; invalid records kept in rejected_pushes: ${count(s.rejectedRecordsKept)}`);
+    lines.push(
+      `  deliveries: ${count(s.deliveriesStored)} stored, ${count(s.deliveriesAlreadyReplayed)} already replayed before (skipped)`,
+    );
+    lines.push(
+      `  cdrs: ${count(s.cdrsInserted)} new, ${count(s.cdrsRedelivered)} already stored (delivery counted); events: ${count(s.eventsInserted)} new, ${count(s.eventsRedelivered)} already stored`,
+    );
+    lines.push(
+      `  calls: ${count(s.callsCreated)} created, ${count(s.callsUpdated)} updated; invalid records kept in rejected_pushes: ${count(s.rejectedRecordsKept)}`,
+    );
   }
   for (const file of summary.files) {
     const problems = [...file.errors.map((message) => `error: ${message}`), ...file.warnings.map((message) => `warning: ${message}`)];
-    lines.push(`  ${file.file} (${file.format ?? 'unread'}): ${count(file.records)} records, ${count(file.invalid)} invalid${problems.length > 0 ? `; ${problems.join('; ')}` : ''}`);
+    lines.push(
+      `  ${file.file} (${file.format ?? 'unread'}): ${count(file.records)} records, ${count(file.invalid)} invalid${problems.length > 0 ? `; ${problems.join('; ')}` : ''}`,
+    );
   }
   return lines;
 }

@@ -1,8 +1,26 @@
 import type { Database } from '@callpipe/db';
-import { factsFromCdr, factsFromStatusEvent, mergeAllCallFacts, parsePush, type Business, type BusinessByAppKey, type CallFacts, type CdrRecord } from '@callpipe/events';
+import {
+  factsFromCdr,
+  factsFromStatusEvent,
+  mergeAllCallFacts,
+  parsePush,
+  type Business,
+  type BusinessByAppKey,
+  type CallFacts,
+  type CdrRecord,
+} from '@callpipe/events';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { withRetries } from './retry.ts';
-import { CALL_COLUMNS, callRow, CDR_DERIVED_COLUMNS, cdrDerivedRow, changedColumns, recordsetTypes, updateAssignments, type Row } from '@callpipe/db';
+import {
+  CALL_COLUMNS,
+  callRow,
+  CDR_DERIVED_COLUMNS,
+  cdrDerivedRow,
+  changedColumns,
+  recordsetTypes,
+  updateAssignments,
+  type Row,
+} from '@callpipe/db';
 
 /** Which calls to re-derive; all given conditions must hold. */
 export interface ReprocessFilter {
@@ -53,7 +71,17 @@ const MAX_EXAMPLES = 20;
  */
 export async function reprocessCalls(db: Kysely<Database>, filter: ReprocessFilter, options: ReprocessOptions): Promise<ReprocessResult> {
   const started = performance.now();
-  const result: ReprocessResult = { dryRun: options.dryRun === true, callsExamined: 0, callsChanged: 0, cdrsExamined: 0, cdrsChanged: 0, changedColumns: {}, unreadable: 0, unreadableExamples: [], elapsedSeconds: 0 };
+  const result: ReprocessResult = {
+    dryRun: options.dryRun === true,
+    callsExamined: 0,
+    callsChanged: 0,
+    cdrsExamined: 0,
+    cdrsChanged: 0,
+    changedColumns: {},
+    unreadable: 0,
+    unreadableExamples: [],
+    elapsedSeconds: 0,
+  };
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   let after: string | null = null;
   for (;;) {
@@ -89,15 +117,31 @@ async function reprocessBatch(trx: Transaction<Database>, sessionIds: string[], 
   // The calls rows are locked in the order the worker locks them, and before anything else, as the
   // worker does: the worker writes a call's events and CDR only while holding its calls row, so
   // the two cannot deadlock.
-  const calls = (await sql<Row & { session_id: string; call_day: string }>`
-    SELECT *, call_day::text AS call_day FROM calls WHERE session_id = ANY(${sessionIds}::text[]) ORDER BY session_id ${lock}`.execute(trx)).rows;
+  const calls = (
+    await sql<Row & { session_id: string; call_day: string }>`
+    SELECT *, call_day::text AS call_day FROM calls WHERE session_id = ANY(${sessionIds}::text[]) ORDER BY session_id ${lock}`.execute(trx)
+  ).rows;
   const days = [...new Set(calls.map((call) => call.call_day))];
-  const cdrs = (await sql<Row & { session_id: string; record: unknown }>`
-    SELECT * FROM cdrs WHERE session_id = ANY(${sessionIds}::text[]) AND call_day = ANY(${days}::date[])`.execute(trx)).rows;
-  const events = (await sql<{ session_id: string; payload: unknown }>`
-    SELECT session_id, payload FROM call_events WHERE session_id = ANY(${sessionIds}::text[]) AND call_day = ANY(${days}::date[])`.execute(trx)).rows;
+  const cdrs = (
+    await sql<Row & { session_id: string; record: unknown }>`
+    SELECT * FROM cdrs WHERE session_id = ANY(${sessionIds}::text[]) AND call_day = ANY(${days}::date[])`.execute(trx)
+  ).rows;
+  const events = (
+    await sql<{ session_id: string; payload: unknown }>`
+    SELECT session_id, payload FROM call_events WHERE session_id = ANY(${sessionIds}::text[]) AND call_day = ANY(${days}::date[])`.execute(
+      trx,
+    )
+  ).rows;
 
-  const outcome: BatchOutcome = { callsExamined: calls.length, callsChanged: 0, cdrsExamined: cdrs.length, cdrsChanged: 0, changedColumns: {}, unreadable: 0, unreadableExamples: [] };
+  const outcome: BatchOutcome = {
+    callsExamined: calls.length,
+    callsChanged: 0,
+    cdrsExamined: cdrs.length,
+    cdrsChanged: 0,
+    changedColumns: {},
+    unreadable: 0,
+    unreadableExamples: [],
+  };
   const cdrBySession = new Map(cdrs.map((row) => [row.session_id, row]));
   const eventsBySession = new Map<string, unknown[]>();
   for (const row of events) eventsBySession.set(row.session_id, [...(eventsBySession.get(row.session_id) ?? []), row.payload]);
@@ -105,10 +149,16 @@ async function reprocessBatch(trx: Transaction<Database>, sessionIds: string[], 
   const changedCdrs: Row[] = [];
 
   for (const call of calls) {
-    const rebuilt = rebuild(call.session_id, eventsBySession.get(call.session_id) ?? [], cdrBySession.get(call.session_id)?.record, options.businessByAppKey);
+    const rebuilt = rebuild(
+      call.session_id,
+      eventsBySession.get(call.session_id) ?? [],
+      cdrBySession.get(call.session_id)?.record,
+      options.businessByAppKey,
+    );
     if (!rebuilt.ok) {
       outcome.unreadable += 1;
-      if (outcome.unreadableExamples.length < MAX_EXAMPLES) outcome.unreadableExamples.push({ sessionId: call.session_id, reason: rebuilt.reason });
+      if (outcome.unreadableExamples.length < MAX_EXAMPLES)
+        outcome.unreadableExamples.push({ sessionId: call.session_id, reason: rebuilt.reason });
       continue;
     }
     const derivedCall = callRow(rebuilt.facts);
@@ -153,21 +203,25 @@ function rebuild(sessionId: string, payloads: readonly unknown[], record: unknow
   const facts: CallFacts[] = [];
   for (const payload of payloads) {
     const verdict = parsePush(JSON.stringify(payload), options);
-    if (!verdict.ok) return { ok: false, reason: `a stored status event is now refused: [${verdict.rejection.code}] ${verdict.rejection.message}` };
+    if (!verdict.ok)
+      return { ok: false, reason: `a stored status event is now refused: [${verdict.rejection.code}] ${verdict.rejection.message}` };
     if (verdict.kind !== 'status') return { ok: false, reason: 'a stored status event payload is not a status push' };
     facts.push(factsFromStatusEvent(verdict.event));
   }
   let cdr: CdrRecord | null = null;
   if (record !== undefined) {
     const verdict = parsePush(JSON.stringify({ eventType: 'fee', feeLst: [record] }), options);
-    if (!verdict.ok) return { ok: false, reason: `the stored CDR is now refused: [${verdict.rejection.code}] ${verdict.rejection.message}` };
+    if (!verdict.ok)
+      return { ok: false, reason: `the stored CDR is now refused: [${verdict.rejection.code}] ${verdict.rejection.message}` };
     if (verdict.kind !== 'fee' || verdict.records.length !== 1) return { ok: false, reason: 'the stored CDR is now refused' };
     cdr = verdict.records[0]!;
     facts.push(factsFromCdr(cdr));
   }
   if (facts.length === 0) return { ok: false, reason: 'no stored status event or CDR to derive the call from' };
   const merged = mergeAllCallFacts(facts);
-  return merged.sessionId === sessionId ? { ok: true, facts: merged, cdr } : { ok: false, reason: `the stored data names session ${merged.sessionId}` };
+  return merged.sessionId === sessionId
+    ? { ok: true, facts: merged, cdr }
+    : { ok: false, reason: `the stored data names session ${merged.sessionId}` };
 }
 
 function merge(into: ReprocessResult, batch: BatchOutcome): void {
@@ -176,6 +230,7 @@ function merge(into: ReprocessResult, batch: BatchOutcome): void {
   into.cdrsExamined += batch.cdrsExamined;
   into.cdrsChanged += batch.cdrsChanged;
   into.unreadable += batch.unreadable;
-  for (const [column, count] of Object.entries(batch.changedColumns)) into.changedColumns[column] = (into.changedColumns[column] ?? 0) + count;
+  for (const [column, count] of Object.entries(batch.changedColumns))
+    into.changedColumns[column] = (into.changedColumns[column] ?? 0) + count;
   into.unreadableExamples.push(...batch.unreadableExamples.slice(0, Math.max(0, MAX_EXAMPLES - into.unreadableExamples.length)));
 }

@@ -28,7 +28,10 @@ describe('replay of bad files', () => {
   it('when a file is empty, then it is a file error, nothing is stored, and the exit code is 1', async () => {
     const database = await fresh();
     const run = await replayFiles(database.db, [await files.write('empty.jsonl', ''), await files.write('blank.csv', '\n  \n')]);
-    expect(run.problems.map((problem) => problem.message)).toEqual(['the file is empty (no data, or only whitespace)', 'the file is empty (no data, or only whitespace)']);
+    expect(run.problems.map((problem) => problem.message)).toEqual([
+      'the file is empty (no data, or only whitespace)',
+      'the file is empty (no data, or only whitespace)',
+    ]);
     expect(exitCodeOf(run.summary)).toBe(1);
     expect(await count(database.db, 'push_deliveries')).toBe(0);
   });
@@ -39,8 +42,19 @@ describe('replay of bad files', () => {
     const text = await files.write('notes.txt', 'call the customer back\nabout order 7\n');
     const run = await replayFiles(database.db, [path, text]);
     expect(run.problems).toEqual([
-      { file: path, severity: 'error', message: expect.stringContaining('unrecognized format: not JSON, and the first line is not a CSV header (the row is not valid UTF-8)') as string },
-      { file: text, severity: 'error', message: 'unrecognized format: not JSON (it does not start with \'[\' or \'{\') and not CSV with a sessionId column; the first line is "call the customer back"' },
+      {
+        file: path,
+        severity: 'error',
+        message: expect.stringContaining(
+          'unrecognized format: not JSON, and the first line is not a CSV header (the row is not valid UTF-8)',
+        ) as string,
+      },
+      {
+        file: text,
+        severity: 'error',
+        message:
+          "unrecognized format: not JSON (it does not start with '[' or '{') and not CSV with a sessionId column; the first line is \"call the customer back\"",
+      },
     ]);
     expect(run.summary.fileErrors).toBe(2);
   });
@@ -50,7 +64,9 @@ describe('replay of bad files', () => {
     const compressed = gzipSync(jsonLines(cdrs));
     const path = await files.write('cut.jsonl.gz', compressed.subarray(0, Math.floor(compressed.length * 0.6)));
     const run = await replayFiles(database.db, [path]);
-    expect(run.problems).toEqual([{ file: path, severity: 'error', message: expect.stringMatching(/^truncated gzip: the compressed data ends early/) as string }]);
+    expect(run.problems).toEqual([
+      { file: path, severity: 'error', message: expect.stringMatching(/^truncated gzip: the compressed data ends early/) as string },
+    ]);
     const stored = await count(database.db, 'cdrs');
     expect(stored).toBeGreaterThan(0);
     expect(stored).toBeLessThan(cdrs.length);
@@ -60,7 +76,14 @@ describe('replay of bad files', () => {
 
   it('when JSON lines hold garbage lines, then the good lines are stored and each garbage line is reported by number', async () => {
     const database = await fresh();
-    const content = [JSON.stringify(cdrs[0]), '<html>502 Bad Gateway</html>', JSON.stringify(cdrs[1]), '{"sessionId": "cut', '', JSON.stringify(cdrs[2])].join('\n');
+    const content = [
+      JSON.stringify(cdrs[0]),
+      '<html>502 Bad Gateway</html>',
+      JSON.stringify(cdrs[1]),
+      '{"sessionId": "cut',
+      '',
+      JSON.stringify(cdrs[2]),
+    ].join('\n');
     const run = await replayFiles(database.db, [await files.write('mixed.jsonl', content)]);
     expect(run.records.map((record) => [record.location, record.code])).toEqual([
       ['line 2', 'invalid_json'],
@@ -74,17 +97,25 @@ describe('replay of bad files', () => {
     const database = await fresh();
     const path = await files.write('export.csv', csvOf(cdrs.slice(0, 3).map((cdr) => ({ ...cdr, operatorNote: 'resent by hand' }))));
     const run = await replayFiles(database.db, [path]);
-    expect(run.problems).toEqual([{ file: path, severity: 'warning', message: 'unknown CSV columns, kept as text fields of each record: operatorNote' }]);
+    expect(run.problems).toEqual([
+      { file: path, severity: 'warning', message: 'unknown CSV columns, kept as text fields of each record: operatorNote' },
+    ]);
     expect(exitCodeOf(run.summary)).toBe(0);
     const records = await database.db.selectFrom('cdrs').select('record').execute();
-    expect(records.map((row) => (row.record as Record<string, unknown>)['operatorNote'])).toEqual(['resent by hand', 'resent by hand', 'resent by hand']);
+    expect(records.map((row) => (row.record as Record<string, unknown>)['operatorNote'])).toEqual([
+      'resent by hand',
+      'resent by hand',
+      'resent by hand',
+    ]);
   });
 
   it('when a CSV has no sessionId column, then it is a file error and nothing of it is stored', async () => {
     const database = await fresh();
     const path = await files.write('nosession.csv', csvOf(cdrs.slice(0, 3).map(({ sessionId: _s, ...rest }) => rest)));
     const run = await replayFiles(database.db, [path], { format: 'csv' });
-    expect(run.problems).toEqual([{ file: path, severity: 'error', message: expect.stringMatching(/^the CSV header has no sessionId column \(header: /) as string }]);
+    expect(run.problems).toEqual([
+      { file: path, severity: 'error', message: expect.stringMatching(/^the CSV header has no sessionId column \(header: /) as string },
+    ]);
     expect(await count(database.db, 'push_deliveries')).toBe(0);
   });
 
@@ -94,23 +125,43 @@ describe('replay of bad files', () => {
     const content = [lines[0], lines[1], `${lines[2]},"extra"`, lines[3], '"unterminated,'].join('\r\n');
     const path = await files.write('ragged.csv', content);
     const run = await replayFiles(database.db, [path]);
-    expect(run.records).toEqual([expect.objectContaining({ location: 'row 3', code: 'invalid_csv_row', reason: expect.stringMatching(/^the row has \d+ cells, the header has \d+$/) as string })]);
-    expect(run.problems).toEqual([{ file: path, severity: 'error', message: 'the file ends inside a quoted cell of row 5 (line 5): that row is cut off and was not read' }]);
+    expect(run.records).toEqual([
+      expect.objectContaining({
+        location: 'row 3',
+        code: 'invalid_csv_row',
+        reason: expect.stringMatching(/^the row has \d+ cells, the header has \d+$/) as string,
+      }),
+    ]);
+    expect(run.problems).toEqual([
+      {
+        file: path,
+        severity: 'error',
+        message: 'the file ends inside a quoted cell of row 5 (line 5): that row is cut off and was not read',
+      },
+    ]);
     expect(await count(database.db, 'cdrs')).toBe(2);
   });
 
   it('when a JSON array is truncated, then the complete elements are stored and the file error names where it was cut', async () => {
     const database = await fresh();
     const text = JSON.stringify(cdrs.slice(0, 5));
-    const path = await files.write('cut.json', text.slice(0, text.indexOf('"sessionId"', text.indexOf(cdrs[3]!['sessionId'] as string) + 50)));
+    const path = await files.write(
+      'cut.json',
+      text.slice(0, text.indexOf('"sessionId"', text.indexOf(cdrs[3]!['sessionId'] as string) + 50)),
+    );
     const run = await replayFiles(database.db, [path]);
-    expect(run.problems).toEqual([{ file: path, severity: 'error', message: expect.stringContaining('truncated JSON array: element 5 is cut off') as string }]);
+    expect(run.problems).toEqual([
+      { file: path, severity: 'error', message: expect.stringContaining('truncated JSON array: element 5 is cut off') as string },
+    ]);
     expect(await count(database.db, 'cdrs')).toBe(4);
   });
 
   it('when one file is bad, then the other files are still replayed', async () => {
     const database = await fresh();
-    const run = await replayFiles(database.db, [await files.write('bad.json', '[{"sessionId"'), await files.write('good.jsonl', jsonLines(cdrs.slice(0, 4)))]);
+    const run = await replayFiles(database.db, [
+      await files.write('bad.json', '[{"sessionId"'),
+      await files.write('good.jsonl', jsonLines(cdrs.slice(0, 4))),
+    ]);
     expect(run.summary.files.map((file) => [file.records, file.errors.length])).toEqual([
       [0, 1],
       [4, 0],
@@ -132,7 +183,12 @@ describe('replay of bad files', () => {
   it('when --strict and everything is valid, then standard input is read twice (checked, then written) and stored', async () => {
     const database = await fresh();
     const stdin = Readable.from([Buffer.from(jsonLines(cdrs.slice(0, 7)))]);
-    const run = await replayFiles(database.db, ['-', await files.write('strict-more.csv', csvOf(cdrs.slice(7, 9)))], { strict: true }, stdin);
+    const run = await replayFiles(
+      database.db,
+      ['-', await files.write('strict-more.csv', csvOf(cdrs.slice(7, 9)))],
+      { strict: true },
+      stdin,
+    );
     expect(run.summary).toMatchObject({ strict: true, written: true, records: { total: 9, invalid: 0 }, stored: { deliveriesStored: 9 } });
     expect(await count(database.db, 'cdrs')).toBe(9);
   });
@@ -141,7 +197,9 @@ describe('replay of bad files', () => {
     const existing = await files.write('exists.jsonl', jsonLines(cdrs.slice(0, 1)));
     const attempt = resolveInputs([existing, files.path('missing.jsonl'), '-', '-'], Readable.from([]));
     await expect(attempt).rejects.toThrow(InputError);
-    await expect(resolveInputs([existing, files.path('missing.jsonl'), '-', '-'], Readable.from([]))).rejects.toThrow(/missing\.jsonl: no such file\n- \(standard input\) can be given only once/);
+    await expect(resolveInputs([existing, files.path('missing.jsonl'), '-', '-'], Readable.from([]))).rejects.toThrow(
+      /missing\.jsonl: no such file\n- \(standard input\) can be given only once/,
+    );
     await expect(resolveInputs([], Readable.from([]))).rejects.toThrow(/no input/);
     await expect(resolveInputs([files.path('')], Readable.from([]))).rejects.toThrow(/a directory, not a file/);
   });

@@ -3,13 +3,17 @@ import { generateCalls, type Push, type StatusPush } from '@callpipe/fixtures';
 import { exitCodeOf } from '../src/index.ts';
 import { count, fullSnapshot, jsonLines, replayFiles, storeLive, databaseAndFiles } from './support.ts';
 
-
 describe('replay --dry-run', () => {
   const fixture = databaseAndFiles();
 
   it('when records are new, stored identical, stored different or invalid, then each is reported as such with its location, and nothing is written', async () => {
     const [stored, changed, fresh, freshEvent] = generateCalls(81, 4);
-    await storeLive(fixture.database.db, [...stored!.statusPushes, ...changed!.statusPushes, { eventType: 'fee', feeLst: [stored!.cdr] }, { eventType: 'fee', feeLst: [changed!.cdr] }]);
+    await storeLive(fixture.database.db, [
+      ...stored!.statusPushes,
+      ...changed!.statusPushes,
+      { eventType: 'fee', feeLst: [stored!.cdr] },
+      { eventType: 'fee', feeLst: [changed!.cdr] },
+    ]);
     const disconnect = stored!.statusPushes.find((push) => push.eventType === 'disconnect')!;
     const alteredDisconnect: StatusPush = { ...disconnect, statusInfo: { ...disconnect.statusInfo, stateDesc: 'changed by hand' } };
     const lines: unknown[] = [
@@ -23,7 +27,10 @@ describe('replay --dry-run', () => {
       { ...fresh!.cdr, sessionId: `${fresh!.sessionId}-2`, callOutStartTime: '2024-02-30 10:00:00' },
       { eventType: 'fee', feeLst: [fresh!.cdr, { sessionId: 42 }] } satisfies Push | object,
     ];
-    const path = await fixture.files.write('check.jsonl', `${jsonLines(lines.slice(0, 6))}\n${lines[6] as string}\n${jsonLines(lines.slice(7))}`);
+    const path = await fixture.files.write(
+      'check.jsonl',
+      `${jsonLines(lines.slice(0, 6))}\n${lines[6] as string}\n${jsonLines(lines.slice(7))}`,
+    );
     const before = await fullSnapshot(fixture.database.db);
 
     const run = await replayFiles(fixture.database.db, [path], { dryRun: true });
@@ -31,18 +38,57 @@ describe('replay --dry-run', () => {
     const file = path;
     expect(run.records).toEqual([
       { file, location: 'line 1', status: 'stored_identical', kind: 'cdr', sessionId: stored!.sessionId },
-      { file, location: 'line 2', status: 'stored_different', kind: 'cdr', sessionId: changed!.sessionId, differingFields: ['callEndTime', 'ulFailReason'] },
+      {
+        file,
+        location: 'line 2',
+        status: 'stored_different',
+        kind: 'cdr',
+        sessionId: changed!.sessionId,
+        differingFields: ['callEndTime', 'ulFailReason'],
+      },
       { file, location: 'line 3', status: 'new', kind: 'cdr', sessionId: fresh!.sessionId },
       { file, location: 'line 4', status: 'stored_identical', kind: 'event', sessionId: stored!.sessionId, eventType: 'disconnect' },
-      { file, location: 'line 5', status: 'stored_different', kind: 'event', sessionId: stored!.sessionId, eventType: 'disconnect', differingFields: ['stateDesc'] },
-      { file, location: 'line 6', status: 'new', kind: 'event', sessionId: freshEvent!.sessionId, eventType: freshEvent!.statusPushes[0]!.eventType },
+      {
+        file,
+        location: 'line 5',
+        status: 'stored_different',
+        kind: 'event',
+        sessionId: stored!.sessionId,
+        eventType: 'disconnect',
+        differingFields: ['stateDesc'],
+      },
+      {
+        file,
+        location: 'line 6',
+        status: 'new',
+        kind: 'event',
+        sessionId: freshEvent!.sessionId,
+        eventType: freshEvent!.statusPushes[0]!.eventType,
+      },
       // The blank line 7 is skipped, but counted.
       { file, location: 'line 8', status: 'invalid', code: 'invalid_json', reason: expect.stringContaining('not valid JSON') as string },
-      { file, location: 'line 9', status: 'invalid', code: 'invalid_timestamp', reason: expect.stringMatching(/^callOutStartTime: .*not a real calendar time/) as string },
+      {
+        file,
+        location: 'line 9',
+        status: 'invalid',
+        code: 'invalid_timestamp',
+        reason: expect.stringMatching(/^callOutStartTime: .*not a real calendar time/) as string,
+      },
       { file, location: 'line 10, record 1 of the push', status: 'new', kind: 'cdr', sessionId: fresh!.sessionId },
-      { file, location: 'line 10, record 2 of the push', status: 'invalid', code: 'invalid_session_id', reason: expect.stringContaining('feeLst[1].sessionId') as string },
+      {
+        file,
+        location: 'line 10, record 2 of the push',
+        status: 'invalid',
+        code: 'invalid_session_id',
+        reason: expect.stringContaining('feeLst[1].sessionId') as string,
+      },
     ]);
-    expect(run.summary).toMatchObject({ mode: 'dry-run', written: false, stored: null, records: { total: 10, new: 3, stored_identical: 2, stored_different: 2, invalid: 3 } });
+    expect(run.summary).toMatchObject({
+      mode: 'dry-run',
+      written: false,
+      stored: null,
+      records: { total: 10, new: 3, stored_identical: 2, stored_different: 2, invalid: 3 },
+    });
     expect(exitCodeOf(run.summary)).toBe(1);
     expect(await fullSnapshot(fixture.database.db)).toEqual(before);
   });

@@ -34,25 +34,55 @@ describe('replay of each format', () => {
   }
 
   const cases: Array<[string, () => Array<[string, string]>]> = [
-    ['JSON lines of push bodies (status pushes and merged CDR pushes)', () => [['pushes.jsonl', jsonLines([...statusPushes, ...feePushes(cdrs, 7)])]]],
-    ['JSON lines of bare CDR records', () => [['status.jsonl', jsonLines(statusPushes)], ['cdrs.jsonl', jsonLines(cdrs)]]],
-    ['a JSON array of CDR records', () => [['status.jsonl', jsonLines(statusPushes)], ['cdrs.json', JSON.stringify(cdrs, null, 2)]]],
+    [
+      'JSON lines of push bodies (status pushes and merged CDR pushes)',
+      () => [['pushes.jsonl', jsonLines([...statusPushes, ...feePushes(cdrs, 7)])]],
+    ],
+    [
+      'JSON lines of bare CDR records',
+      () => [
+        ['status.jsonl', jsonLines(statusPushes)],
+        ['cdrs.jsonl', jsonLines(cdrs)],
+      ],
+    ],
+    [
+      'a JSON array of CDR records',
+      () => [
+        ['status.jsonl', jsonLines(statusPushes)],
+        ['cdrs.json', JSON.stringify(cdrs, null, 2)],
+      ],
+    ],
     ['a JSON array of push bodies', () => [['pushes.json', JSON.stringify([...feePushes(cdrs, 50), ...statusPushes])]]],
-    ['CSV with FeeInfo field names as headers', () => [['status.jsonl', jsonLines(statusPushes)], ['cdrs.csv', csvOf(cdrs)]]],
+    [
+      'CSV with FeeInfo field names as headers',
+      () => [
+        ['status.jsonl', jsonLines(statusPushes)],
+        ['cdrs.csv', csvOf(cdrs)],
+      ],
+    ],
   ];
 
   for (const gzip of [false, true]) {
-    it.each(cases)(`when the files are %s${gzip ? ', gzip-compressed' : ''}, then the tables equal those of the same pushes arriving live`, async (_name, build) => {
-      const database = await fresh();
-      const paths = await Promise.all(build().map(([name, content]) => files.write(`${gzip ? 'gz-' : ''}${name}${gzip ? '.gz' : ''}`, content, gzip)));
-      const run = await replayFiles(database.db, paths);
-      expect(run.problems).toEqual([]);
-      expect(run.records).toEqual([]);
-      expect(run.summary).toMatchObject({ written: true, fileErrors: 0, records: { total: statusPushes.length + cdrs.length, invalid: 0 } });
-      expect(await contentSnapshot(database.db)).toEqual(expected);
-      const sources = await database.db.selectFrom('push_deliveries').select('source').distinct().execute();
-      expect(sources.map((row) => row.source).sort()).toEqual(paths.map((path) => `replay:${path.split('/').pop()}`).sort());
-    });
+    it.each(cases)(
+      `when the files are %s${gzip ? ', gzip-compressed' : ''}, then the tables equal those of the same pushes arriving live`,
+      async (_name, build) => {
+        const database = await fresh();
+        const paths = await Promise.all(
+          build().map(([name, content]) => files.write(`${gzip ? 'gz-' : ''}${name}${gzip ? '.gz' : ''}`, content, gzip)),
+        );
+        const run = await replayFiles(database.db, paths);
+        expect(run.problems).toEqual([]);
+        expect(run.records).toEqual([]);
+        expect(run.summary).toMatchObject({
+          written: true,
+          fileErrors: 0,
+          records: { total: statusPushes.length + cdrs.length, invalid: 0 },
+        });
+        expect(await contentSnapshot(database.db)).toEqual(expected);
+        const sources = await database.db.selectFrom('push_deliveries').select('source').distinct().execute();
+        expect(sources.map((row) => row.source).sort()).toEqual(paths.map((path) => `replay:${path.split('/').pop()}`).sort());
+      },
+    );
   }
 
   it('when the file is one push body, pretty-printed, then it is stored as that push', async () => {
@@ -68,7 +98,9 @@ describe('replay of each format', () => {
     const push = statusPushes[0]!;
     const run = await replayFiles(database.db, ['-'], {}, Readable.from([Buffer.from(JSON.stringify(push))]));
     expect(run.summary).toMatchObject({ records: { total: 1, invalid: 0 }, stored: { eventsInserted: 1 } });
-    expect(await database.db.selectFrom('push_deliveries').select(['source', 'push_kind']).execute()).toEqual([{ source: 'replay:stdin', push_kind: 'status' }]);
+    expect(await database.db.selectFrom('push_deliveries').select(['source', 'push_kind']).execute()).toEqual([
+      { source: 'replay:stdin', push_kind: 'status' },
+    ]);
   });
 
   it('when the format is given, then detection is skipped: a one-line JSON lines file is read as JSON lines', async () => {

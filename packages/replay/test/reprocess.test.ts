@@ -11,13 +11,21 @@ afterAll(async () => {
   await Promise.all(databases.map((database) => database.drop()));
 });
 
-async function storedCalls(seed: number, count: number, options = { businessByAppKey }): Promise<{ database: TestDatabase; sessionIds: string[] }> {
+async function storedCalls(
+  seed: number,
+  count: number,
+  options = { businessByAppKey },
+): Promise<{ database: TestDatabase; sessionIds: string[] }> {
   const database = await context.createDatabase();
   databases.push(database);
   const calls = generateCalls(seed, count, { lossProbability: 0.1, unmappedAppKeyProbability: 0.1 });
   const cdrPushes = calls.map((call): Push => ({ eventType: 'fee', feeLst: [call.cdr] }));
   // Every third CDR re-pushed, so delivery counts are not all 1.
-  await storeLive(database.db, [...calls.flatMap((call) => call.statusPushes), ...cdrPushes, ...cdrPushes.filter((_, index) => index % 3 === 0)], options);
+  await storeLive(
+    database.db,
+    [...calls.flatMap((call) => call.statusPushes), ...cdrPushes, ...cdrPushes.filter((_, index) => index % 3 === 0)],
+    options,
+  );
   return { database, sessionIds: calls.map((call) => call.sessionId) };
 }
 
@@ -27,17 +35,32 @@ describe('reprocessCalls', () => {
     const db = database.db;
     const pristine = await fullSnapshot(db);
     const damaged = sessionIds.filter((_, index) => index % 2 === 0);
-    await sql`UPDATE calls SET outcome = 'failed', talk_seconds = NULL, business = NULL, business_source = NULL WHERE session_id = ANY(${damaged}::text[])`.execute(db);
-    await sql`UPDATE cdrs SET billable_minutes = 9999, ring_seconds = NULL, ul_fail_reason_desc = 'old text' WHERE session_id = ANY(${damaged}::text[])`.execute(db);
+    await sql`UPDATE calls SET outcome = 'failed', talk_seconds = NULL, business = NULL, business_source = NULL WHERE session_id = ANY(${damaged}::text[])`.execute(
+      db,
+    );
+    await sql`UPDATE cdrs SET billable_minutes = 9999, ring_seconds = NULL, ul_fail_reason_desc = 'old text' WHERE session_id = ANY(${damaged}::text[])`.execute(
+      db,
+    );
     const broken = await fullSnapshot(db);
 
     const dryRun = await reprocessCalls(db, {}, { businessByAppKey, dryRun: true });
-    expect(dryRun).toMatchObject({ dryRun: true, callsExamined: 80, callsChanged: damaged.length, cdrsExamined: 80, cdrsChanged: damaged.length, unreadable: 0 });
+    expect(dryRun).toMatchObject({
+      dryRun: true,
+      callsExamined: 80,
+      callsChanged: damaged.length,
+      cdrsExamined: 80,
+      cdrsChanged: damaged.length,
+      unreadable: 0,
+    });
     expect(await fullSnapshot(db)).toEqual(broken);
 
     const result = await reprocessCalls(db, {}, { businessByAppKey, batchSize: 17 });
     expect(result).toMatchObject({ dryRun: false, callsChanged: damaged.length, cdrsChanged: damaged.length, unreadable: 0 });
-    expect(result.changedColumns).toMatchObject({ 'calls.business': damaged.length, 'cdrs.billable_minutes': damaged.length, 'cdrs.ul_fail_reason_desc': damaged.length });
+    expect(result.changedColumns).toMatchObject({
+      'calls.business': damaged.length,
+      'cdrs.billable_minutes': damaged.length,
+      'cdrs.ul_fail_reason_desc': damaged.length,
+    });
     const after = await fullSnapshot(db);
     expect(after.calls.map(({ updated_at: _u, ...row }) => row)).toEqual(pristine.calls.map(({ updated_at: _u, ...row }) => row));
     expect(after.cdrs).toEqual(pristine.cdrs);
@@ -50,7 +73,10 @@ describe('reprocessCalls', () => {
   });
 
   it('when the app → business map is corrected, then reprocessing yields exactly what live deliveries with the corrected map yield', async () => {
-    const [{ database: stale }, { database: correct }] = await Promise.all([storedCalls(102, 60, { businessByAppKey: new Map() }), storedCalls(102, 60)]);
+    const [{ database: stale }, { database: correct }] = await Promise.all([
+      storedCalls(102, 60, { businessByAppKey: new Map() }),
+      storedCalls(102, 60),
+    ]);
     const result = await reprocessCalls(stale.db, {}, { businessByAppKey });
     expect(result.callsChanged).toBeGreaterThan(0);
     expect(result.changedColumns['calls.business']).toBeGreaterThan(0);
@@ -66,11 +92,18 @@ describe('reprocessCalls', () => {
     await damage();
     const verifyBefore = await damagedIn(sql<boolean>`app_key = ${demoAppKeys.verify}`);
     const byAppKey = await reprocessCalls(db, { appKey: demoAppKeys.verify }, { businessByAppKey });
-    expect(byAppKey.callsExamined).toBe(Number((await sql<{ n: string }>`SELECT count(*) AS n FROM calls WHERE app_key = ${demoAppKeys.verify}`.execute(db)).rows[0]!.n));
+    expect(byAppKey.callsExamined).toBe(
+      Number((await sql<{ n: string }>`SELECT count(*) AS n FROM calls WHERE app_key = ${demoAppKeys.verify}`.execute(db)).rows[0]!.n),
+    );
     expect(byAppKey.callsChanged).toBeGreaterThan(0);
     expect(await damagedIn(sql<boolean>`app_key = ${demoAppKeys.verify}`)).toBe(verifyBefore - byAppKey.callsChanged);
     const othersStillDamaged = await damagedIn(sql<boolean>`app_key IS DISTINCT FROM ${demoAppKeys.verify}`);
-    expect(othersStillDamaged).toBe(Number((await sql<{ n: string }>`SELECT count(*) AS n FROM calls WHERE app_key IS DISTINCT FROM ${demoAppKeys.verify}`.execute(db)).rows[0]!.n));
+    expect(othersStillDamaged).toBe(
+      Number(
+        (await sql<{ n: string }>`SELECT count(*) AS n FROM calls WHERE app_key IS DISTINCT FROM ${demoAppKeys.verify}`.execute(db))
+          .rows[0]!.n,
+      ),
+    );
 
     const byBusiness = await reprocessCalls(db, { business: 'notify' }, { businessByAppKey });
     expect(byBusiness.callsChanged).toBeGreaterThan(0);
@@ -82,19 +115,33 @@ describe('reprocessCalls', () => {
     const byTime = await reprocessCalls(db, { from, to }, { businessByAppKey });
     expect(byTime.callsExamined).toBeGreaterThan(0);
     expect(byTime.callsExamined).toBeLessThan(90);
-    expect(await damagedIn(inRange)).toBe(Number((await sql<{ n: string }>`SELECT count(*) AS n FROM calls WHERE outcome = 'failed' AND ${inRange}`.execute(db)).rows[0]!.n));
-    const restoredInRange = Number((await sql<{ n: string }>`SELECT count(*) AS n FROM calls WHERE outcome <> 'failed' AND ${inRange}`.execute(db)).rows[0]!.n);
+    expect(await damagedIn(inRange)).toBe(
+      Number((await sql<{ n: string }>`SELECT count(*) AS n FROM calls WHERE outcome = 'failed' AND ${inRange}`.execute(db)).rows[0]!.n),
+    );
+    const restoredInRange = Number(
+      (await sql<{ n: string }>`SELECT count(*) AS n FROM calls WHERE outcome <> 'failed' AND ${inRange}`.execute(db)).rows[0]!.n,
+    );
     expect(restoredInRange).toBe(byTime.callsChanged);
-    expect(Number((await sql<{ n: string }>`SELECT count(*) AS n FROM calls WHERE outcome <> 'failed' AND NOT (${inRange})`.execute(db)).rows[0]!.n)).toBe(0);
+    expect(
+      Number(
+        (await sql<{ n: string }>`SELECT count(*) AS n FROM calls WHERE outcome <> 'failed' AND NOT (${inRange})`.execute(db)).rows[0]!.n,
+      ),
+    ).toBe(0);
   });
 
   it('when a stored record no longer passes validation, then that call is left as it is and reported', async () => {
     const { database, sessionIds } = await storedCalls(104, 10);
     const [victim] = sessionIds;
-    await sql`UPDATE cdrs SET record = jsonb_set(record, '{callEndTime}', '"not a time"') WHERE session_id = ${victim!}`.execute(database.db);
+    await sql`UPDATE cdrs SET record = jsonb_set(record, '{callEndTime}', '"not a time"') WHERE session_id = ${victim!}`.execute(
+      database.db,
+    );
     await sql`UPDATE calls SET outcome = 'failed' WHERE session_id = ${victim!}`.execute(database.db);
     const result = await reprocessCalls(database.db, {}, { businessByAppKey });
-    expect(result).toMatchObject({ callsExamined: 10, unreadable: 1, unreadableExamples: [{ sessionId: victim, reason: expect.stringContaining('[invalid_timestamp]') as string }] });
+    expect(result).toMatchObject({
+      callsExamined: 10,
+      unreadable: 1,
+      unreadableExamples: [{ sessionId: victim, reason: expect.stringContaining('[invalid_timestamp]') as string }],
+    });
     const row = await database.db.selectFrom('calls').select('outcome').where('session_id', '=', victim!).executeTakeFirstOrThrow();
     expect(row.outcome).toBe('failed');
   });

@@ -10,12 +10,24 @@ import { demoBusinessByAppKey, type FeeRecord, type Push } from '@callpipe/fixtu
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll } from 'vitest';
 import { testContext, type TestDatabase } from '@callpipe/testkit';
-import { replay, resolveInputs, type FileProblem, type ProgressSnapshot, type RecordReport, type ReplayOptions, type ReplaySummary } from '../src/index.ts';
+import {
+  replay,
+  resolveInputs,
+  type FileProblem,
+  type ProgressSnapshot,
+  type RecordReport,
+  type ReplayOptions,
+  type ReplaySummary,
+} from '../src/index.ts';
 
 export const businessByAppKey = demoBusinessByAppKey;
 
 /** A temporary directory for one test file's replay files. */
-export async function scratchDirectory(): Promise<{ path: (name: string) => string; write: (name: string, content: string | Buffer, gzip?: boolean) => Promise<string>; remove: () => Promise<void> }> {
+export async function scratchDirectory(): Promise<{
+  path: (name: string) => string;
+  write: (name: string, content: string | Buffer, gzip?: boolean) => Promise<string>;
+  remove: () => Promise<void>;
+}> {
   const directory = await mkdtemp(join(tmpdir(), 'callpipe-replay-test-'));
   return {
     path: (name) => join(directory, name),
@@ -45,12 +57,22 @@ export async function replayFiles(
   const records: RecordReport[] = [];
   const problems: FileProblem[] = [];
   const inputs = await resolveInputs(paths, stdin);
-  const summary = await replay(db, inputs, { businessByAppKey, ...options }, { record: (report) => records.push(report), problem: (problem) => problems.push(problem), progress });
+  const summary = await replay(
+    db,
+    inputs,
+    { businessByAppKey, ...options },
+    { record: (report) => records.push(report), problem: (problem) => problems.push(problem), progress },
+  );
   return { summary, records, problems };
 }
 
 /** Stores pushes as the worker does for live HTTP deliveries, one delivery each. */
-export async function storeLive(db: Kysely<Database>, pushes: readonly Push[], options: { businessByAppKey: BusinessByAppKey } = { businessByAppKey }, receivedAt = '2024-06-11T04:00:00.000Z'): Promise<void> {
+export async function storeLive(
+  db: Kysely<Database>,
+  pushes: readonly Push[],
+  options: { businessByAppKey: BusinessByAppKey } = { businessByAppKey },
+  receivedAt = '2024-06-11T04:00:00.000Z',
+): Promise<void> {
   const deliveries = pushes.map((push) => {
     const verdict = parsePush(JSON.stringify(push), options);
     if (!verdict.ok) throw new Error(verdict.rejection.message);
@@ -65,7 +87,11 @@ export async function fullSnapshot(db: Kysely<Database>) {
     calls: await db.selectFrom('calls').selectAll().orderBy('session_id').execute(),
     events: await db.selectFrom('call_events').selectAll().orderBy('session_id').orderBy('event_key').execute(),
     cdrs: await db.selectFrom('cdrs').selectAll().orderBy('session_id').execute(),
-    deliveries: await db.selectFrom('push_deliveries').select(['delivery_id', 'source', 'received_at', 'record_count', 'rejected_record_count']).orderBy('delivery_id').execute(),
+    deliveries: await db
+      .selectFrom('push_deliveries')
+      .select(['delivery_id', 'source', 'received_at', 'record_count', 'rejected_record_count'])
+      .orderBy('delivery_id')
+      .execute(),
     rejected: await db.selectFrom('rejected_pushes').select(['rejection_key', 'reason_code', 'record']).orderBy('rejection_key').execute(),
   };
 }
@@ -93,8 +119,14 @@ export function csvOf(records: readonly FeeRecord[], extraColumns: readonly stri
   return [columns.join(','), ...records.map((record) => columns.map((column) => cell(record[column])).join(','))].join('\r\n') + '\r\n';
 }
 
-export async function count(db: Kysely<Database>, table: 'push_deliveries' | 'cdrs' | 'calls' | 'call_events' | 'rejected_pushes'): Promise<number> {
-  const row = await db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+export async function count(
+  db: Kysely<Database>,
+  table: 'push_deliveries' | 'cdrs' | 'calls' | 'call_events' | 'rejected_pushes',
+): Promise<number> {
+  const row = await db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 

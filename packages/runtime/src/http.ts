@@ -1,6 +1,12 @@
 import { createServer, type RequestListener, type Server, type ServerOptions } from 'node:http';
 
-export function listen(handler: RequestListener, host: string, port: number, configure?: (server: Server) => void, options: ServerOptions = {}): Promise<Server> {
+export function listen(
+  handler: RequestListener,
+  host: string,
+  port: number,
+  configure?: (server: Server) => void,
+  options: ServerOptions = {},
+): Promise<Server> {
   const server = createServer(options, handler);
   configure?.(server);
   return new Promise((resolve, reject) => {

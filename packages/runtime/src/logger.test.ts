@@ -13,7 +13,11 @@ describe('phone masking', () => {
   it('when a log record carries numbers in the message, fields, nested objects and errors, then none leaks', () => {
     const lines: string[] = [];
     const logger = createLogger({ level: 'debug', write: (line) => lines.push(line) }).child({ caller: '+8657188880001' });
-    logger.info('dialing +8613800000001', { called: '+8613800000002', nested: { list: ['+8613800000003'] }, error: new Error('busy: +8613800000004') });
+    logger.info('dialing +8613800000001', {
+      called: '+8613800000002',
+      nested: { list: ['+8613800000003'] },
+      error: new Error('busy: +8613800000004'),
+    });
     const output = lines.join('');
     expect(output).not.toMatch(/\+86\d{7,}/);
     expect(output).toContain('+86138****0002');

@@ -26,7 +26,13 @@ export function createLogger(options: LoggerOptions): Logger {
   const bindings = options.bindings ?? {};
   const log = (level: Exclude<LogLevel, 'silent'>, message: string, fields?: Record<string, unknown>) => {
     if (RANK[level] < threshold) return;
-    const record = { time: new Date().toISOString(), level, ...bindings, msg: maskPhoneNumbersIn(message), ...(fields ? (maskDeep(fields) as Record<string, unknown>) : {}) };
+    const record = {
+      time: new Date().toISOString(),
+      level,
+      ...bindings,
+      msg: maskPhoneNumbersIn(message),
+      ...(fields ? (maskDeep(fields) as Record<string, unknown>) : {}),
+    };
     write(`${JSON.stringify(record)}\n`);
   };
   return {

@@ -17,7 +17,13 @@ export function maskPhoneNumbersIn(text: string): string {
 export function maskDeep(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return maskPhoneNumbersIn(value);
   if (depth > 6 || value === null || typeof value !== 'object') return value;
-  if (value instanceof Error) return { name: value.name, message: maskPhoneNumbersIn(value.message), stack: value.stack ? maskPhoneNumbersIn(value.stack) : undefined, cause: value.cause === undefined ? undefined : maskDeep(value.cause, depth + 1) };
+  if (value instanceof Error)
+    return {
+      name: value.name,
+      message: maskPhoneNumbersIn(value.message),
+      stack: value.stack ? maskPhoneNumbersIn(value.stack) : undefined,
+      cause: value.cause === undefined ? undefined : maskDeep(value.cause, depth + 1),
+    };
   if (Array.isArray(value)) return value.map((item) => maskDeep(item, depth + 1));
   return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, maskDeep(inner, depth + 1)]));
 }

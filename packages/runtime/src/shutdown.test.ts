@@ -52,7 +52,13 @@ describe('installShutdown', () => {
 
   it('runs the stop sequence once however often shutdown is requested', async () => {
     let stops = 0;
-    const coordinator = installShutdown({ logger, deadlineMs: 1_000, signals: new EventEmitter(), stop: async () => void (stops += 1), exit: () => undefined });
+    const coordinator = installShutdown({
+      logger,
+      deadlineMs: 1_000,
+      signals: new EventEmitter(),
+      stop: async () => void (stops += 1),
+      exit: () => undefined,
+    });
     await Promise.all([coordinator.shutdown('a'), coordinator.shutdown('b')]);
     expect(stops).toBe(1);
     expect(coordinator.shuttingDown).toBe(true);

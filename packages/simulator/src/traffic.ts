@@ -29,7 +29,10 @@ export interface TrafficOptions {
  */
 export function buildTraffic(seed: number, callCount: number, options: TrafficOptions = {}): Send[] {
   const random = createRandom(seed);
-  const calls = generateCalls(seed, callCount, { lossProbability: options.lossProbability ?? 0.05, startAt: options.startAt ?? new Date(Date.UTC(2024, 5, 11, 2, 0, 0)) });
+  const calls = generateCalls(seed, callCount, {
+    lossProbability: options.lossProbability ?? 0.05,
+    startAt: options.startAt ?? new Date(Date.UTC(2024, 5, 11, 2, 0, 0)),
+  });
   const sends: Send[] = [];
   for (const call of calls) {
     for (const push of call.statusPushes) {
@@ -38,7 +41,7 @@ export function buildTraffic(seed: number, callCount: number, options: TrafficOp
     }
   }
   const maxPerPush = Math.max(1, Math.min(50, options.maxCdrsPerPush ?? 1));
-  for (let i = 0; i < calls.length; ) {
+  for (let i = 0; i < calls.length;) {
     const size = random.int(1, maxPerPush);
     const cdr: Push = { eventType: 'fee', feeLst: calls.slice(i, i + size).map((call) => call.cdr) };
     i += size;
@@ -127,8 +130,12 @@ export async function tally(db: Kysely<Database>, sent: readonly Sent[]): Promis
   for (const item of sent) {
     const verdict = parsePush(JSON.stringify(item.push), { businessByAppKey: demoBusinessByAppKey });
     if (!verdict.ok) throw new Error(`traffic holds an invalid push: ${verdict.rejection.message}`);
-    const keys = verdict.kind === 'status' ? [`e|${verdict.event.sessionId}|${verdict.event.eventKey}`] : verdict.records.map((record) => `c|${record.sessionId}`);
-    for (const sessionId of verdict.kind === 'status' ? [verdict.event.sessionId] : verdict.records.map((record) => record.sessionId)) sessions.add(sessionId);
+    const keys =
+      verdict.kind === 'status'
+        ? [`e|${verdict.event.sessionId}|${verdict.event.eventKey}`]
+        : verdict.records.map((record) => `c|${record.sessionId}`);
+    for (const sessionId of verdict.kind === 'status' ? [verdict.event.sessionId] : verdict.records.map((record) => record.sessionId))
+      sessions.add(sessionId);
     for (const key of keys) {
       const entry = expected.get(key) ?? { acked: 0, uncertain: 0 };
       if (item.outcome === 'acked') entry.acked += 1;
@@ -146,7 +153,14 @@ export async function tally(db: Kysely<Database>, sent: readonly Sent[]): Promis
     SELECT session_id, delivery_count FROM cdrs WHERE session_id = ANY(${sessionIds}::text[])`.execute(db);
   for (const row of cdrs.rows) stored.set(`c|${row.session_id}`, row.delivery_count);
 
-  const result: Tally = { sent: sent.length, acked: sent.filter((item) => item.outcome === 'acked').length, expected: 0, stored: 0, lost: 0, duplicated: 0 };
+  const result: Tally = {
+    sent: sent.length,
+    acked: sent.filter((item) => item.outcome === 'acked').length,
+    expected: 0,
+    stored: 0,
+    lost: 0,
+    duplicated: 0,
+  };
   for (const [key, { acked, uncertain }] of expected) {
     result.expected += acked;
     const count = stored.get(key) ?? 0;
@@ -160,7 +174,11 @@ export async function tally(db: Kysely<Database>, sent: readonly Sent[]): Promis
 }
 
 /** Tallies until every acked push is stored or the time is up, and returns the last tally. */
-export async function tallyWhenSettled(db: Kysely<Database>, sent: readonly Sent[], timeoutMs: number): Promise<Tally & { settled: boolean }> {
+export async function tallyWhenSettled(
+  db: Kysely<Database>,
+  sent: readonly Sent[],
+  timeoutMs: number,
+): Promise<Tally & { settled: boolean }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const result = await tally(db, sent);

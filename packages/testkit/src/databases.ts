@@ -37,7 +37,9 @@ export interface TestDatabase {
 
 export async function createTestDatabase(serverUrl: string, template: string): Promise<TestDatabase> {
   const name = `callpipe_test_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
-  await withAdminClient(serverUrl, (client) => client.query(`CREATE DATABASE ${quoteIdentifier(name)} TEMPLATE ${quoteIdentifier(template)}`));
+  await withAdminClient(serverUrl, (client) =>
+    client.query(`CREATE DATABASE ${quoteIdentifier(name)} TEMPLATE ${quoteIdentifier(template)}`),
+  );
   const url = databaseUrlFor(serverUrl, name);
   const db = createDatabase({ connectionString: url, poolSize: 8, applicationName: 'callpipe-test' });
   return {

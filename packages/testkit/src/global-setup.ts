@@ -3,7 +3,6 @@ import { dropDatabase, prepareTemplateDatabase } from './databases.ts';
 import { resolveTestServices } from './services.ts';
 import './provided-context.ts';
 
-
 /** Resolves Redis/Postgres once per run and migrates the template database the test files clone. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   // The harness is the one place besides each service's env module that reads the environment.

@@ -4,7 +4,11 @@ import { parseMigrateEnv } from './env.ts';
 
 describe('callpipe migrate env', () => {
   it('when nothing is set, then the partition settings match the worker defaults', () => {
-    expect(parseMigrateEnv({})).toMatchObject({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/callpipe', CALLPIPE_RETENTION_DAYS: 0, CALLPIPE_PARTITIONS_AHEAD_DAYS: 7 });
+    expect(parseMigrateEnv({})).toMatchObject({
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/callpipe',
+      CALLPIPE_RETENTION_DAYS: 0,
+      CALLPIPE_PARTITIONS_AHEAD_DAYS: 7,
+    });
   });
 
   it.each([

@@ -12,7 +12,10 @@ export const migrateEnvSchema = z.object({
 
 export const queueAdminEnvSchema = z.object({
   REDIS_URL: checkedString('redis://127.0.0.1:6379', redisUrlProblem),
-  CALLPIPE_QUEUE_PREFIX: z.string().regex(/^[\w{}:-]{1,64}$/, 'letters, digits, _ - : { } only, at most 64').default('callpipe'),
+  CALLPIPE_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[\w{}:-]{1,64}$/, 'letters, digits, _ - : { } only, at most 64')
+    .default('callpipe'),
   // Several queues (hash of the session id) spread the load over Redis Cluster slots; every ingest,
   // worker and the CLI must agree on the number.
   CALLPIPE_QUEUE_SHARDS: boundedInt(1, 64, 1),

@@ -70,7 +70,11 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     const failure = coerceError(error);
-    console.error(failure instanceof ConfigError ? failure.message : `callpipe: ${failure.message}${failure.cause ? `\ncaused by: ${coerceError(failure.cause).message}` : ''}`);
+    console.error(
+      failure instanceof ConfigError
+        ? failure.message
+        : `callpipe: ${failure.message}${failure.cause ? `\ncaused by: ${coerceError(failure.cause).message}` : ''}`,
+    );
     process.exit(1);
   },
 );

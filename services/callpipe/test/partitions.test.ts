@@ -13,7 +13,10 @@ describe('callpipe migrate and callpipe partitions', () => {
     const name = `callpipe_cli_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
     const url = databaseUrlFor(context.databaseServerUrl, name);
     try {
-      await runMigrate({ DATABASE_URL: url, CALLPIPE_PARTITIONS_AHEAD_DAYS: 2, CALLPIPE_RETENTION_DAYS: 0 }, createLogger({ level: 'silent' }));
+      await runMigrate(
+        { DATABASE_URL: url, CALLPIPE_PARTITIONS_AHEAD_DAYS: 2, CALLPIPE_RETENTION_DAYS: 0 },
+        createLogger({ level: 'silent' }),
+      );
       const db = createDatabase({ connectionString: url, poolSize: 1 });
       try {
         expect(await listPartitions(db, 'cdrs')).toHaveLength(4);
@@ -36,7 +39,9 @@ describe('callpipe migrate and callpipe partitions', () => {
       expect(await runPartitions(undefined, config, (line) => status.push(line))).toBe(0);
       const headings = status.filter((line) => !line.startsWith(' '));
       expect(headings.map((line) => line.replace(/\d{4}-\d{2}-\d{2}/g, 'DAY'))).toEqual(
-        ['call_events', 'cdrs', 'push_deliveries', 'rejected_pushes'].map((table) => `${table}: 5 daily partition(s), DAY … DAY; 0 row(s) in ${table}_default`),
+        ['call_events', 'cdrs', 'push_deliveries', 'rejected_pushes'].map(
+          (table) => `${table}: 5 daily partition(s), DAY … DAY; 0 row(s) in ${table}_default`,
+        ),
       );
       expect(status.filter((line) => line.startsWith('  cdrs_p'))).toHaveLength(5);
       expect(await runPartitions('shuffle', config, () => undefined)).toBe(2);

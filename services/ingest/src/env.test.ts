@@ -25,10 +25,16 @@ describe('ingest env', () => {
 
   it.each([
     [{ INGEST_PORT: 'eighty' }, 'INGEST_PORT'],
-    [{ INGEST_REDIS_WAIT_REPLICAS: '1', INGEST_REDIS_WAIT_TIMEOUT_MS: '2000' }, 'INGEST_REDIS_WAIT_TIMEOUT_MS: must be below INGEST_ENQUEUE_TIMEOUT_MS (2000)'],
+    [
+      { INGEST_REDIS_WAIT_REPLICAS: '1', INGEST_REDIS_WAIT_TIMEOUT_MS: '2000' },
+      'INGEST_REDIS_WAIT_TIMEOUT_MS: must be below INGEST_ENQUEUE_TIMEOUT_MS (2000)',
+    ],
     [{ INGEST_BODY_LIMIT_BYTES: '10' }, 'INGEST_BODY_LIMIT_BYTES'],
     [{ REDIS_URL: 'http://localhost' }, 'REDIS_URL: must be a URL starting with redis:// or rediss://'],
-    [{ REDIS_URL: 'http://localhost' }, 'redis+cluster:// or rediss+cluster:// (Redis Cluster seed nodes host:port,host:port), or redis+sentinel://'],
+    [
+      { REDIS_URL: 'http://localhost' },
+      'redis+cluster:// or rediss+cluster:// (Redis Cluster seed nodes host:port,host:port), or redis+sentinel://',
+    ],
     [{ REDIS_URL: 'redis+cluster://h1:7000/2' }, 'REDIS_URL: redis+cluster:// takes no path'],
     [{ REDIS_URL: 'redis+sentinel://s1:26379' }, "REDIS_URL: redis+sentinel:// needs the master's name as its path"],
     [{ CALLPIPE_QUEUE_PREFIX: 'has space' }, 'CALLPIPE_QUEUE_PREFIX'],

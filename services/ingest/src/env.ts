@@ -30,7 +30,10 @@ export const ingestEnvSchema = z.object({
   INGEST_ADMIN_PORT: port(9091),
   // Queue
   REDIS_URL: checkedString('redis://127.0.0.1:6379', redisUrlProblem),
-  CALLPIPE_QUEUE_PREFIX: z.string().regex(/^[\w{}:-]{1,64}$/, 'letters, digits, _ - : { } only, at most 64').default('callpipe'),
+  CALLPIPE_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[\w{}:-]{1,64}$/, 'letters, digits, _ - : { } only, at most 64')
+    .default('callpipe'),
   // Several queues (hash of the session id) spread the load over Redis Cluster slots; every ingest,
   // worker and the CLI must agree on the number.
   CALLPIPE_QUEUE_SHARDS: boundedInt(1, 64, 1),
@@ -53,7 +56,10 @@ export const ingestEnvSchema = z.object({
   INGEST_SIGNATURE_CREATED_ZONES: z.enum(['utc', 'utc_or_beijing']).default('utc_or_beijing'),
   INGEST_ALLOWED_SOURCES: cidrList,
   INGEST_TRUSTED_PROXIES: cidrList,
-  INGEST_PATH_SECRET: z.string().regex(/^[\w-]{0,128}$/, 'letters, digits, _ and - only').default(''),
+  INGEST_PATH_SECRET: z
+    .string()
+    .regex(/^[\w-]{0,128}$/, 'letters, digits, _ and - only')
+    .default(''),
   INGEST_TLS_CERT_FILE: z.string().default(''),
   INGEST_TLS_KEY_FILE: z.string().default(''),
   // Process
@@ -71,7 +77,11 @@ export function parseIngestEnv(env: NodeJS.ProcessEnv): IngestEnv {
   const parsed = parseEnv(
     ingestEnvSchema.superRefine((config, ctx) => {
       if ((config.INGEST_TLS_CERT_FILE === '') !== (config.INGEST_TLS_KEY_FILE === '')) {
-        ctx.addIssue({ code: 'custom', path: ['INGEST_TLS_CERT_FILE'], message: 'set both INGEST_TLS_CERT_FILE and INGEST_TLS_KEY_FILE, or neither' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['INGEST_TLS_CERT_FILE'],
+          message: 'set both INGEST_TLS_CERT_FILE and INGEST_TLS_KEY_FILE, or neither',
+        });
       }
       if (config.INGEST_REDIS_WAIT_REPLICAS > 0 && config.INGEST_REDIS_WAIT_TIMEOUT_MS >= config.INGEST_ENQUEUE_TIMEOUT_MS) {
         ctx.addIssue({
@@ -90,14 +100,18 @@ export function parseIngestEnv(env: NodeJS.ProcessEnv): IngestEnv {
     throw new ConfigError(`invalid configuration:\n  ${(error as Error).message}`);
   }
   if (parsed.INGEST_SIGNATURE_MODE !== 'off' && appSecrets.size === 0) {
-    throw new ConfigError(`invalid configuration:\n  INGEST_SIGNATURE_MODE: ${parsed.INGEST_SIGNATURE_MODE} needs at least one app in INGEST_APP_SECRETS or INGEST_APP_SECRETS_FILE`);
+    throw new ConfigError(
+      `invalid configuration:\n  INGEST_SIGNATURE_MODE: ${parsed.INGEST_SIGNATURE_MODE} needs at least one app in INGEST_APP_SECRETS or INGEST_APP_SECRETS_FILE`,
+    );
   }
   let tls: IngestEnv['tls'] = null;
   if (parsed.INGEST_TLS_CERT_FILE) {
     try {
       tls = { cert: readFileSync(parsed.INGEST_TLS_CERT_FILE), key: readFileSync(parsed.INGEST_TLS_KEY_FILE) };
     } catch (error) {
-      throw new ConfigError(`invalid configuration:\n  INGEST_TLS_CERT_FILE/INGEST_TLS_KEY_FILE: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+      throw new ConfigError(
+        `invalid configuration:\n  INGEST_TLS_CERT_FILE/INGEST_TLS_KEY_FILE: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`,
+      );
     }
   }
   return { ...parsed, appSecrets, tls };

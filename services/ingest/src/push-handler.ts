@@ -41,7 +41,13 @@ export function createPushHandler(deps: PushHandlerDeps) {
       receivedAt: new Date().toISOString(),
       contentType: request.headers['content-type'] ?? null,
     };
-    const finish = (status: number, outcome: 'accepted' | 'rejected' | 'unavailable', code: string, body: string, closeConnection = false) => {
+    const finish = (
+      status: number,
+      outcome: 'accepted' | 'rejected' | 'unavailable',
+      code: string,
+      body: string,
+      closeConnection = false,
+    ) => {
       // end() rather than send(): Express would rewrite the documented `application/json;charset=UTF-8`.
       response.statusCode = status;
       response.setHeader('Content-Type', JSON_UTF8);
@@ -86,10 +92,21 @@ export function createPushHandler(deps: PushHandlerDeps) {
       return;
     }
     const routingKey = verdict.kind === 'status' ? verdict.event.sessionId : verdict.records[0]?.sessionId;
-    const job: PushJobData = { ...meta, body: decoded.ok ? decoded.text : '', bodyEncoding: 'utf8', refusal: null, ...(routingKey === undefined ? {} : { routingKey }) };
+    const job: PushJobData = {
+      ...meta,
+      body: decoded.ok ? decoded.text : '',
+      bodyEncoding: 'utf8',
+      refusal: null,
+      ...(routingKey === undefined ? {} : { routingKey }),
+    };
     const stored = await store(deps, verdict.kind, job);
     if (stored === 'lost') {
-      finish(503, 'unavailable', 'queue_unavailable', errorBody({ code: 'queue_unavailable', message: 'the push could not be stored; retry later' }));
+      finish(
+        503,
+        'unavailable',
+        'queue_unavailable',
+        errorBody({ code: 'queue_unavailable', message: 'the push could not be stored; retry later' }),
+      );
       return;
     }
     finish(200, 'accepted', stored === 'spooled' ? 'spooled' : 'ok', SUCCESS_BODY);

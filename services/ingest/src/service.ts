@@ -38,7 +38,10 @@ export function createIngestService(env: IngestEnv, logger: Logger): IngestServi
   });
   const nonces = new NonceStore(redis, {
     prefix: queuePrefix(env.CALLPIPE_QUEUE_PREFIX),
-    ttlSeconds: replayTtlSeconds({ maxSkewSeconds: env.INGEST_SIGNATURE_MAX_SKEW_SECONDS, createdZones: env.INGEST_SIGNATURE_CREATED_ZONES }),
+    ttlSeconds: replayTtlSeconds({
+      maxSkewSeconds: env.INGEST_SIGNATURE_MAX_SKEW_SECONDS,
+      createdZones: env.INGEST_SIGNATURE_CREATED_ZONES,
+    }),
     timeoutMs: env.INGEST_ENQUEUE_TIMEOUT_MS,
   });
   const gates = [
@@ -54,7 +57,15 @@ export function createIngestService(env: IngestEnv, logger: Logger): IngestServi
       logger,
     }),
   ];
-  const app = createIngestListener({ enqueuer, spool, gates, metrics, logger, bodyLimitBytes: env.INGEST_BODY_LIMIT_BYTES, pathSecret: env.INGEST_PATH_SECRET });
+  const app = createIngestListener({
+    enqueuer,
+    spool,
+    gates,
+    metrics,
+    logger,
+    bodyLimitBytes: env.INGEST_BODY_LIMIT_BYTES,
+    pathSecret: env.INGEST_PATH_SECRET,
+  });
   let draining = false;
   const admin = createAdminServer({
     host: env.INGEST_ADMIN_HOST,
@@ -67,7 +78,9 @@ export function createIngestService(env: IngestEnv, logger: Logger): IngestServi
       {
         name: 'spool',
         check: () =>
-          !spool.isFull() || redis.status === 'ready' ? Promise.resolve() : Promise.reject(new Error('Redis is down and the spool is full: pushes get 503')),
+          !spool.isFull() || redis.status === 'ready'
+            ? Promise.resolve()
+            : Promise.reject(new Error('Redis is down and the spool is full: pushes get 503')),
       },
     ],
   });
@@ -113,7 +126,8 @@ export function createIngestService(env: IngestEnv, logger: Logger): IngestServi
           });
         });
       }
-      if (!spool.isEmpty()) logger.warn('spool holds pushes from an earlier run; they will be queued when Redis is reachable', { bytes: spool.bytes });
+      if (!spool.isEmpty())
+        logger.warn('spool holds pushes from an earlier run; they will be queued when Redis is reachable', { bytes: spool.bytes });
       drainTimer = setInterval(() => void drainSpool(), env.INGEST_SPOOL_DRAIN_INTERVAL_MS);
       const adminAddress = await admin.start();
       const serverOptions = {
@@ -125,7 +139,17 @@ export function createIngestService(env: IngestEnv, logger: Logger): IngestServi
         keepAliveTimeout: 5_000,
       };
       server = env.tls
-        ? createHttpsServer({ ...serverOptions, cert: env.tls.cert, key: env.tls.key, minVersion: 'TLSv1.2', ciphers: VOICECALL_CIPHER_SUITES.join(':'), honorCipherOrder: true }, app)
+        ? createHttpsServer(
+            {
+              ...serverOptions,
+              cert: env.tls.cert,
+              key: env.tls.key,
+              minVersion: 'TLSv1.2',
+              ciphers: VOICECALL_CIPHER_SUITES.join(':'),
+              honorCipherOrder: true,
+            },
+            app,
+          )
         : createHttpServer(serverOptions, app);
       const listening = server;
       await new Promise<void>((resolve, reject) => {

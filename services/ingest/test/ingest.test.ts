@@ -24,7 +24,11 @@ async function post(body: string | Uint8Array, init: { path?: string; contentTyp
     body,
     headers: { 'Content-Type': init.contentType ?? 'application/json;charset=UTF-8' },
   });
-  return { status: response.status, contentType: response.headers.get('content-type'), body: (await response.json()) as Record<string, unknown> };
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type'),
+    body: (await response.json()) as Record<string, unknown>,
+  };
 }
 
 async function jobFor(deliveryIdHint: (data: PushJobData) => boolean) {
@@ -35,11 +39,23 @@ async function jobFor(deliveryIdHint: (data: PushJobData) => boolean) {
 const spoolDir = () => mkdtempSync(join(tmpdir(), 'callpipe-ingest-spool-'));
 
 const status = (sessionId: string, extra: Record<string, unknown> = {}) =>
-  JSON.stringify({ eventType: 'callout', statusInfo: { sessionId, timestamp: '2024-06-11 02:30:15', caller: '+8657188880001', called: '+8613800000001', ...extra } });
+  JSON.stringify({
+    eventType: 'callout',
+    statusInfo: { sessionId, timestamp: '2024-06-11 02:30:15', caller: '+8657188880001', called: '+8613800000001', ...extra },
+  });
 
 beforeAll(async () => {
   service = createIngestService(
-    parseIngestEnv({ REDIS_URL: redisUrl, CALLPIPE_QUEUE_PREFIX: prefix, INGEST_PORT: '0', INGEST_ADMIN_PORT: '0', INGEST_HOST: '127.0.0.1', INGEST_ADMIN_HOST: '127.0.0.1', INGEST_BODY_LIMIT_BYTES: '65536', INGEST_SPOOL_DIR: spoolDir() }),
+    parseIngestEnv({
+      REDIS_URL: redisUrl,
+      CALLPIPE_QUEUE_PREFIX: prefix,
+      INGEST_PORT: '0',
+      INGEST_ADMIN_PORT: '0',
+      INGEST_HOST: '127.0.0.1',
+      INGEST_ADMIN_HOST: '127.0.0.1',
+      INGEST_BODY_LIMIT_BYTES: '65536',
+      INGEST_SPOOL_DIR: spoolDir(),
+    }),
     logger,
   );
   const ports = await service.start();
@@ -58,7 +74,11 @@ describe('ingest', () => {
   it('when a status push arrives, then it is queued as received and answered 200 with resultcode 0', async () => {
     const body = status('ingest-s1');
     const response = await post(body);
-    expect(response).toEqual({ status: 200, contentType: 'application/json;charset=UTF-8', body: { resultcode: '0', resultdesc: 'Success' } });
+    expect(response).toEqual({
+      status: 200,
+      contentType: 'application/json;charset=UTF-8',
+      body: { resultcode: '0', resultdesc: 'Success' },
+    });
     const job = await jobFor((data) => data.body === body);
     expect(job?.name).toBe('status');
     expect(job?.data).toMatchObject({ source: 'http:/voicecall/events', bodyEncoding: 'utf8', refusal: null });
@@ -85,7 +105,11 @@ describe('ingest', () => {
     ['empty', 'empty_body', ''],
     ['missing sessionId', 'invalid_session_id', JSON.stringify({ eventType: 'answer', statusInfo: {} })],
     ['feeLst an object', 'invalid_fee_list', JSON.stringify({ eventType: 'fee', feeLst: {} })],
-    ['51 CDRs', 'fee_list_size', JSON.stringify({ eventType: 'fee', feeLst: Array.from({ length: 51 }, (_, i) => ({ sessionId: `x${i}` })) })],
+    [
+      '51 CDRs',
+      'fee_list_size',
+      JSON.stringify({ eventType: 'fee', feeLst: Array.from({ length: 51 }, (_, i) => ({ sessionId: `x${i}` })) }),
+    ],
   ])('when the body is %s, then it gets 400 %s and the body is kept for the worker', async (_name, code, body) => {
     const response = await post(body);
     expect(response.status).toBe(400);
@@ -148,7 +172,15 @@ describe('ingest', () => {
 
 describe('ingest without Redis', () => {
   const offlineEnv = (extra: Record<string, string>) =>
-    parseIngestEnv({ REDIS_URL: 'redis://127.0.0.1:1', INGEST_PORT: '0', INGEST_ADMIN_PORT: '0', INGEST_HOST: '127.0.0.1', INGEST_ADMIN_HOST: '127.0.0.1', INGEST_ENQUEUE_TIMEOUT_MS: '300', ...extra });
+    parseIngestEnv({
+      REDIS_URL: 'redis://127.0.0.1:1',
+      INGEST_PORT: '0',
+      INGEST_ADMIN_PORT: '0',
+      INGEST_HOST: '127.0.0.1',
+      INGEST_ADMIN_HOST: '127.0.0.1',
+      INGEST_ENQUEUE_TIMEOUT_MS: '300',
+      ...extra,
+    });
 
   it('when Redis is unreachable, then the push is spooled to disk and acked 200, and the spool shows in metrics', async () => {
     const offline = createIngestService(offlineEnv({ INGEST_SPOOL_DIR: spoolDir() }), createLogger({ level: 'silent' }));
@@ -166,11 +198,17 @@ describe('ingest without Redis', () => {
   });
 
   it('when neither Redis nor the spool can take a push, then it gets 503 queue_unavailable quickly', async () => {
-    const offline = createIngestService(offlineEnv({ INGEST_SPOOL_DIR: spoolDir(), INGEST_SPOOL_MAX_BYTES: '1024' }), createLogger({ level: 'silent' }));
+    const offline = createIngestService(
+      offlineEnv({ INGEST_SPOOL_DIR: spoolDir(), INGEST_SPOOL_MAX_BYTES: '1024' }),
+      createLogger({ level: 'silent' }),
+    );
     const ports = await offline.start();
     try {
       const started = Date.now();
-      const response = await fetch(`http://127.0.0.1:${ports.port}/voicecall/events`, { method: 'POST', body: status('offline', { padding: 'x'.repeat(2_000) }) });
+      const response = await fetch(`http://127.0.0.1:${ports.port}/voicecall/events`, {
+        method: 'POST',
+        body: status('offline', { padding: 'x'.repeat(2_000) }),
+      });
       expect(response.status).toBe(503);
       expect(await response.json()).toMatchObject({ error: { code: 'queue_unavailable' } });
       expect(Date.now() - started).toBeLessThan(5_000);

@@ -23,7 +23,10 @@ const apps = {
   appConcat: { secrets: ['secretConcat00001'], variants: ['url_concat'] },
   appRotated: { secrets: ['secretCurrent0001', 'secretPrevious001'], variants: ['nonce_created'] },
 };
-const body = JSON.stringify({ eventType: 'callout', statusInfo: { sessionId: 'sec-1', timestamp: '2024-06-11 02:30:15', called: '+8613800000001' } });
+const body = JSON.stringify({
+  eventType: 'callout',
+  statusInfo: { sessionId: 'sec-1', timestamp: '2024-06-11 02:30:15', called: '+8613800000001' },
+});
 
 async function start(overrides: Record<string, string>): Promise<{ base: string; admin: string; prefix: string }> {
   const prefix = overrides['CALLPIPE_QUEUE_PREFIX'] ?? uniqueQueuePrefix('sec');
@@ -48,22 +51,29 @@ async function start(overrides: Record<string, string>): Promise<{ base: string;
 /** A real `callpipe ingest` process: replicas share only Redis. */
 async function startProcess(overrides: Record<string, string>): Promise<{ base: string; child: ChildProcess }> {
   const [port, adminPort] = [await freePort(), await freePort()];
-  const child = spawn(process.execPath, ['--conditions=@callpipe/source', fileURLToPath(new URL('../../callpipe/src/main.ts', import.meta.url)), 'ingest'], {
-    env: {
-      PATH: '',
-      REDIS_URL: redisUrl,
-      INGEST_HOST: '127.0.0.1',
-      INGEST_PORT: String(port),
-      INGEST_ADMIN_HOST: '127.0.0.1',
-      INGEST_ADMIN_PORT: String(adminPort),
-      INGEST_SPOOL_DIR: mkdtempSync(join(tmpdir(), 'callpipe-sec-spool-')),
-      LOG_LEVEL: 'warn',
-      ...overrides,
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@callpipe/source', fileURLToPath(new URL('../../callpipe/src/main.ts', import.meta.url)), 'ingest'],
+    {
+      env: {
+        PATH: '',
+        REDIS_URL: redisUrl,
+        INGEST_HOST: '127.0.0.1',
+        INGEST_PORT: String(port),
+        INGEST_ADMIN_HOST: '127.0.0.1',
+        INGEST_ADMIN_PORT: String(adminPort),
+        INGEST_SPOOL_DIR: mkdtempSync(join(tmpdir(), 'callpipe-sec-spool-')),
+        LOG_LEVEL: 'warn',
+        ...overrides,
+      },
+      stdio: 'ignore',
     },
-    stdio: 'ignore',
-  });
+  );
   for (let i = 0; i < 150; i += 1) {
-    const ready = await fetch(`http://127.0.0.1:${adminPort}/readyz`).then((response) => response.ok, () => false);
+    const ready = await fetch(`http://127.0.0.1:${adminPort}/readyz`).then(
+      (response) => response.ok,
+      () => false,
+    );
     if (ready) return { base: `http://127.0.0.1:${port}`, child };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -85,11 +95,20 @@ async function freePort(): Promise<number> {
   throw new Error('no free port found between 20000 and 32000');
 }
 
-const signed = (appKey: string, secret: string, variant: DigestVariant, created: Date = new Date(), nonce = randomBytes(16).toString('hex').toUpperCase()) =>
-  signPush({ appKey, secret, variant, url: SIGNED_URL, nonce, created });
+const signed = (
+  appKey: string,
+  secret: string,
+  variant: DigestVariant,
+  created: Date = new Date(),
+  nonce = randomBytes(16).toString('hex').toUpperCase(),
+) => signPush({ appKey, secret, variant, url: SIGNED_URL, nonce, created });
 
 async function push(base: string, headers: Record<string, string> = {}, path = '/voicecall/events') {
-  const response = await fetch(`${base}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json;charset=UTF-8', ...headers } });
+  const response = await fetch(`${base}${path}`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json;charset=UTF-8', ...headers },
+  });
   return { status: response.status, body: (await response.json()) as { error?: { code: string } } };
 }
 
@@ -117,10 +136,22 @@ describe('signature verification, enforce', () => {
     ['a forged digest', () => ({ ...signed('appNewline', 'notTheSecret00000', 'url_newline') }), 'bad_signature'],
     ['the wrong variant', () => signed('appNewline', 'secretNewline0001', 'url_concat'), 'bad_signature'],
     ['an unknown app key', () => signed('appUnknown', 'secretNewline0001', 'url_newline'), 'unknown_app_key'],
-    ['a Created an hour old', () => signed('appNewline', 'secretNewline0001', 'url_newline', new Date(Date.now() - 3_600_000)), 'stale_created'],
-    ['a Created an hour ahead', () => signed('appNewline', 'secretNewline0001', 'url_newline', new Date(Date.now() + 3_600_000)), 'future_created'],
+    [
+      'a Created an hour old',
+      () => signed('appNewline', 'secretNewline0001', 'url_newline', new Date(Date.now() - 3_600_000)),
+      'stale_created',
+    ],
+    [
+      'a Created an hour ahead',
+      () => signed('appNewline', 'secretNewline0001', 'url_newline', new Date(Date.now() + 3_600_000)),
+      'future_created',
+    ],
     ['no signature at all', () => ({ authorization: '', xAksk: '' }), 'missing_signature'],
-    ['a garbled X-AKSK', () => ({ authorization: 'AKSK realm="SDP",profile="UsernameToken",type="Appkey"', xAksk: 'UsernameToken Username=appNewline' }), 'malformed_signature'],
+    [
+      'a garbled X-AKSK',
+      () => ({ authorization: 'AKSK realm="SDP",profile="UsernameToken",type="Appkey"', xAksk: 'UsernameToken Username=appNewline' }),
+      'malformed_signature',
+    ],
   ])('when the push carries %s, then it gets 401 with that code and the body is kept', async (_name, headers, code) => {
     const { base, prefix } = await start(enforce);
     const { authorization, xAksk } = headers();
@@ -144,7 +175,9 @@ describe('signature verification, enforce', () => {
     const first = signed('appNewline', 'secretNewline0001', 'url_newline', beijing);
     expect((await push(tolerant.base, { authorization: first.authorization, 'x-aksk': first.xAksk })).status).toBe(200);
     const second = signed('appNewline', 'secretNewline0001', 'url_newline', beijing);
-    expect((await push(strict.base, { authorization: second.authorization, 'x-aksk': second.xAksk })).body.error?.code).toBe('future_created');
+    expect((await push(strict.base, { authorization: second.authorization, 'x-aksk': second.xAksk })).body.error?.code).toBe(
+      'future_created',
+    );
   });
 
   it('when the same nonce is replayed to another ingest process, then the replay gets 401 replayed_nonce', async () => {
@@ -164,7 +197,11 @@ describe('signature verification, enforce', () => {
 
 describe('signature verification, log mode', () => {
   it('when pushes are forged or valid, then all are accepted and the metrics say which variant matched', async () => {
-    const { base, admin } = await start({ INGEST_SIGNATURE_MODE: 'log', INGEST_APP_SECRETS: JSON.stringify(apps), INGEST_SIGNATURE_URL: SIGNED_URL });
+    const { base, admin } = await start({
+      INGEST_SIGNATURE_MODE: 'log',
+      INGEST_APP_SECRETS: JSON.stringify(apps),
+      INGEST_SIGNATURE_URL: SIGNED_URL,
+    });
     const valid = signed('appConcat', 'secretConcat00001', 'url_concat');
     const forged = signed('appConcat', 'wrongSecret000000', 'url_concat');
     expect((await push(base, { authorization: valid.authorization, 'x-aksk': valid.xAksk })).status).toBe(200);
@@ -172,8 +209,12 @@ describe('signature verification, log mode', () => {
     expect((await push(base)).status).toBe(200);
     const metrics = await (await fetch(`${admin}/metrics`)).text();
     expect(metrics).toContain('callpipe_ingest_signature_checks_total{mode="log",result="ok",variant="url_concat",service="ingest"} 1');
-    expect(metrics).toContain('callpipe_ingest_signature_checks_total{mode="log",result="bad_signature",variant="none",service="ingest"} 1');
-    expect(metrics).toContain('callpipe_ingest_signature_checks_total{mode="log",result="missing_signature",variant="none",service="ingest"} 1');
+    expect(metrics).toContain(
+      'callpipe_ingest_signature_checks_total{mode="log",result="bad_signature",variant="none",service="ingest"} 1',
+    );
+    expect(metrics).toContain(
+      'callpipe_ingest_signature_checks_total{mode="log",result="missing_signature",variant="none",service="ingest"} 1',
+    );
     expect(logLines.some((line) => line.includes('"push signature verified"') && line.includes('"variant":"url_concat"'))).toBe(true);
   });
 });
@@ -212,25 +253,49 @@ describe('secret path segment', () => {
 
 describe('TLS', () => {
   const dir = mkdtempSync(join(tmpdir(), 'callpipe-tls-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+    ],
+    { stdio: 'ignore' },
+  );
   const tlsEnv = { INGEST_TLS_CERT_FILE: join(dir, 'cert.pem'), INGEST_TLS_KEY_FILE: join(dir, 'key.pem') };
 
   it('when a client offers one of the documented suites, then the handshake uses it and a push over HTTPS is acked', async () => {
     const { base } = await start(tlsEnv);
     const port = Number(new URL(base).port);
     const cipher = await new Promise<string>((resolve, reject) => {
-      const socket = tlsConnect({ host: '127.0.0.1', port, ciphers: 'ECDHE-RSA-AES128-GCM-SHA256', maxVersion: 'TLSv1.2', rejectUnauthorized: false }, () => {
-        resolve(socket.getCipher().name);
-        socket.end();
-      });
+      const socket = tlsConnect(
+        { host: '127.0.0.1', port, ciphers: 'ECDHE-RSA-AES128-GCM-SHA256', maxVersion: 'TLSv1.2', rejectUnauthorized: false },
+        () => {
+          resolve(socket.getCipher().name);
+          socket.end();
+        },
+      );
       socket.on('error', reject);
     });
     expect(cipher).toBe('ECDHE-RSA-AES128-GCM-SHA256');
     const status = await new Promise<number>((resolve, reject) => {
-      const request = httpsRequest({ host: '127.0.0.1', port, path: '/voicecall/events', method: 'POST', rejectUnauthorized: false }, (response) => {
-        response.resume();
-        resolve(response.statusCode ?? 0);
-      });
+      const request = httpsRequest(
+        { host: '127.0.0.1', port, path: '/voicecall/events', method: 'POST', rejectUnauthorized: false },
+        (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        },
+      );
       request.on('error', reject);
       request.end(body);
     });
@@ -242,7 +307,10 @@ describe('TLS', () => {
     const port = Number(new URL(base).port);
     await expect(
       new Promise((resolve, reject) => {
-        const socket = tlsConnect({ host: '127.0.0.1', port, ciphers: 'AES128-SHA', maxVersion: 'TLSv1.2', rejectUnauthorized: false }, () => resolve(socket.getCipher().name));
+        const socket = tlsConnect(
+          { host: '127.0.0.1', port, ciphers: 'AES128-SHA', maxVersion: 'TLSv1.2', rejectUnauthorized: false },
+          () => resolve(socket.getCipher().name),
+        );
         socket.on('error', reject);
       }),
     ).rejects.toThrow();

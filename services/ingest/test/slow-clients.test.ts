@@ -55,7 +55,9 @@ describe('slow clients', () => {
   });
 
   it('when the body never finishes, then the connection is answered 408 and closed after the request timeout', async () => {
-    const { answer, elapsedMs } = await rawExchange(['POST /voicecall/events HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"eventType":']);
+    const { answer, elapsedMs } = await rawExchange([
+      'POST /voicecall/events HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"eventType":',
+    ]);
     expect(answer).toMatch(/^HTTP\/1\.1 408/);
     expect(elapsedMs).toBeLessThan(10_000);
   });

@@ -7,7 +7,15 @@ import type { PushJobData } from '@callpipe/queue';
 import { Spool, type SpoolEntry } from '../src/spool.ts';
 
 const entry = (body = '{"eventType":"callout","statusInfo":{"sessionId":"s"}}'): SpoolEntry => {
-  const data: PushJobData = { deliveryId: randomUUID(), source: 'test', receivedAt: new Date().toISOString(), contentType: null, body, bodyEncoding: 'utf8', refusal: null };
+  const data: PushJobData = {
+    deliveryId: randomUUID(),
+    source: 'test',
+    receivedAt: new Date().toISOString(),
+    contentType: null,
+    body,
+    bodyEncoding: 'utf8',
+    refusal: null,
+  };
   return { name: 'status', data };
 };
 const freshDir = () => mkdtempSync(join(tmpdir(), 'callpipe-spool-'));

@@ -6,14 +6,24 @@ const retryable = (error: unknown) => error instanceof Error && error.message ==
 describe('BatchWriter', () => {
   it('when items are submitted together, then they are written in one batch and every submitter resolves', async () => {
     const writes: number[][] = [];
-    const writer = new BatchWriter<number>(async (items) => void writes.push(items), { maxBatch: 10, maxWaitMs: 5, maxParallel: 1, isRetryable: retryable });
+    const writer = new BatchWriter<number>(async (items) => void writes.push(items), {
+      maxBatch: 10,
+      maxWaitMs: 5,
+      maxParallel: 1,
+      isRetryable: retryable,
+    });
     await Promise.all([1, 2, 3].map((item) => writer.submit(item)));
     expect(writes).toEqual([[1, 2, 3]]);
   });
 
   it('when more items arrive than a batch holds, then they are split at maxBatch', async () => {
     const writes: number[][] = [];
-    const writer = new BatchWriter<number>(async (items) => void writes.push(items), { maxBatch: 2, maxWaitMs: 5, maxParallel: 1, isRetryable: retryable });
+    const writer = new BatchWriter<number>(async (items) => void writes.push(items), {
+      maxBatch: 2,
+      maxWaitMs: 5,
+      maxParallel: 1,
+      isRetryable: retryable,
+    });
     await Promise.all([1, 2, 3, 4, 5].map((item) => writer.submit(item)));
     expect(writes.flat().sort()).toEqual([1, 2, 3, 4, 5]);
     expect(Math.max(...writes.map((batch) => batch.length))).toBeLessThanOrEqual(2);
@@ -46,7 +56,12 @@ describe('BatchWriter', () => {
 
   it('when draining, then pending items are written before drain resolves', async () => {
     const written: number[] = [];
-    const writer = new BatchWriter<number>(async (items) => void written.push(...items), { maxBatch: 100, maxWaitMs: 1_000, maxParallel: 1, isRetryable: retryable });
+    const writer = new BatchWriter<number>(async (items) => void written.push(...items), {
+      maxBatch: 100,
+      maxWaitMs: 1_000,
+      maxParallel: 1,
+      isRetryable: retryable,
+    });
     const pending = writer.submit(7);
     await writer.drain();
     await pending;
@@ -63,7 +78,17 @@ describe('BatchWriter', () => {
       { maxBatch: 4, maxWaitMs: 1_000, maxParallel: 2, isRetryable: retryable },
     );
     const results = await writer.submitAll([10, 11, 12, 13, 14, 15, 16, 17, 18]);
-    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+    expect(results.map((result) => result.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+    ]);
     // Two full batches start at once without waiting for the timer; the failing one is retried item by item.
     expect(batches.slice(0, 2)).toEqual([
       [10, 11, 12, 13],

@@ -44,8 +44,13 @@ describe('worker env', () => {
 
   it('when the partition variables are unset, then data is kept forever with partitions 7 days ahead; bad values are refused with the variable named', () => {
     expect(parseWorkerEnv({})).toMatchObject({ CALLPIPE_RETENTION_DAYS: 0, CALLPIPE_PARTITIONS_AHEAD_DAYS: 7 });
-    expect(parseWorkerEnv({ CALLPIPE_RETENTION_DAYS: '400', CALLPIPE_PARTITIONS_AHEAD_DAYS: '90' })).toMatchObject({ CALLPIPE_RETENTION_DAYS: 400, CALLPIPE_PARTITIONS_AHEAD_DAYS: 90 });
-    expect(() => parseWorkerEnv({ CALLPIPE_RETENTION_DAYS: '1' })).toThrow('CALLPIPE_RETENTION_DAYS: 0 keeps everything; otherwise at least 2');
+    expect(parseWorkerEnv({ CALLPIPE_RETENTION_DAYS: '400', CALLPIPE_PARTITIONS_AHEAD_DAYS: '90' })).toMatchObject({
+      CALLPIPE_RETENTION_DAYS: 400,
+      CALLPIPE_PARTITIONS_AHEAD_DAYS: 90,
+    });
+    expect(() => parseWorkerEnv({ CALLPIPE_RETENTION_DAYS: '1' })).toThrow(
+      'CALLPIPE_RETENTION_DAYS: 0 keeps everything; otherwise at least 2',
+    );
     expect(() => parseWorkerEnv({ CALLPIPE_RETENTION_DAYS: '-3' })).toThrow('CALLPIPE_RETENTION_DAYS');
     expect(() => parseWorkerEnv({ CALLPIPE_PARTITIONS_AHEAD_DAYS: '0' })).toThrow('CALLPIPE_PARTITIONS_AHEAD_DAYS');
     expect(() => parseWorkerEnv({ CALLPIPE_PARTITIONS_AHEAD_DAYS: '91' })).toThrow('CALLPIPE_PARTITIONS_AHEAD_DAYS');

@@ -10,7 +10,10 @@ const appBusinessMap = z
   .default('')
   .transform((text, ctx): ReadonlyMap<string, Business> => {
     const map = new Map<string, Business>();
-    for (const entry of text.split(',').map((part) => part.trim()).filter(Boolean)) {
+    for (const entry of text
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean)) {
       const [appKey, business, ...rest] = entry.split('=').map((part) => part.trim());
       if (!appKey || !business || rest.length > 0 || !(businesses as readonly string[]).includes(business)) {
         ctx.addIssue({ code: 'custom', message: `"${entry}" must look like appKey=${businesses.join('|')}` });
@@ -31,13 +34,19 @@ const appBusinessMap = z
  */
 export const partitionEnvShape = {
   CALLPIPE_PARTITIONS_AHEAD_DAYS: boundedInt(1, 90, 7),
-  CALLPIPE_RETENTION_DAYS: boundedInt(0, 36_500, 0).refine((days) => days !== 1, '0 keeps everything; otherwise at least 2 (yesterday\'s partition is always kept)'),
+  CALLPIPE_RETENTION_DAYS: boundedInt(0, 36_500, 0).refine(
+    (days) => days !== 1,
+    "0 keeps everything; otherwise at least 2 (yesterday's partition is always kept)",
+  ),
 };
 
 export const workerEnvSchema = z
   .object({
     REDIS_URL: checkedString('redis://127.0.0.1:6379', redisUrlProblem),
-    CALLPIPE_QUEUE_PREFIX: z.string().regex(/^[\w{}:-]{1,64}$/, 'letters, digits, _ - : { } only, at most 64').default('callpipe'),
+    CALLPIPE_QUEUE_PREFIX: z
+      .string()
+      .regex(/^[\w{}:-]{1,64}$/, 'letters, digits, _ - : { } only, at most 64')
+      .default('callpipe'),
     // Several queues (hash of the session id) spread the load over Redis Cluster slots; every ingest,
     // worker and the CLI must agree on the number.
     CALLPIPE_QUEUE_SHARDS: boundedInt(1, 64, 1),
@@ -72,7 +81,11 @@ export const workerEnvSchema = z
   })
   .superRefine((env, ctx) => {
     if (env.WORKER_PARALLEL_BATCHES > env.WORKER_DB_POOL_SIZE) {
-      ctx.addIssue({ code: 'custom', path: ['WORKER_PARALLEL_BATCHES'], message: `must not exceed WORKER_DB_POOL_SIZE (${env.WORKER_DB_POOL_SIZE}): each batch holds a connection` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['WORKER_PARALLEL_BATCHES'],
+        message: `must not exceed WORKER_DB_POOL_SIZE (${env.WORKER_DB_POOL_SIZE}): each batch holds a connection`,
+      });
     }
     if (env.WORKER_RETRY_BASE_MS > env.WORKER_RETRY_MAX_MS) {
       ctx.addIssue({ code: 'custom', path: ['WORKER_RETRY_BASE_MS'], message: 'must not exceed WORKER_RETRY_MAX_MS' });

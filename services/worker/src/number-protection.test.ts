@@ -5,10 +5,37 @@ const hash = createNumberHasher('a-long-enough-test-key');
 
 describe('number protection', () => {
   it('hashes every number field of a status push and a CDR push, keeping everything else', () => {
-    const status = JSON.parse(protectPushNumbers(JSON.stringify({ eventType: 'callout', statusInfo: { sessionId: 's', caller: '+8657188880001', called: '+8613800000001' } }), hash)) as { statusInfo: unknown };
+    const status = JSON.parse(
+      protectPushNumbers(
+        JSON.stringify({ eventType: 'callout', statusInfo: { sessionId: 's', caller: '+8657188880001', called: '+8613800000001' } }),
+        hash,
+      ),
+    ) as { statusInfo: unknown };
     expect(status.statusInfo).toEqual({ sessionId: 's', caller: hash('+8657188880001'), called: hash('+8613800000001') });
-    const fee = JSON.parse(protectPushNumbers(JSON.stringify({ eventType: 'fee', feeLst: [{ sessionId: 's', callerNum: '+8657188880001', calleeNum: '+8613800000001', fwdDstNum: '+8613800000002', bindNum: '+8657188880000' }] }), hash)) as { feeLst: unknown[] };
-    expect(fee.feeLst[0]).toEqual({ sessionId: 's', callerNum: hash('+8657188880001'), calleeNum: hash('+8613800000001'), fwdDstNum: hash('+8613800000002'), bindNum: '+8657188880000' });
+    const fee = JSON.parse(
+      protectPushNumbers(
+        JSON.stringify({
+          eventType: 'fee',
+          feeLst: [
+            {
+              sessionId: 's',
+              callerNum: '+8657188880001',
+              calleeNum: '+8613800000001',
+              fwdDstNum: '+8613800000002',
+              bindNum: '+8657188880000',
+            },
+          ],
+        }),
+        hash,
+      ),
+    ) as { feeLst: unknown[] };
+    expect(fee.feeLst[0]).toEqual({
+      sessionId: 's',
+      callerNum: hash('+8657188880001'),
+      calleeNum: hash('+8613800000001'),
+      fwdDstNum: hash('+8613800000002'),
+      bindNum: '+8657188880000',
+    });
   });
 
   it('is deterministic per key and differs between keys', () => {

@@ -26,9 +26,11 @@ export function protectPushNumbers(text: string, hash: NumberHasher): string {
   }
   if (body === null || typeof body !== 'object') return text;
   const push = body as { statusInfo?: unknown; feeLst?: unknown };
-  if (push.statusInfo && typeof push.statusInfo === 'object') replaceFields(push.statusInfo as Record<string, unknown>, STATUS_NUMBER_FIELDS, hash);
+  if (push.statusInfo && typeof push.statusInfo === 'object')
+    replaceFields(push.statusInfo as Record<string, unknown>, STATUS_NUMBER_FIELDS, hash);
   if (Array.isArray(push.feeLst)) {
-    for (const record of push.feeLst) if (record && typeof record === 'object') replaceFields(record as Record<string, unknown>, CDR_NUMBER_FIELDS, hash);
+    for (const record of push.feeLst)
+      if (record && typeof record === 'object') replaceFields(record as Record<string, unknown>, CDR_NUMBER_FIELDS, hash);
   }
   return JSON.stringify(body);
 }

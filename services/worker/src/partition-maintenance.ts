@@ -25,7 +25,12 @@ const RETRY_MS = 300_000;
  * Keeps the daily partitions ahead of time and applies the retention, from every worker: runs
  * serialize on a transaction-scoped advisory lock, so several workers cost nothing but a look.
  */
-export function createPartitionMaintenance(db: Kysely<Database>, options: PartitionMaintenanceOptions, logger: Logger, metrics: WorkerMetrics): PartitionMaintenance {
+export function createPartitionMaintenance(
+  db: Kysely<Database>,
+  options: PartitionMaintenanceOptions,
+  logger: Logger,
+  metrics: WorkerMetrics,
+): PartitionMaintenance {
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
   let stopped = false;
@@ -71,7 +76,8 @@ function report(result: PartitionMaintenanceResult, logger: Logger, metrics: Wor
     logger.info('partitions maintained', { created, dropped, callsDeleted, ...(defaultRowsDeleted > 0 ? { defaultRowsDeleted } : {}) });
   }
   if (moved.length > 0) logger.warn('rows were waiting in DEFAULT partitions and were moved into new daily partitions', { moved });
-  if (result.lockTimeout) logger.warn('partition maintenance could not get its locks in time, the next run goes on', { step: result.lockTimeout });
+  if (result.lockTimeout)
+    logger.warn('partition maintenance could not get its locks in time, the next run goes on', { step: result.lockTimeout });
   const waiting = Object.entries(result.defaultRows).filter(([, rows]) => rows > 0);
   if (waiting.length > 0) logger.warn('rows in DEFAULT partitions', Object.fromEntries(waiting));
 }

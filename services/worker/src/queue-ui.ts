@@ -19,7 +19,10 @@ export function mountQueueUi(app: express.Express, queues: readonly PushQueue[],
   serverAdapter.setBasePath(QUEUE_UI_PATH);
   createBullBoard({
     // Shards share the queue name; the board tells them apart by prefix.
-    queues: queues.map((queue) => new BullMQAdapter(queue, { readOnlyMode: mode === 'read-only', ...(queues.length > 1 ? { prefix: `${queue.opts.prefix} ` } : {}) })),
+    queues: queues.map(
+      (queue) =>
+        new BullMQAdapter(queue, { readOnlyMode: mode === 'read-only', ...(queues.length > 1 ? { prefix: `${queue.opts.prefix} ` } : {}) }),
+    ),
     serverAdapter,
     options: { uiConfig: { boardTitle: 'callpipe queues' } },
   });

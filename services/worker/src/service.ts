@@ -36,11 +36,21 @@ export function createWorkerService(env: WorkerEnv, logger: Logger): WorkerServi
   const registry = createMetricsRegistry('worker');
   const metrics = createWorkerMetrics(registry);
   const db = createDatabase({ connectionString: env.DATABASE_URL, poolSize: env.WORKER_DB_POOL_SIZE, applicationName: 'callpipe-worker' });
-  const partitions = createPartitionMaintenance(db, { aheadDays: env.CALLPIPE_PARTITIONS_AHEAD_DAYS, retentionDays: env.CALLPIPE_RETENTION_DAYS }, logger, metrics);
-  const policy: RetryPolicy = { attempts: env.WORKER_MAX_ATTEMPTS, baseDelayMs: env.WORKER_RETRY_BASE_MS, maxDelayMs: env.WORKER_RETRY_MAX_MS };
+  const partitions = createPartitionMaintenance(
+    db,
+    { aheadDays: env.CALLPIPE_PARTITIONS_AHEAD_DAYS, retentionDays: env.CALLPIPE_RETENTION_DAYS },
+    logger,
+    metrics,
+  );
+  const policy: RetryPolicy = {
+    attempts: env.WORKER_MAX_ATTEMPTS,
+    baseDelayMs: env.WORKER_RETRY_BASE_MS,
+    maxDelayMs: env.WORKER_RETRY_MAX_MS,
+  };
   const workerRedis = createRedisConnection(env.REDIS_URL, 'worker');
   const adminRedis = createRedisConnection(env.REDIS_URL, 'worker', { connectionName: 'callpipe-worker-admin' });
-  for (const connection of [workerRedis, adminRedis]) connection.on('error', (error: Error) => logger.warn('redis connection error', { error: error.message }));
+  for (const connection of [workerRedis, adminRedis])
+    connection.on('error', (error: Error) => logger.warn('redis connection error', { error: error.message }));
   const queues = createPushQueues(adminRedis, env.CALLPIPE_QUEUE_PREFIX, env.CALLPIPE_QUEUE_SHARDS);
   for (const queue of queues) queue.on('error', (error) => logger.warn('queue error', { error: error.message }));
   registerQueueMetrics(registry, () => queuesSnapshot(queues));
@@ -58,7 +68,9 @@ export function createWorkerService(env: WorkerEnv, logger: Logger): WorkerServi
     const pushes = pushesOf(job.name, job.data);
     const items = pushes.map((push) => workItemFromJob(push.data, options, hashNumber));
     const outcomes = await writer.submitAll(items);
-    const failures = outcomes.flatMap((outcome, index) => (outcome.status === 'rejected' ? [{ push: pushes[index]!, error: outcome.reason as unknown }] : []));
+    const failures = outcomes.flatMap((outcome, index) =>
+      outcome.status === 'rejected' ? [{ push: pushes[index]!, error: outcome.reason as unknown }] : [],
+    );
     for (const [index, outcome] of outcomes.entries()) {
       if (outcome.status === 'fulfilled') metrics.jobs.inc({ outcome: items[index]!.kind === 'refused' ? 'refused' : 'stored' });
     }
@@ -71,7 +83,12 @@ export function createWorkerService(env: WorkerEnv, logger: Logger): WorkerServi
       // nothing becomes a dead letter just because Postgres was down for a while. Pushes of the
       // job that were already stored are skipped on the next run (exactly once per delivery id).
       const delay = retryDelayMs(job.attemptsStarted, policy);
-      logger.warn('database unavailable, job delayed', { jobId: job.id, pushes: pushes.length, delayMs: delay, error: coerceError(outage.error).message });
+      logger.warn('database unavailable, job delayed', {
+        jobId: job.id,
+        pushes: pushes.length,
+        delayMs: delay,
+        error: coerceError(outage.error).message,
+      });
       metrics.jobs.inc({ outcome: 'retry' }, failures.length);
       await job.moveToDelayed(Date.now() + delay, token);
       throw new DelayedError();
@@ -81,7 +98,12 @@ export function createWorkerService(env: WorkerEnv, logger: Logger): WorkerServi
       // it goes back to the queue as a job of its own, which retries and dead-letters alone.
       await queue.addBulk(failures.map(({ push }) => ({ name: push.name, data: push.data, opts: { jobId: push.data.deliveryId } })));
       metrics.jobs.inc({ outcome: 'split' }, failures.length);
-      logger.warn('pushes of a batch failed, queued again on their own', { jobId: job.id, failed: failures.length, pushes: pushes.length, error: coerceError(failures[0]!.error).message });
+      logger.warn('pushes of a batch failed, queued again on their own', {
+        jobId: job.id,
+        failed: failures.length,
+        pushes: pushes.length,
+        error: coerceError(failures[0]!.error).message,
+      });
       return;
     }
     const willRetry = job.attemptsMade + 1 < policy.attempts;

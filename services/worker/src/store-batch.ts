@@ -23,7 +23,8 @@ export function createBatchStore(db: Kysely<Database>, metrics: WorkerMetrics) {
     metrics.lastCommitted.set(now / 1000);
     for (const delivery of accepted) {
       if (delivery.push.kind === 'status') {
-        if (delivery.push.event.eventAt) metrics.freshness.observe({ kind: 'status' }, Math.max(0, now - Date.parse(delivery.push.event.eventAt)) / 1000);
+        if (delivery.push.event.eventAt)
+          metrics.freshness.observe({ kind: 'status' }, Math.max(0, now - Date.parse(delivery.push.event.eventAt)) / 1000);
       } else {
         for (const record of delivery.push.records) {
           const end = record.fields.callEndTime ?? record.fields.failTime;

@@ -17,14 +17,25 @@ describe('partition maintenance in the worker', () => {
   it('when started, then it creates the partitions ahead at once and reports the DEFAULT partitions as a gauge; stop waits for it', async () => {
     const registry = createMetricsRegistry('worker');
     const metrics = createWorkerMetrics(registry);
-    const maintenance = createPartitionMaintenance(database.db, { aheadDays: 3, retentionDays: 0 }, createLogger({ level: 'silent' }), metrics);
+    const maintenance = createPartitionMaintenance(
+      database.db,
+      { aheadDays: 3, retentionDays: 0 },
+      createLogger({ level: 'silent' }),
+      metrics,
+    );
     maintenance.start();
     try {
-      await waitFor(async () => (await listPartitions(database.db, 'push_deliveries')).length === 5, { what: 'partitions from yesterday to today + 3' });
-      await waitFor(async () => /table="rejected_pushes"[^}]*\} 0/.test(await registry.getSingleMetricAsString('callpipe_db_default_partition_rows')), { what: 'gauge set' });
+      await waitFor(async () => (await listPartitions(database.db, 'push_deliveries')).length === 5, {
+        what: 'partitions from yesterday to today + 3',
+      });
+      await waitFor(
+        async () => /table="rejected_pushes"[^}]*\} 0/.test(await registry.getSingleMetricAsString('callpipe_db_default_partition_rows')),
+        { what: 'gauge set' },
+      );
     } finally {
       await maintenance.stop();
     }
-    for (const table of ['call_events', 'cdrs', 'rejected_pushes'] as const) expect(await listPartitions(database.db, table)).toHaveLength(5);
+    for (const table of ['call_events', 'cdrs', 'rejected_pushes'] as const)
+      expect(await listPartitions(database.db, table)).toHaveLength(5);
   });
 });

@@ -14,7 +14,15 @@ afterAll(async () => {
   await redis.quit();
 });
 
-const data = (deliveryId: string) => ({ deliveryId, source: 'test', receivedAt: new Date().toISOString(), contentType: null, body: '{}', bodyEncoding: 'utf8' as const, refusal: null });
+const data = (deliveryId: string) => ({
+  deliveryId,
+  source: 'test',
+  receivedAt: new Date().toISOString(),
+  contentType: null,
+  body: '{}',
+  bodyEncoding: 'utf8' as const,
+  refusal: null,
+});
 
 describe('queuesSnapshot', () => {
   it('sums the counts of every shard, takes the oldest waiting job of any shard, and reads Redis memory', async () => {
@@ -30,5 +38,4 @@ describe('queuesSnapshot', () => {
     expect(snapshot.oldestWaitingAgeSeconds).toBeGreaterThanOrEqual(1);
     expect(snapshot.redisUsedMemoryBytes).toBeGreaterThan(0);
   });
-
 });

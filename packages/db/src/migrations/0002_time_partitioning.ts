@@ -74,8 +74,14 @@ const tables: Converted[] = [
     select: 'SELECT o.* FROM rejected_pushes_0001 o',
     key: 'received_at',
     dayOfOldRow: `(o.received_at AT TIME ZONE 'UTC')::date`,
-    constraints: ['rejected_pushes_pkey PRIMARY KEY (id, received_at)', 'rejected_pushes_rejection_key_key UNIQUE (rejection_key, received_at)'],
-    indexes: ['rejected_pushes_received_at_idx ON rejected_pushes (received_at)', 'rejected_pushes_reason_code_idx ON rejected_pushes (reason_code)'],
+    constraints: [
+      'rejected_pushes_pkey PRIMARY KEY (id, received_at)',
+      'rejected_pushes_rejection_key_key UNIQUE (rejection_key, received_at)',
+    ],
+    indexes: [
+      'rejected_pushes_received_at_idx ON rejected_pushes (received_at)',
+      'rejected_pushes_reason_code_idx ON rejected_pushes (reason_code)',
+    ],
   },
 ];
 
@@ -97,7 +103,8 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   for (const t of tables) {
     await sql.raw(`ALTER TABLE ${t.table} RENAME TO ${t.table}_0001`).execute(db);
-    for (const index of t.renamedIndexes) await sql.raw(`ALTER INDEX ${index} RENAME TO ${index.replace(t.table, `${t.table}_0001`)}`).execute(db);
+    for (const index of t.renamedIndexes)
+      await sql.raw(`ALTER INDEX ${index} RENAME TO ${index.replace(t.table, `${t.table}_0001`)}`).execute(db);
     for (const index of t.droppedIndexes) await sql.raw(`DROP INDEX ${index}`).execute(db);
     const extra = t.key === 'call_day' ? ', call_day date NOT NULL' : '';
     await sql
@@ -113,7 +120,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     for (const { day } of days.rows) {
       const next = new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
       const [from, to] = t.key === 'call_day' ? [day, next] : [`${day} 00:00:00+00`, `${next} 00:00:00+00`];
-      await sql.raw(`CREATE TABLE ${t.table}_p${day.replaceAll('-', '')} PARTITION OF ${t.table} FOR VALUES FROM ('${from}') TO ('${to}')`).execute(db);
+      await sql
+        .raw(`CREATE TABLE ${t.table}_p${day.replaceAll('-', '')} PARTITION OF ${t.table} FOR VALUES FROM ('${from}') TO ('${to}')`)
+        .execute(db);
     }
     await sql.raw(`INSERT INTO ${t.table} ${t.select}`).execute(db);
     for (const constraint of t.constraints) await sql.raw(`ALTER TABLE ${t.table} ADD CONSTRAINT ${constraint}`).execute(db);
@@ -130,7 +139,8 @@ export async function up(db: Kysely<any>): Promise<void> {
 export async function down(db: Kysely<any>): Promise<void> {
   for (const t of tables) {
     await sql.raw(`ALTER TABLE ${t.table} RENAME TO ${t.table}_0002`).execute(db);
-    for (const index of [...t.renamedIndexes, ...t.droppedIndexes]) await sql.raw(`ALTER INDEX ${index} RENAME TO ${index.replace(t.table, `${t.table}_0002`)}`).execute(db);
+    for (const index of [...t.renamedIndexes, ...t.droppedIndexes])
+      await sql.raw(`ALTER INDEX ${index} RENAME TO ${index.replace(t.table, `${t.table}_0002`)}`).execute(db);
     await sql.raw(`CREATE TABLE ${t.table} (LIKE ${t.table}_0002 INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`).execute(db);
     if (t.key === 'call_day') await sql.raw(`ALTER TABLE ${t.table} DROP COLUMN call_day`).execute(db);
     const columns = await sql<{ list: string }>`

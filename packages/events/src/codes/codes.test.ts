@@ -32,9 +32,7 @@ describe('stateCode table (spec §5.1)', () => {
 describe('ulFailReason table (spec §5.2)', () => {
   it('has exact entries', () => {
     expect(failReasonDescriptions.get(0)).toBe('Normal hang-up after connect');
-    expect(failReasonDescriptions.get(518)).toBe(
-      'Remote user call failed — analyse together with the Q.850 cause',
-    );
+    expect(failReasonDescriptions.get(518)).toBe('Remote user call failed — analyse together with the Q.850 cause');
     expect(failReasonDescriptions.get(2905)).toBe('Recording failed');
     expect(failReasonDescriptions.get(7005)).toBe('Caller blacklisted');
     expect(failReasonDescriptions.get(502)).toBe('Recording: creating the conference timed out');

@@ -25,7 +25,9 @@ export async function runDeadLetters(action: string | undefined, config: DeadLet
           JSON.stringify({
             jobId: job.id,
             kind: job.name,
-            ...(pushes.length === 1 ? { deliveryId: pushes[0]!.data.deliveryId, receivedAt: pushes[0]!.data.receivedAt } : { deliveryIds: pushes.map((push) => push.data.deliveryId) }),
+            ...(pushes.length === 1
+              ? { deliveryId: pushes[0]!.data.deliveryId, receivedAt: pushes[0]!.data.receivedAt }
+              : { deliveryIds: pushes.map((push) => push.data.deliveryId) }),
             attempts: job.attemptsMade,
             reason: maskPhoneNumbersIn(job.failedReason ?? ''),
           }),

@@ -13,12 +13,23 @@ export async function runMigrate(config: PartitionsConfig, logger: Logger): Prom
   const db = createDatabase({ connectionString: databaseUrl, poolSize: 1, applicationName: 'callpipe-migrate' });
   try {
     const result = await migrateToLatest(db);
-    const applied = (result.results ?? []).filter((migration) => migration.status === 'Success').map((migration) => migration.migrationName);
+    const applied = (result.results ?? [])
+      .filter((migration) => migration.status === 'Success')
+      .map((migration) => migration.migrationName);
     await syncReferenceData(db);
     logger.info(applied.length > 0 ? 'migrations applied' : 'schema already up to date', { database: name, applied });
-    const partitions = await ensurePartitions(db, { aheadDays: config.CALLPIPE_PARTITIONS_AHEAD_DAYS, retentionDays: config.CALLPIPE_RETENTION_DAYS });
-    logger.info('partitions maintained', { created: partitions.created.length, dropped: partitions.dropped.length, moved: partitions.moved, callsDeleted: partitions.callsDeleted });
-    if (partitions.lockTimeout) logger.warn('partition maintenance could not get its locks in time; the worker retries', { step: partitions.lockTimeout });
+    const partitions = await ensurePartitions(db, {
+      aheadDays: config.CALLPIPE_PARTITIONS_AHEAD_DAYS,
+      retentionDays: config.CALLPIPE_RETENTION_DAYS,
+    });
+    logger.info('partitions maintained', {
+      created: partitions.created.length,
+      dropped: partitions.dropped.length,
+      moved: partitions.moved,
+      callsDeleted: partitions.callsDeleted,
+    });
+    if (partitions.lockTimeout)
+      logger.warn('partition maintenance could not get its locks in time; the worker retries', { step: partitions.lockTimeout });
   } finally {
     await db.destroy();
   }

@@ -18,10 +18,18 @@ export async function runPartitions(action: string | undefined, config: Partitio
     out(USAGE);
     return 2;
   }
-  const db = createDatabase({ connectionString: config.DATABASE_URL, poolSize: 1, applicationName: 'callpipe-partitions', statementTimeoutMs: 120_000 });
+  const db = createDatabase({
+    connectionString: config.DATABASE_URL,
+    poolSize: 1,
+    applicationName: 'callpipe-partitions',
+    statementTimeoutMs: 120_000,
+  });
   try {
     if (action === 'maintain') {
-      const result = await ensurePartitions(db, { aheadDays: config.CALLPIPE_PARTITIONS_AHEAD_DAYS, retentionDays: config.CALLPIPE_RETENTION_DAYS });
+      const result = await ensurePartitions(db, {
+        aheadDays: config.CALLPIPE_PARTITIONS_AHEAD_DAYS,
+        retentionDays: config.CALLPIPE_RETENTION_DAYS,
+      });
       for (const line of describeMaintenance(result, config)) out(line);
       return result.lockTimeout ? 1 : 0;
     }
@@ -36,7 +44,9 @@ export function describeStatus(status: readonly PartitionStatus[]): string[] {
   const n = (value: number) => value.toLocaleString('en-US');
   return status.flatMap(({ table, partitions, defaultRows }) => [
     `${table}: ${n(partitions.length)} daily partition(s)${partitions.length > 0 ? `, ${partitions[0]!.day} … ${partitions.at(-1)!.day}` : ''}; ${n(defaultRows)} row(s) in ${table}_default${defaultRows > 0 ? ' (run `callpipe partitions maintain` to move them)' : ''}`,
-    ...partitions.map((p) => `  ${p.name.padEnd(table.length + 11)}  ~${n(p.rowEstimate).padStart(12)} rows  ${megabytes(p.bytes).padStart(10)}`),
+    ...partitions.map(
+      (p) => `  ${p.name.padEnd(table.length + 11)}  ~${n(p.rowEstimate).padStart(12)} rows  ${megabytes(p.bytes).padStart(10)}`,
+    ),
   ]);
 }
 
@@ -49,9 +59,11 @@ function describeMaintenance(result: PartitionMaintenanceResult, config: Partiti
   for (const { partition, rows } of result.moved) lines.push(`  moved ${rows} row(s) from the DEFAULT partition into ${partition}`);
   if (result.defaultRowsDeleted > 0) lines.push(`  deleted ${result.defaultRowsDeleted} expired row(s) from DEFAULT partitions`);
   if (result.contended) lines.push('  another maintenance run held the lock; it does the rest');
-  if (result.lockTimeout) lines.push(`  stopped: could not get the table locks in time for "${result.lockTimeout}" (busy tables); run it again`);
+  if (result.lockTimeout)
+    lines.push(`  stopped: could not get the table locks in time for "${result.lockTimeout}" (busy tables); run it again`);
   const waiting = Object.entries(result.defaultRows).filter(([, rows]) => rows > 0);
-  if (waiting.length > 0) lines.push(`  rows still in DEFAULT partitions: ${waiting.map(([table, rows]) => `${table} ${rows}`).join(', ')}`);
+  if (waiting.length > 0)
+    lines.push(`  rows still in DEFAULT partitions: ${waiting.map(([table, rows]) => `${table} ${rows}`).join(', ')}`);
   return lines;
 }
 

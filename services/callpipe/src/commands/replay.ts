@@ -126,7 +126,12 @@ export async function runReplay(argv: string[], config: ReplayEnv, io: ReplayIo 
     },
     progress: (snapshot) => progress.update(snapshot),
   };
-  const db = createDatabase({ connectionString: config.DATABASE_URL, poolSize: WRITES_IN_FLIGHT, applicationName: 'callpipe-replay', statementTimeoutMs: 120_000 });
+  const db = createDatabase({
+    connectionString: config.DATABASE_URL,
+    poolSize: WRITES_IN_FLIGHT,
+    applicationName: 'callpipe-replay',
+    statementTimeoutMs: 120_000,
+  });
   try {
     const summary = await replay(
       db,

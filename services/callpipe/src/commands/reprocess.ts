@@ -33,7 +33,10 @@ const optionsSchema = z
     business: z.enum(businesses).optional(),
     batchSize: z.coerce.number().int().min(1).max(5_000).default(500),
   })
-  .refine((options) => !options.from || !options.to || options.from < options.to, { message: '--from must be before --to', path: ['from'] });
+  .refine((options) => !options.from || !options.to || options.from < options.to, {
+    message: '--from must be before --to',
+    path: ['from'],
+  });
 
 /** `callpipe reprocess`: stored calls re-derived with today's model. */
 export async function runReprocess(argv: string[], config: ReplayEnv, out: (line: string) => void): Promise<number> {
@@ -60,13 +63,24 @@ export async function runReprocess(argv: string[], config: ReplayEnv, out: (line
     out(REPROCESS_USAGE);
     return 0;
   }
-  const parsed = optionsSchema.safeParse({ from: values.from, to: values.to, appKey: values['app-key'], business: values.business, batchSize: values['batch-size'] });
+  const parsed = optionsSchema.safeParse({
+    from: values.from,
+    to: values.to,
+    appKey: values['app-key'],
+    business: values.business,
+    batchSize: values['batch-size'],
+  });
   if (!parsed.success) {
     out(`${parsed.error.issues.map((issue) => `--${issue.path.join('.')}: ${issue.message}`).join('\n')}\n\n${REPROCESS_USAGE}`);
     return 2;
   }
   const { batchSize, ...filter } = parsed.data;
-  const db = createDatabase({ connectionString: config.DATABASE_URL, poolSize: 1, applicationName: 'callpipe-reprocess', statementTimeoutMs: 120_000 });
+  const db = createDatabase({
+    connectionString: config.DATABASE_URL,
+    poolSize: 1,
+    applicationName: 'callpipe-reprocess',
+    statementTimeoutMs: 120_000,
+  });
   try {
     let lastReport = performance.now();
     const result = await reprocessCalls(db, filter, {
@@ -76,7 +90,9 @@ export async function runReprocess(argv: string[], config: ReplayEnv, out: (line
       onProgress: (progress) => {
         if (values.json || performance.now() - lastReport < 10_000) return;
         lastReport = performance.now();
-        out(`  ${progress.callsExamined.toLocaleString('en-US')} calls examined, ${progress.callsChanged.toLocaleString('en-US')} changed so far`);
+        out(
+          `  ${progress.callsExamined.toLocaleString('en-US')} calls examined, ${progress.callsChanged.toLocaleString('en-US')} changed so far`,
+        );
       },
     });
     if (values.json) out(JSON.stringify(result));
@@ -95,6 +111,11 @@ function describeResult(result: ReprocessResult): string[] {
   return [
     `${result.dryRun ? 'reprocess (dry run, nothing written)' : 'reprocess'}: ${n(result.callsExamined)} calls examined, ${n(result.callsChanged)} ${result.dryRun ? 'would change' : 'changed'}; ${n(result.cdrsExamined)} CDRs examined, ${n(result.cdrsChanged)} ${result.dryRun ? 'would change' : 'changed'}; ${result.elapsedSeconds.toFixed(1)} s`,
     ...(columns.length > 0 ? [`  changed columns: ${columns.join(', ')}`] : []),
-    ...(result.unreadable > 0 ? [`  ${n(result.unreadable)} calls left as they are, their stored data is now refused:`, ...result.unreadableExamples.map((example) => `    ${example.sessionId}: ${example.reason}`)] : []),
+    ...(result.unreadable > 0
+      ? [
+          `  ${n(result.unreadable)} calls left as they are, their stored data is now refused:`,
+          ...result.unreadableExamples.map((example) => `    ${example.sessionId}: ${example.reason}`),
+        ]
+      : []),
   ];
 }

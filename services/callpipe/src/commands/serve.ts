@@ -54,7 +54,10 @@ export async function runStart(env: NodeJS.ProcessEnv): Promise<void> {
   // The worker starts first so the ingest's first acked push has somewhere to go; on shutdown the
   // ingest stops first, then the worker drains what is in flight.
   await serve(
-    [createWorkerService(workerConfig, logger.child({ service: 'worker' })), createIngestService(ingestConfig, logger.child({ service: 'ingest' }))],
+    [
+      createWorkerService(workerConfig, logger.child({ service: 'worker' })),
+      createIngestService(ingestConfig, logger.child({ service: 'ingest' })),
+    ],
     Math.max(ingestConfig.INGEST_SHUTDOWN_DEADLINE_MS, workerConfig.WORKER_SHUTDOWN_DEADLINE_MS),
     logger,
   );

@@ -68,7 +68,11 @@ export async function runSimulate(argv: string[], databaseUrl: string, out: (lin
   try {
     const result = await tallyWhenSettled(db, sent, options.timeout * 1000);
     out(`verify: ${JSON.stringify(result)}`);
-    out(result.settled && result.lost === 0 && result.duplicated === 0 ? 'verify: OK — every acked push stored exactly once' : 'verify: FAILED');
+    out(
+      result.settled && result.lost === 0 && result.duplicated === 0
+        ? 'verify: OK — every acked push stored exactly once'
+        : 'verify: FAILED',
+    );
     return result.settled && result.lost === 0 && result.duplicated === 0 ? 0 : 1;
   } finally {
     await db.destroy();

@@ -39,7 +39,12 @@ export function loadAppSecrets(inline: string, file: string): AppSecrets {
     const issue = result.error.issues[0]!;
     throw new Error(`app secrets: ${issue.path.join('.')}: ${issue.message}`);
   }
-  return new Map(Object.entries(result.data).map(([appKey, app]) => [appKey, { secrets: app.secrets, variants: app.variants, ...(app.url ? { url: app.url } : {}) }]));
+  return new Map(
+    Object.entries(result.data).map(([appKey, app]) => [
+      appKey,
+      { secrets: app.secrets, variants: app.variants, ...(app.url ? { url: app.url } : {}) },
+    ]),
+  );
 }
 
 function readSecretsFile(path: string): string {

@@ -37,7 +37,14 @@ export function createSignatureGate(options: SignatureGateOptions) {
     const parsed = parseAkskHeaders(headers.authorization, headers.xAksk);
     const app = parsed.ok ? options.apps.get(parsed.value.username) : undefined;
     const url = app?.url ?? options.defaultUrl ?? requestUrl(request);
-    const result = verifySignature({ headers, url, apps: options.apps, now: now(), maxSkewSeconds: options.maxSkewSeconds, createdZones: options.createdZones });
+    const result = verifySignature({
+      headers,
+      url,
+      apps: options.apps,
+      now: now(),
+      maxSkewSeconds: options.maxSkewSeconds,
+      createdZones: options.createdZones,
+    });
     if (!result.ok) {
       options.metrics.signatureChecks.inc({ mode: options.mode, result: result.code, variant: 'none' });
       if (options.mode === 'log') return { ok: true };

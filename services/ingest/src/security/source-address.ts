@@ -4,7 +4,10 @@ import { BlockList, isIP } from 'node:net';
 export function parseCidrList(text: string): { list: BlockList; size: number } {
   const list = new BlockList();
   let size = 0;
-  for (const entry of text.split(',').map((part) => part.trim()).filter(Boolean)) {
+  for (const entry of text
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
     const [address, prefix] = entry.split('/');
     const family = isIP(address ?? '');
     if (!address || family === 0) throw new Error(`"${entry}" is not an IP address or CIDR range`);
@@ -12,7 +15,8 @@ export function parseCidrList(text: string): { list: BlockList; size: number } {
     if (prefix === undefined) list.addAddress(address, type);
     else {
       const bits = Number(prefix);
-      if (!Number.isInteger(bits) || bits < 0 || bits > (family === 6 ? 128 : 32)) throw new Error(`"${entry}" has an invalid prefix length`);
+      if (!Number.isInteger(bits) || bits < 0 || bits > (family === 6 ? 128 : 32))
+        throw new Error(`"${entry}" has an invalid prefix length`);
       list.addSubnet(address, bits, type);
     }
     size += 1;
@@ -34,7 +38,10 @@ export function matches(list: BlockList, address: string): boolean {
  */
 export function clientAddress(peer: string, forwardedFor: string | undefined, trustedProxies: BlockList): string {
   if (!forwardedFor || !matches(trustedProxies, peer)) return peer;
-  const hops = forwardedFor.split(',').map((hop) => hop.trim()).filter(Boolean);
+  const hops = forwardedFor
+    .split(',')
+    .map((hop) => hop.trim())
+    .filter(Boolean);
   for (let i = hops.length - 1; i >= 0; i -= 1) {
     const hop = hops[i]!;
     if (!matches(trustedProxies, hop)) return hop;

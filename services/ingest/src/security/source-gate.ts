@@ -8,7 +8,11 @@ export function createSourceGate(allowed: { list: BlockList; size: number }, tru
   return (request: IncomingMessage): GateVerdict => {
     if (allowed.size === 0) return { ok: true };
     const forwarded = request.headers['x-forwarded-for'];
-    const address = clientAddress(request.socket.remoteAddress ?? '', Array.isArray(forwarded) ? forwarded.join(',') : forwarded, trustedProxies);
+    const address = clientAddress(
+      request.socket.remoteAddress ?? '',
+      Array.isArray(forwarded) ? forwarded.join(',') : forwarded,
+      trustedProxies,
+    );
     if (matches(allowed.list, address)) return { ok: true };
     return { ok: false, status: 403, code: 'source_not_allowed', message: 'this source address may not push here' };
   };
