@@ -4,6 +4,12 @@ export function coerceError(thrown: unknown): Error {
   return new Error(typeof thrown === 'string' ? thrown : `non-error thrown: ${safeString(thrown)}`, { cause: thrown });
 }
 
+/** The `code` a Node system error (`ENOENT`), a zlib error or a Postgres error (SQLSTATE) carries, if any. */
+export function errorCode(thrown: unknown): string | undefined {
+  if (typeof thrown !== 'object' || thrown === null || !('code' in thrown)) return undefined;
+  return typeof thrown.code === 'string' ? thrown.code : undefined;
+}
+
 /** An HTTP failure with a status and a stable code, rendered as `{ "error": { "code", "message" } }`. */
 export class HttpError extends Error {
   readonly status: number;

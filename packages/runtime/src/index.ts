@@ -1,4 +1,5 @@
 export * from './errors.ts';
+export * from './backoff.ts';
 export * from './mask.ts';
 export * from './logger.ts';
 export * from './shutdown.ts';
