@@ -1,3 +1,4 @@
+import { backoffDelayMs } from '@callpipe/runtime';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { parseRedisUrl, type RedisTarget } from './redis-url.ts';
 
@@ -8,7 +9,9 @@ export type RedisRole = 'producer' | 'worker' | 'admin';
 /** One server or Sentinel-managed master (`Redis`), or a Redis Cluster (`Cluster`); BullMQ takes both. */
 export type RedisClient = Redis | Cluster;
 
-const backoff = (attempt: number) => Math.min(100 * 2 ** attempt, 5_000);
+// ioredis counts reconnection attempts from 1: ceilings of 200 ms, 400 ms, … up to 5 s. Jittered, so
+// every worker and ingest does not reconnect in the same instant after a Redis restart.
+const backoff = (attempt: number) => backoffDelayMs(attempt, { baseMs: 200, maxMs: 5_000 });
 
 /**
  * Producers fail fast (an ingest request must not hang on a dead Redis: it answers 503 and the

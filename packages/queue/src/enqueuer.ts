@@ -1,3 +1,4 @@
+import { coerceError } from '@callpipe/runtime';
 import type { PushJobData, SinglePushName } from './jobs.ts';
 import type { PushQueue } from './push-queue.ts';
 import { confirmReplicated, type ReplicationWait } from './replication.ts';
@@ -77,7 +78,7 @@ export class Enqueuer {
     for (const [shard, group] of Map.groupBy(batch, (item) => shardOf(item.data.routingKey, this.queues.length))) {
       this.write(this.queues[shard]!, group).then(
         () => group.forEach((item) => item.resolve()),
-        (error: unknown) => group.forEach((item) => item.reject(error instanceof Error ? error : new Error(String(error)))),
+        (error: unknown) => group.forEach((item) => item.reject(coerceError(error))),
       );
     }
   }

@@ -1,3 +1,4 @@
+import { backoffDelayMs } from '@callpipe/runtime';
 import { Queue, type ConnectionOptions, type DefaultJobOptions } from 'bullmq';
 import { PUSH_QUEUE_NAME, type PushJobName, type QueueJobData } from './jobs.ts';
 import { shardPrefixes } from './shards.ts';
@@ -27,10 +28,9 @@ export function pushJobOptions(): DefaultJobOptions {
   };
 }
 
-/** Capped exponential backoff with full jitter, so a Postgres outage does not cause thundering retries. */
+/** The policy's backoff (capped, jittered: see backoffDelayMs), so a Postgres outage does not cause thundering retries. */
 export function retryDelayMs(attemptsMade: number, policy: RetryPolicy = defaultRetryPolicy, random: () => number = Math.random): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attemptsMade - 1));
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+  return backoffDelayMs(attemptsMade, { baseMs: policy.baseDelayMs, maxMs: policy.maxDelayMs, random });
 }
 
 export type PushQueue = Queue<QueueJobData, void, PushJobName>;
