@@ -1,6 +1,8 @@
 import { Migrator, sql, type Kysely, type MigrationResultSet } from 'kysely';
+import { errorCode } from '@callpipe/runtime';
 import pg from 'pg';
 import type { Database } from './database.ts';
+import { PG_ERROR } from './sqlstate.ts';
 import { migrations } from './migrations/index.ts';
 
 /** Creates the database named in the URL when it does not exist yet, connecting to `postgres`. */
@@ -18,7 +20,7 @@ export async function ensureDatabaseExists(connectionString: string): Promise<{ 
       await client.query(`CREATE DATABASE ${quoteIdentifier(name)}`);
     } catch (error) {
       // Two migrators starting together: the other one created it first.
-      if ((error as { code?: string }).code !== '42P04') throw error;
+      if (errorCode(error) !== PG_ERROR.duplicateDatabase) throw error;
       return { created: false, name };
     }
     return { created: true, name };

@@ -1,6 +1,8 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { errorCode } from '@callpipe/runtime';
 import { ADVISORY_LOCK } from './advisory-locks.ts';
 import type { Database } from './database.ts';
+import { PG_ERROR } from './sqlstate.ts';
 import { utcDay } from './store-deliveries.ts';
 
 /**
@@ -101,7 +103,7 @@ export async function ensurePartitions(db: Kysely<Database>, options: PartitionM
       return { done: true, value };
     } catch (error) {
       if (error instanceof Contended) result.contended = true;
-      else if ((error as { code?: string }).code === '55P03') result.lockTimeout = what;
+      else if (errorCode(error) === PG_ERROR.lockNotAvailable) result.lockTimeout = what;
       else throw error;
       return { done: false };
     }
