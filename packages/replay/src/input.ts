@@ -5,6 +5,7 @@ import { basename, join } from 'node:path';
 import { pipeline as pipelineCallback, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
+import { coerceError, errorCode } from '@callpipe/runtime';
 
 /** One file (or standard input) to replay. */
 export interface ReplayInput {
@@ -57,8 +58,10 @@ export async function resolveInputs(paths: readonly string[], stdin: Readable): 
         open: () => createReadStream(path, { highWaterMark: 256 * 1024 }),
       });
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      problems.push(`${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (error as Error).message}`);
+      const code = errorCode(error);
+      problems.push(
+        `${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : coerceError(error).message}`,
+      );
     }
   }
   if (problems.length > 0) throw new InputError(problems.join('\n'));
@@ -78,7 +81,7 @@ export async function rereadable(inputs: readonly ReplayInput[]): Promise<{ inpu
     await pipeline(stdin.open(), createWriteStream(copy));
   } catch (error) {
     await rm(directory, { recursive: true, force: true });
-    throw new InputError(`could not read standard input: ${(error as Error).message}`);
+    throw new InputError(`could not read standard input: ${coerceError(error).message}`, { cause: error });
   }
   const size = (await stat(copy)).size;
   return {
@@ -172,8 +175,8 @@ function startsWith(bytes: Buffer, prefix: readonly number[]): boolean {
 }
 
 function describeReadFailure(error: unknown, rawBytes: number): string {
-  const code = (error as { code?: unknown }).code;
-  const message = error instanceof Error ? error.message : String(error);
+  const code = errorCode(error);
+  const message = coerceError(error).message;
   if (code === 'Z_BUF_ERROR') {
     return `truncated gzip: the compressed data ends early (after ${rawBytes} bytes of the file); the records before that point were handled, the incomplete one at the cut was not`;
   }

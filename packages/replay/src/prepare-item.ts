@@ -10,6 +10,7 @@ import {
   type PushVerdict,
   type StatusEvent,
 } from '@callpipe/events';
+import { coerceError } from '@callpipe/runtime';
 import { replayDeliveryId } from './delivery-id.ts';
 import type { Item } from './items.ts';
 
@@ -46,7 +47,7 @@ export function prepareItem(item: Item, context: PrepareContext): PreparedItem {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    return invalid(item.location, 'invalid_json', `not valid JSON: ${(error as Error).message}`);
+    return invalid(item.location, 'invalid_json', `not valid JSON: ${coerceError(error).message}`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return invalid(

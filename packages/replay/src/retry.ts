@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isRetryableDatabaseError } from '@callpipe/db';
+import { backoffDelayMs } from '@callpipe/runtime';
 
 /**
  * Runs a transaction again after a failure Postgres may not repeat (deadlock with live workers,
@@ -11,7 +12,9 @@ export async function withRetries<T>(action: () => Promise<T>, attempts = 5): Pr
       return await action();
     } catch (error) {
       if (attempt >= attempts || !isRetryableDatabaseError(error)) throw error;
-      await sleep(Math.min(200 * 2 ** attempt, 5_000));
+      // Ceilings of 400 ms doubling to 5 s, jittered so a replay and the live workers that
+      // deadlocked with it do not collide again at the same instant.
+      await sleep(backoffDelayMs(attempt, { baseMs: 400, maxMs: 5_000 }));
     }
   }
 }
