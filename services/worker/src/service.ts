@@ -19,6 +19,7 @@ import { coerceError, createAdminServer, type Logger } from '@callpipe/runtime';
 import { sql } from 'kysely';
 import { BatchWriter } from './batch-writer.ts';
 import type { WorkerEnv } from './env.ts';
+import { decideFailure } from './decide-failure.ts';
 import { createBatchStore } from './store-batch.ts';
 import { workItemFromJob, type WorkItem } from './work-item.ts';
 import { createNumberHasher } from './number-protection.ts';
@@ -75,46 +76,51 @@ export function createWorkerService(env: WorkerEnv, logger: Logger): WorkerServi
       if (outcome.status === 'fulfilled') metrics.jobs.inc({ outcome: items[index]!.kind === 'refused' ? 'refused' : 'stored' });
     }
     metrics.jobDuration.observe((Date.now() - started) / 1000);
-    if (failures.length === 0) return;
+    const [first, ...rest] = failures;
+    if (!first) return;
 
-    const outage = failures.find((failure) => isRetryableDatabaseError(failure.error));
-    if (outage && token) {
-      // An outage is not the push's fault: wait it out without using up the job's attempts, so
-      // nothing becomes a dead letter just because Postgres was down for a while. Pushes of the
-      // job that were already stored are skipped on the next run (exactly once per delivery id).
-      const delay = retryDelayMs(job.attemptsStarted, policy);
-      logger.warn('database unavailable, job delayed', {
-        jobId: job.id,
-        pushes: pushes.length,
-        delayMs: delay,
-        error: coerceError(outage.error).message,
-      });
-      metrics.jobs.inc({ outcome: 'retry' }, failures.length);
-      await job.moveToDelayed(Date.now() + delay, token);
-      throw new DelayedError();
-    }
-    if (isPushBatch(job.data)) {
-      // A push that fails for good must not hold its neighbours back or make them dead letters:
-      // it goes back to the queue as a job of its own, which retries and dead-letters alone.
-      await queue.addBulk(failures.map(({ push }) => ({ name: push.name, data: push.data, opts: { jobId: push.data.deliveryId } })));
-      metrics.jobs.inc({ outcome: 'split' }, failures.length);
-      logger.warn('pushes of a batch failed, queued again on their own', {
-        jobId: job.id,
-        failed: failures.length,
-        pushes: pushes.length,
-        error: coerceError(failures[0]!.error).message,
-      });
-      return;
-    }
-    const willRetry = job.attemptsMade + 1 < policy.attempts;
-    metrics.jobs.inc({ outcome: willRetry ? 'retry' : 'failed' });
-    const message = coerceError(failures[0]!.error).message;
-    logger.error(willRetry ? 'job failed, will retry' : 'job failed for good, kept as a dead letter', {
-      deliveryId: pushes[0]?.data.deliveryId,
-      attempt: job.attemptsMade + 1,
-      error: message,
+    const decision = decideFailure({
+      failures: [first, ...rest],
+      batch: isPushBatch(job.data),
+      token,
+      attemptsMade: job.attemptsMade,
+      attemptsStarted: job.attemptsStarted,
+      policy,
+      isOutage: isRetryableDatabaseError,
     });
-    throw willRetry ? failures[0]!.error : new UnrecoverableError(`gave up after ${job.attemptsMade + 1} attempts: ${message}`);
+    switch (decision.action) {
+      case 'delay':
+        logger.warn('database unavailable, job delayed', {
+          jobId: job.id,
+          pushes: pushes.length,
+          delayMs: decision.delayMs,
+          error: decision.reason,
+        });
+        metrics.jobs.inc({ outcome: 'retry' }, failures.length);
+        await job.moveToDelayed(Date.now() + decision.delayMs, token);
+        throw new DelayedError();
+      case 'split':
+        await queue.addBulk(decision.pushes.map((push) => ({ name: push.name, data: push.data, opts: { jobId: push.data.deliveryId } })));
+        metrics.jobs.inc({ outcome: 'split' }, decision.pushes.length);
+        logger.warn('pushes of a batch failed, queued again on their own', {
+          jobId: job.id,
+          failed: decision.pushes.length,
+          pushes: pushes.length,
+          error: decision.reason,
+        });
+        return;
+      case 'retry':
+      case 'dead-letter': {
+        const willRetry = decision.action === 'retry';
+        metrics.jobs.inc({ outcome: willRetry ? 'retry' : 'failed' });
+        logger.error(willRetry ? 'job failed, will retry' : 'job failed for good, kept as a dead letter', {
+          deliveryId: pushes[0]?.data.deliveryId,
+          attempt: decision.attempt,
+          error: decision.reason,
+        });
+        throw willRetry ? decision.error : new UnrecoverableError(decision.message);
+      }
+    }
   };
 
   // One BullMQ worker per queue shard; they share the batch writer, so pushes from every shard
