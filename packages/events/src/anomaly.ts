@@ -3,7 +3,7 @@ import { statusFieldSpecs } from './status-fields.ts';
 
 /**
  * Everything callpipe accepted although it was not in the canonical form, recorded instead of
- * refused. A closed list with stable codes: they are stored next to the rows and used as a metric
+ * rejected. A closed list with stable codes: they are stored next to the rows and used as a metric
  * label, so they never change meaning. Canonical input records none.
  */
 export const anomalyDescriptions = {

@@ -6,7 +6,7 @@ import { readTime } from './time.ts';
 /**
  * Field normalizers shared by status events and CDRs: strict about identity (`sessionId`), tolerant
  * about everything else. A field that does not fit its column's type becomes null and an anomaly
- * with the original value; no field ever refuses its record or its push.
+ * with the original value; no field ever rejects its record or its push.
  */
 
 const INT32_MAX = 2_147_483_647;
@@ -108,7 +108,7 @@ export function readSessionId(
   if (typeof raw !== 'string') return reject(`must be a string, got ${describe(raw)}`);
   if (raw.length === 0) return reject('is empty');
   if (raw.length > maxLength) return reject(`has ${raw.length} characters, at most ${maxLength} allowed`);
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused here
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is rejected here
   if (/[\u0000-\u001f\u007f]/.test(raw)) return reject('contains control characters');
   if (raw.includes('\ufffd')) return reject('contains U+FFFD: characters the platform sent could not be kept');
   return { ok: true, sessionId: raw, anomaly: null };

@@ -15,7 +15,7 @@ describe('parseHuaweiTime', () => {
     ['2023-02-29 00:00:00', 'invalid_timestamp'],
     ['1970-01-01 00:00:00', 'timestamp_out_of_range'],
     ['9999-12-31 23:59:59', 'timestamp_out_of_range'],
-  ])('when given %s, then refuses it with %s', (text, code) => {
+  ])('when given %s, then rejects it with %s', (text, code) => {
     const result = parseHuaweiTime(text);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.code).toBe(code);
