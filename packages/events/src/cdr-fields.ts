@@ -1,20 +1,18 @@
-/**
- * Every documented FeeInfo field (spec §4.2), its wire type, its length bound and its column in
- * `cdrs`. One table drives validation, normalization and the database mapping, so a field added
- * here is validated, stored and replayed everywhere at once.
- */
-export type CdrFieldKind = 'string' | 'integer' | 'time';
+import type { FieldKind, FieldSpec } from './field-spec.ts';
 
-export interface CdrFieldSpec {
-  name: string;
+export type CdrFieldKind = FieldKind;
+
+export interface CdrFieldSpec extends FieldSpec {
   column: string;
-  kind: CdrFieldKind;
-  /** Upper bound for strings; generous where the spec gives none, so huge values are refused clearly. */
-  maxLength?: number;
 }
 
+/**
+ * Every documented FeeInfo field (spec §4.2), its wire type, its length bound and its column in
+ * `cdrs`. One table drives normalization and the database mapping, so a field added here is
+ * normalized, stored and replayed everywhere at once.
+ */
 export const cdrFieldSpecs = [
-  { name: 'direction', column: 'direction', kind: 'integer' },
+  { name: 'direction', column: 'direction', kind: 'integer', flag: true },
   { name: 'spId', column: 'sp_id', kind: 'string', maxLength: 64 },
   { name: 'appKey', column: 'app_key', kind: 'string', maxLength: 64 },
   { name: 'icid', column: 'icid', kind: 'string', maxLength: 128 },
@@ -38,7 +36,7 @@ export const cdrFieldSpecs = [
   { name: 'callOutUnaswRsn', column: 'call_out_unasw_rsn', kind: 'integer' },
   { name: 'dynIVRStartTime', column: 'dyn_ivr_start_time', kind: 'time' },
   { name: 'dynIVRPath', column: 'dyn_ivr_path', kind: 'string', maxLength: 512 },
-  { name: 'recordFlag', column: 'record_flag', kind: 'integer' },
+  { name: 'recordFlag', column: 'record_flag', kind: 'integer', flag: true },
   { name: 'recordStartTime', column: 'record_start_time', kind: 'time' },
   { name: 'recordObjectName', column: 'record_object_name', kind: 'string', maxLength: 512 },
   { name: 'recordBucketName', column: 'record_bucket_name', kind: 'string', maxLength: 512 },
@@ -55,7 +53,7 @@ export type CdrFieldName = (typeof cdrFieldSpecs)[number]['name'];
 type KindOf<N extends CdrFieldName> = Extract<(typeof cdrFieldSpecs)[number], { name: N }>['kind'];
 type ValueOf<K extends CdrFieldKind> = K extends 'integer' ? number : string;
 
-/** Normalized FeeInfo: absent fields are null; times are canonical ISO strings (UTC). */
+/** Normalized FeeInfo: absent or unreadable fields are null; times are canonical ISO strings (UTC). */
 export type CdrFields = { [N in CdrFieldName]: ValueOf<KindOf<N>> | null };
 
 export const SESSION_ID_MAX_LENGTH = 256;

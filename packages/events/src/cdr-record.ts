@@ -1,56 +1,51 @@
-import { z } from 'zod';
+import type { Anomaly } from './anomaly.ts';
 import { businessFromCdr, type BusinessClaim } from './business.ts';
 import { contentKey } from './canonical.ts';
 import { cdrFieldSpecs, SESSION_ID_MAX_LENGTH, type CdrFields } from './cdr-fields.ts';
-import { integerField, rejectionFromZod, sessionIdField, textField, timeField } from './field-checks.ts';
+import { normalizeFields, readSessionId } from './field-checks.ts';
 import type { Rejection } from './rejection.ts';
 import { describeFailReason, describeQ850Cause } from './codes/index.ts';
 import { secondsBetween } from './time.ts';
 import type { CdrDerived, NormalizeOptions } from './types.ts';
 
-const DEFAULT_TEXT_LIMIT = 1024;
-
-const feeInfoSchema = z.looseObject({
-  sessionId: sessionIdField(SESSION_ID_MAX_LENGTH),
-  ...Object.fromEntries(
-    cdrFieldSpecs.map((spec) => {
-      if (spec.kind === 'time') return [spec.name, timeField()];
-      if (spec.kind === 'integer') return [spec.name, integerField()];
-      return [spec.name, textField('maxLength' in spec ? spec.maxLength : DEFAULT_TEXT_LIMIT)];
-    }),
-  ),
-});
-
 export interface CdrRecord {
   sessionId: string;
   /** Content identity of the record: every redelivery of the same CDR has the same key. */
   recordKey: string;
-  /** Fields set (not null) in the record, unknown ones included. */
+  /**
+   * Fields carrying a usable value, unknown ones included (a field made null by an anomaly does not
+   * count): of two versions of one call's CDR the fuller one wins.
+   */
   fieldCount: number;
   fields: CdrFields;
   business: BusinessClaim | null;
   derived: CdrDerived;
-  /** The record exactly as received, unknown fields included. */
+  /** How this record deviated from the canonical form, field by field; empty for canonical input. */
+  anomalies: Anomaly[];
+  /** The record exactly as received (text Postgres cannot store replaced), unknown fields included. */
   record: Record<string, unknown>;
 }
 
 export type CdrRecordResult = { ok: true; cdr: CdrRecord } | { ok: false; rejection: Rejection };
 
+/** One FeeInfo: rejected only without a usable session id, every other field is read tolerantly. */
 export function normalizeCdrRecord(record: Record<string, unknown>, index: number, options: NormalizeOptions): CdrRecordResult {
-  const parsed = feeInfoSchema.safeParse(record);
-  if (!parsed.success) return { ok: false, rejection: rejectionFromZod(parsed.error, `feeLst[${index}]`) };
-  const data: Record<string, unknown> = parsed.data;
-  const fields = Object.fromEntries(cdrFieldSpecs.map((spec) => [spec.name, data[spec.name] ?? null])) as CdrFields;
+  const identity = readSessionId(record['sessionId'], SESSION_ID_MAX_LENGTH, `feeLst[${index}]`);
+  if (!identity.ok) return identity;
+  const anomalies: Anomaly[] = identity.anomaly === null ? [] : [identity.anomaly];
+  const { values, unusable } = normalizeFields(cdrFieldSpecs, record, anomalies);
+  const fields = values as CdrFields;
   const business = businessFromCdr(fields, options.businessByAppKey);
   return {
     ok: true,
     cdr: {
-      sessionId: data['sessionId'] as string,
+      sessionId: identity.sessionId,
       recordKey: options.contentKeys === false ? '' : contentKey(record),
-      fieldCount: Object.values(record).filter((value) => value !== null && value !== undefined && value !== '').length,
+      fieldCount: Object.values(record).filter((value) => value !== null && value !== undefined && value !== '').length - unusable,
       fields,
       business,
       derived: deriveCdrDurations(fields, business?.business === 'click2call'),
+      anomalies,
       record,
     },
   };

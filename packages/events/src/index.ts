@@ -1,12 +1,16 @@
 /**
  * @callpipe/events — the pure VoiceCall event model (no I/O). See README.md for the glossary:
- * push, event, CDR, leg, redelivery, call facts.
+ * push, event, CDR, leg, redelivery, call facts, anomaly, rejected.
  */
 export * from './types.ts';
 export * from './rejection.ts';
+export * from './anomaly.ts';
+export * from './body.ts';
 export * from './time.ts';
 export * from './canonical.ts';
+export * from './field-spec.ts';
 export * from './cdr-fields.ts';
+export * from './status-fields.ts';
 export * from './business.ts';
 export * from './status-event.ts';
 export * from './cdr-record.ts';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeBody, MAX_JSON_DEPTH, parsePush, type PushVerdict } from './push.ts';
+import { decodeBody } from './body.ts';
+import { MAX_JSON_DEPTH, parsePush, type PushVerdict } from './push.ts';
 import type { NormalizeOptions } from './types.ts';
 
 const options: NormalizeOptions = { businessByAppKey: new Map([['appNotify', 'notify']]) };
@@ -29,15 +30,89 @@ function rejectionOf(verdict: PushVerdict): string {
 }
 
 describe('decodeBody', () => {
-  it('when the body is empty, then refuses it as empty_body', () => {
+  it('when the body is empty, then rejects it as empty_body', () => {
     expect(decodeBody(new Uint8Array())).toMatchObject({ ok: false, rejection: { code: 'empty_body' } });
   });
-  it('when the bytes are not UTF-8, then refuses them as invalid_utf8', () => {
-    expect(decodeBody(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]))).toMatchObject({ ok: false, rejection: { code: 'invalid_utf8' } });
+  it('when the bytes are not UTF-8, then decodes them with U+FFFD and keeps the original bytes', () => {
+    const bytes = new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]);
+    expect(decodeBody(bytes)).toEqual({ ok: true, text: '{\ufffd\ufffd}', lossy: true, original: bytes });
   });
-  it('when the bytes are UTF-8 with Chinese text, then decodes them', () => {
+  it('when the bytes are UTF-8 with Chinese text, then decodes them losslessly', () => {
     const bytes = new TextEncoder().encode('{"a":"语音通话"}');
-    expect(decodeBody(bytes)).toEqual({ ok: true, text: '{"a":"语音通话"}' });
+    expect(decodeBody(bytes)).toEqual({ ok: true, text: '{"a":"语音通话"}', lossy: false });
+  });
+});
+
+describe('parsePush — push-level anomalies', () => {
+  it('when the decoded body was lossy, then the push is accepted with the anomaly and the original bytes in base64', () => {
+    const bytes = Buffer.concat([
+      Buffer.from('{"eventType":"callout","statusInfo":{"sessionId":"s1","userData":"'),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from('"}}'),
+    ]);
+    const decoded = decodeBody(bytes);
+    if (!decoded.ok) throw new Error('expected a decoded body');
+    const verdict = parsePush(decoded, options);
+    expect(verdict).toMatchObject({
+      ok: true,
+      kind: 'status',
+      event: { sessionId: 's1', userData: '\ufffd(', anomalies: [] },
+      anomalies: [{ field: 'body', code: 'invalid_utf8_replaced', value: null }],
+      originalBodyBase64: bytes.toString('base64'),
+    });
+  });
+
+  it('when a valid UTF-8 body is given decoded or as text, then the verdicts are the same and carry no original bytes', () => {
+    const text = statusBody({ sessionId: SESSION, timestamp: '2024-06-11 02:30:15' });
+    const decoded = decodeBody(Buffer.from(text));
+    if (!decoded.ok) throw new Error('expected a decoded body');
+    expect(parsePush(decoded, options)).toEqual(parsePush(text, options));
+    expect(parsePush(text, options)).toMatchObject({ anomalies: [], originalBodyBase64: null });
+  });
+
+  it.each([
+    [
+      'a NUL in an unknown field',
+      '{"eventType":"callout","statusInfo":{"sessionId":"s","extra":"a\\u0000b"}}',
+      'statusInfo.extra',
+      '"a\\u0000b"',
+    ],
+    [
+      'a NUL in userData',
+      '{"eventType":"callout","statusInfo":{"sessionId":"s","userData":"a\\u0000b"}}',
+      'statusInfo.userData',
+      '"a\\u0000b"',
+    ],
+    ['a NUL in a key', '{"eventType":"callout","statusInfo":{"sessionId":"s","a\\u0000":1}}', 'statusInfo.a\ufffd', '"a\\u0000"'],
+    ['a lone surrogate', '{"eventType":"callout","statusInfo":{"sessionId":"s","userData":"\\ud800"}}', 'statusInfo.userData', '"\\ud800"'],
+    [
+      'a NUL inside one CDR record',
+      '{"eventType":"fee","feeLst":[{"sessionId":"a"},{"sessionId":"b","x":["\\u0000"]}]}',
+      'feeLst[1].x[0]',
+      '"\\u0000"',
+    ],
+  ])(
+    'when the body holds %s, then it is accepted with U+FFFD in its place, the anomaly and the original bytes',
+    (_name, body, field, value) => {
+      const verdict = parsePush(body, options);
+      if (!verdict.ok) throw new Error(`expected acceptance, got ${verdict.rejection.code}`);
+      expect(verdict.anomalies).toEqual([{ field, code: 'unstorable_text_replaced', value }]);
+      expect(verdict.originalBodyBase64).toBe(Buffer.from(body).toString('base64'));
+      const stored = JSON.stringify(verdict.kind === 'status' ? verdict.event.payload : verdict.records.map((r) => r.record));
+      expect(stored).not.toMatch(/\\u0000|\\ud800/);
+      expect(stored).toContain('\ufffd');
+    },
+  );
+
+  it('when a key is __proto__ beside an unstorable key, then both stay plain keys', () => {
+    const verdict = parsePush('{"eventType":"callout","statusInfo":{"sessionId":"s","__proto__":{"x":1},"k\\u0000":2}}', options);
+    if (!verdict.ok || verdict.kind !== 'status') throw new Error('expected a status push');
+    expect(Object.keys(verdict.event.payload.statusInfo)).toEqual(['sessionId', '__proto__', 'k\ufffd']);
+    expect(Object.getPrototypeOf(verdict.event.payload.statusInfo)).toBe(Object.prototype);
+  });
+
+  it('when a sessionId holds a NUL, then the push is rejected: the identity cannot be kept exactly', () => {
+    expect(rejectionOf(parsePush('{"eventType":"callout","statusInfo":{"sessionId":"a\\u0000b"}}', options))).toBe('invalid_session_id');
   });
 });
 
@@ -83,32 +158,54 @@ describe('parsePush — status pushes', () => {
     ['a string', 'not_an_object', '"fee"'],
     ['no eventType', 'missing_event_type', '{"statusInfo":{"sessionId":"s"}}'],
     ['a numeric eventType', 'invalid_event_type', '{"eventType":5,"statusInfo":{"sessionId":"s"}}'],
-    ['an eventType with spaces', 'invalid_event_type', '{"eventType":"drop table","statusInfo":{"sessionId":"s"}}'],
+    ['an empty eventType', 'invalid_event_type', '{"eventType":"","statusInfo":{"sessionId":"s"}}'],
     ['no statusInfo', 'missing_status_info', '{"eventType":"callout"}'],
     ['statusInfo an array', 'missing_status_info', '{"eventType":"callout","statusInfo":[]}'],
     ['no sessionId', 'invalid_session_id', statusBody({ timestamp: '2024-06-11 02:30:15' })],
-    ['a numeric sessionId', 'invalid_session_id', statusBody({ sessionId: 12345 })],
+    ['a sessionId that is an object', 'invalid_session_id', statusBody({ sessionId: { id: 1 } })],
+    ['a fractional sessionId', 'invalid_session_id', statusBody({ sessionId: 1.5 })],
+    ['a sessionId beyond 2^53', 'invalid_session_id', '{"eventType":"callout","statusInfo":{"sessionId":12345678901234567890}}'],
     ['an empty sessionId', 'invalid_session_id', statusBody({ sessionId: '' })],
     ['a 257-character sessionId', 'invalid_session_id', statusBody({ sessionId: 'x'.repeat(257) })],
     ['a sessionId with a newline', 'invalid_session_id', statusBody({ sessionId: 'a\nb' })],
-    ['an ISO timestamp', 'invalid_timestamp', statusBody({ sessionId: SESSION, timestamp: '2024-06-11T02:30:15Z' })],
-    ['an impossible date', 'invalid_timestamp', statusBody({ sessionId: SESSION, timestamp: '2024-13-01 00:00:00' })],
-    ['an absurd year', 'timestamp_out_of_range', statusBody({ sessionId: SESSION, timestamp: '3024-06-11 02:30:15' })],
-    ['a numeric caller', 'invalid_field', statusBody({ sessionId: SESSION, caller: 8613800000001 })],
-    ['a fractional stateCode', 'invalid_field', statusBody({ sessionId: SESSION, stateCode: 1.5 }, 'disconnect')],
-    ['a huge stateDesc', 'field_too_long', statusBody({ sessionId: SESSION, stateDesc: 'x'.repeat(100_000) }, 'disconnect')],
-    ['a NUL in userData', 'invalid_characters', statusBody({ sessionId: SESSION, userData: 'a\u0000b' })],
-  ])('when the body is %s, then it is refused as %s', (_name, code, body) => {
+  ])('when the body is %s, then it is rejected as %s', (_name, code, body) => {
     expect(rejectionOf(parsePush(body, options))).toBe(code);
   });
 
   it.each([
-    ['a NUL in an unknown field', '{"eventType":"callout","statusInfo":{"sessionId":"s","extra":"a\\u0000b"}}'],
-    ['a NUL in a key', '{"eventType":"callout","statusInfo":{"sessionId":"s","a\\u0000":1}}'],
-    ['a lone surrogate', '{"eventType":"callout","statusInfo":{"sessionId":"s","userData":"\\ud800"}}'],
-    ['a NUL inside one CDR record', '{"eventType":"fee","feeLst":[{"sessionId":"a"},{"sessionId":"b","x":"\\u0000"}]}'],
-  ])('when the body holds %s, then the whole push is refused as invalid_characters (Postgres could never store it)', (_name, body) => {
-    expect(rejectionOf(parsePush(body, options))).toBe('invalid_characters');
+    ['an ISO timestamp', { timestamp: '2024-06-11T02:30:15Z' }, { eventAt: '2024-06-11T02:30:15.000Z' }, 'timestamp', 'time_iso8601'],
+    ['an impossible date', { timestamp: '2024-13-01 00:00:00' }, { eventAt: null }, 'timestamp', 'unparseable_time'],
+    ['an absurd year', { timestamp: '3024-06-11 02:30:15' }, { eventAt: null }, 'timestamp', 'time_out_of_range'],
+    ['a numeric caller', { caller: 8613800000001 }, { caller: '8613800000001' }, 'caller', 'number_as_string'],
+    ['a fractional stateCode', { stateCode: 1.5 }, { stateCode: null }, 'stateCode', 'fractional_integer'],
+    ['a huge stateDesc', { stateDesc: 'x'.repeat(100_000) }, { stateDesc: null }, 'stateDesc', 'string_too_long'],
+    ['a numeric sessionId', { sessionId: 12345 }, { sessionId: '12345' }, 'sessionId', 'session_id_as_number'],
+  ])(
+    'when the status push has %s, then it is accepted with that field normalized and an anomaly',
+    (_name, extra, expected, field, code) => {
+      const statusInfo: Record<string, unknown> = { sessionId: SESSION, ...extra };
+      const verdict = parsePush(statusBody(statusInfo, 'disconnect'), options);
+      if (!verdict.ok || verdict.kind !== 'status') throw new Error('expected a status push');
+      expect(verdict.event).toMatchObject(expected);
+      expect(verdict.event.anomalies).toEqual([{ field, code, value: statusInfo[field] }]);
+      expect(verdict.event.payload.statusInfo).toEqual(statusInfo);
+    },
+  );
+
+  it('when the event type is not a short word, then it is still an attributable, unknown event', () => {
+    const verdict = parsePush(statusBody({ sessionId: SESSION }, 'drop table; 呼入'), options);
+    expect(verdict).toMatchObject({ ok: true, kind: 'status', event: { eventType: 'drop table; 呼入', known: false } });
+  });
+
+  it('when a canonical event arrives, then it records no anomaly', () => {
+    const verdict = parsePush(
+      statusBody(
+        { sessionId: SESSION, timestamp: '2024-06-11 02:30:15', stateCode: 0, stateDesc: 'The user releases the call.' },
+        'disconnect',
+      ),
+      options,
+    );
+    expect(verdict).toMatchObject({ ok: true, anomalies: [], originalBodyBase64: null, event: { anomalies: [] } });
   });
 
   it('when strings hold emoji and Chinese text, then they are accepted', () => {
@@ -124,12 +221,12 @@ describe('parsePush — status pushes', () => {
     expect(verdict.ok && verdict.kind === 'status' && verdict.event.eventAt).toBe(iso);
   });
 
-  it('when the JSON is nested deeper than the limit, then it is refused as json_too_deep', () => {
+  it('when the JSON is nested deeper than the limit, then it is rejected as json_too_deep', () => {
     const deep = '['.repeat(MAX_JSON_DEPTH + 1) + ']'.repeat(MAX_JSON_DEPTH + 1);
     expect(rejectionOf(parsePush(`{"eventType":"callout","statusInfo":{"sessionId":"s","x":${deep}}}`, options))).toBe('json_too_deep');
   });
 
-  it('when the JSON is nested 100k levels deep, then it is refused without crashing', () => {
+  it('when the JSON is nested 100k levels deep, then it is rejected without crashing', () => {
     const deep = '['.repeat(100_000) + ']'.repeat(100_000);
     expect(['json_too_deep', 'invalid_json']).toContain(rejectionOf(parsePush(deep, options)));
   });
@@ -183,46 +280,104 @@ describe('parsePush — CDR pushes', () => {
     expect(verdict.ok && verdict.kind === 'fee' && verdict.records[0]?.business).toBeNull();
   });
 
-  it('when integers arrive as numeric strings, then they are accepted as integers', () => {
+  it('when integers arrive as numeric strings, then they are accepted as integers with an anomaly each', () => {
     const verdict = parsePush(feeBody([cdr({ ulFailReason: '518', sipStatusCode: '480' })]), options);
-    expect(verdict.ok && verdict.kind === 'fee' && verdict.records[0]?.fields).toMatchObject({ ulFailReason: 518, sipStatusCode: 480 });
+    if (!verdict.ok || verdict.kind !== 'fee') throw new Error('expected a CDR');
+    expect(verdict.records[0]?.fields).toMatchObject({ ulFailReason: 518, sipStatusCode: 480 });
+    expect(verdict.records[0]?.anomalies).toEqual([
+      { field: 'ulFailReason', code: 'integer_as_string', value: '518' },
+      { field: 'sipStatusCode', code: 'integer_as_string', value: '480' },
+    ]);
   });
 
-  it('when times are empty strings, then they mean "not set"', () => {
+  it('when times are empty strings, then they mean "not set", with no anomaly', () => {
     const verdict = parsePush(feeBody([cdr({ fwdAnswerTime: '' })]), options);
-    expect(verdict.ok && verdict.kind === 'fee' && verdict.records[0]?.fields.fwdAnswerTime).toBeNull();
+    if (!verdict.ok || verdict.kind !== 'fee') throw new Error('expected a CDR');
+    expect(verdict.records[0]).toMatchObject({ fields: { fwdAnswerTime: null }, anomalies: [] });
   });
 
-  it('when one record of a batch is bad, then the good ones are kept and the bad one is reported with its index', () => {
-    const verdict = parsePush(
-      feeBody([cdr(), cdr({ sessionId: 'other', callEndTime: '2024-02-31 00:00:00' }), cdr({ sessionId: 'third' })]),
-      options,
-    );
-    if (!verdict.ok || verdict.kind !== 'fee') throw new Error('expected a partly valid CDR push');
+  it('when a canonical CDR arrives, then it records no anomaly', () => {
+    expect(parsePush(feeBody([cdr()]), options)).toMatchObject({ ok: true, anomalies: [], records: [{ anomalies: [] }] });
+  });
+
+  it('when one record of a batch has no sessionId, then the others are kept and it is reported with its index', () => {
+    const verdict = parsePush(feeBody([cdr(), cdr({ sessionId: undefined }), 'nope', cdr({ sessionId: 'third' })]), options);
+    if (!verdict.ok || verdict.kind !== 'fee') throw new Error('expected a partly attributable CDR push');
     expect(verdict.records.map((r) => r.sessionId)).toEqual([SESSION, 'third']);
-    expect(verdict.rejectedRecords).toHaveLength(1);
-    expect(verdict.rejectedRecords[0]).toMatchObject({ index: 1, rejection: { code: 'invalid_timestamp' } });
-    expect(verdict.rejectedRecords[0]?.rejection.message).toContain('feeLst[1].callEndTime');
+    expect(verdict.rejectedRecords).toMatchObject([
+      { index: 1, rejection: { code: 'invalid_session_id' } },
+      { index: 2, rejection: { code: 'not_an_object' }, record: 'nope' },
+    ]);
+    expect(verdict.rejectedRecords[0]?.rejection.message).toContain('feeLst[1].sessionId');
+  });
+
+  it('when a record has an impossible time, then it is kept with that time null and a lower field count', () => {
+    const verdict = parsePush(feeBody([cdr(), cdr({ callEndTime: '2024-02-31 00:00:00' })]), options);
+    if (!verdict.ok || verdict.kind !== 'fee') throw new Error('expected a CDR push');
+    const [good, bad] = verdict.records;
+    expect(bad).toMatchObject({
+      fields: { callEndTime: null },
+      anomalies: [{ field: 'callEndTime', code: 'unparseable_time', value: '2024-02-31 00:00:00' }],
+    });
+    expect(bad!.fieldCount).toBe(good!.fieldCount - 1);
+    expect(verdict.rejectedRecords).toEqual([]);
+  });
+
+  it.each([
+    ['a string direction', { direction: 'out' }, { direction: null }, 'direction', 'unparseable_integer'],
+    ['a boolean recordFlag', { recordFlag: true }, { recordFlag: 1 }, 'recordFlag', 'boolean_as_integer'],
+    ['a boolean ulFailReason', { ulFailReason: false }, { ulFailReason: null }, 'ulFailReason', 'wrong_type'],
+    ['a fractional ttsTransDuration', { ttsTransDuration: 1.5 }, { ttsTransDuration: null }, 'ttsTransDuration', 'fractional_integer'],
+    ['a huge sipStatusCode', { sipStatusCode: 2 ** 40 }, { sipStatusCode: null }, 'sipStatusCode', 'integer_out_of_range'],
+    ['a numeric callerNum', { callerNum: 8657188880001 }, { callerNum: '8657188880001' }, 'callerNum', 'number_as_string'],
+    ['a callerNum in exponent form', { callerNum: 1e21 }, { callerNum: null }, 'callerNum', 'imprecise_number'],
+    ['an object as hostName', { hostName: { a: 1 } }, { hostName: null }, 'hostName', 'wrong_type'],
+    [
+      'a 3000-character recordFileDownloadUrl',
+      { recordFileDownloadUrl: 'h'.repeat(3000) },
+      { recordFileDownloadUrl: null },
+      'recordFileDownloadUrl',
+      'string_too_long',
+    ],
+    ['a numeric sessionId', { sessionId: 42 }, {}, 'sessionId', 'session_id_as_number'],
+  ])('when a CDR has %s, then it is accepted with the field normalized and an anomaly', (_name, extra, expected, field, code) => {
+    const record = cdr(extra);
+    const verdict = parsePush(feeBody([record]), options);
+    if (!verdict.ok || verdict.kind !== 'fee') throw new Error('expected a CDR');
+    expect(verdict.records[0]?.fields).toMatchObject(expected);
+    expect(verdict.records[0]?.anomalies).toEqual([{ field, code, value: record[field as keyof typeof record] }]);
+    expect(verdict.records[0]?.record).toEqual(record);
+  });
+
+  it('when the sessionId is a number, then the record belongs to its decimal text', () => {
+    expect(parsePush(feeBody([cdr({ sessionId: 42 })]), options)).toMatchObject({ ok: true, records: [{ sessionId: '42' }] });
   });
 
   it.each([
     ['feeLst missing', 'invalid_fee_list', JSON.stringify({ eventType: 'fee' })],
     ['feeLst an object', 'invalid_fee_list', JSON.stringify({ eventType: 'fee', feeLst: { sessionId: SESSION } })],
-    ['feeLst empty', 'fee_list_size', feeBody([])],
-    ['51 records', 'fee_list_size', feeBody(Array.from({ length: 51 }, (_, i) => cdr({ sessionId: `s${i}` })))],
+    ['feeLst empty', 'invalid_fee_list', feeBody([])],
     ['the only record without sessionId', 'invalid_session_id', feeBody([cdr({ sessionId: undefined })])],
-    ['the only record a string', 'invalid_field', feeBody(['nope'])],
-    ['a numeric sessionId', 'invalid_session_id', feeBody([cdr({ sessionId: 42 })])],
-    ['a string direction', 'invalid_field', feeBody([cdr({ direction: 'out' })])],
-    ['a numeric callerNum', 'invalid_field', feeBody([cdr({ callerNum: 8657188880001 })])],
-    ['a 2 MB recordFileDownloadUrl', 'field_too_long', feeBody([cdr({ recordFileDownloadUrl: 'h'.repeat(3000) })])],
-  ])('when %s, then the push is refused as %s', (_name, code, body) => {
+    ['the only record a string', 'invalid_session_id', feeBody(['nope'])],
+    ['no record with a sessionId', 'invalid_session_id', feeBody([cdr({ sessionId: '' }), null, cdr({ sessionId: -1 })])],
+  ])('when %s, then the push is rejected as %s', (_name, code, body) => {
     expect(rejectionOf(parsePush(body, options))).toBe(code);
   });
 
-  it('when 50 records arrive, then all are accepted', () => {
+  it('when 50 records arrive, then all are accepted with no anomaly', () => {
     const verdict = parsePush(feeBody(Array.from({ length: 50 }, (_, i) => cdr({ sessionId: `s${i}` }))), options);
+    expect(verdict).toMatchObject({ ok: true, anomalies: [] });
     expect(verdict.ok && verdict.kind === 'fee' && verdict.records.length).toBe(50);
+  });
+
+  it('when 51 records arrive, then all are accepted with the push-level anomaly fee_list_over_limit', () => {
+    const verdict = parsePush(feeBody(Array.from({ length: 51 }, (_, i) => cdr({ sessionId: `s${i}` }))), options);
+    expect(verdict).toMatchObject({
+      ok: true,
+      anomalies: [{ field: 'feeLst', code: 'fee_list_over_limit', value: 51 }],
+      originalBodyBase64: null,
+    });
+    expect(verdict.ok && verdict.kind === 'fee' && verdict.records.length).toBe(51);
   });
 });
 

@@ -1,13 +1,15 @@
+import type { Anomaly } from './anomaly.ts';
+import type { DecodedBody } from './body.ts';
 import { normalizeCdrRecord, type CdrRecord } from './cdr-record.ts';
 import { describe } from './field-checks.ts';
 import type { Rejection } from './rejection.ts';
 import { normalizeStatusEvent } from './status-event.ts';
+import { makeStorable, MAX_JSON_DEPTH } from './storable-json.ts';
 import type { NormalizeOptions, StatusEvent } from './types.ts';
 
+export { MAX_JSON_DEPTH } from './storable-json.ts';
+/** The documented maximum of records per CDR push; more are accepted, with an anomaly. */
 export const MAX_FEE_RECORDS = 50;
-/** Real pushes nest three levels deep; anything far deeper is an attack on recursive consumers. */
-export const MAX_JSON_DEPTH = 16;
-const EVENT_TYPE_MAX_LENGTH = 64;
 
 export interface RejectedRecord {
   index: number;
@@ -15,78 +17,80 @@ export interface RejectedRecord {
   record: unknown;
 }
 
-export type PushVerdict =
-  | { ok: true; kind: 'status'; event: StatusEvent }
-  | { ok: true; kind: 'fee'; records: CdrRecord[]; rejectedRecords: RejectedRecord[] }
-  | { ok: false; rejection: Rejection };
-
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
-
-/** Decodes the raw request bytes; the platform sends a UTF-8 byte stream whatever the headers say. */
-export function decodeBody(bytes: Uint8Array): { ok: true; text: string } | { ok: false; rejection: Rejection } {
-  if (bytes.byteLength === 0) return { ok: false, rejection: { code: 'empty_body', message: 'the request body is empty' } };
-  try {
-    return { ok: true, text: utf8.decode(bytes) };
-  } catch {
-    return { ok: false, rejection: { code: 'invalid_utf8', message: 'the request body is not valid UTF-8' } };
-  }
+/** What every accepted push carries besides its content. */
+export interface PushFindings {
+  /** Push-level anomalies (lossy decoding, unstorable text replaced, an over-long feeLst); records and events carry their own. */
+  anomalies: Anomaly[];
+  /**
+   * The exact bytes received, base64, when the stored text differs from them (an anomaly
+   * `invalid_utf8_replaced` or `unstorable_text_replaced`); null otherwise.
+   */
+  originalBodyBase64: string | null;
 }
 
+export type PushVerdict =
+  | ({ ok: true; kind: 'status'; event: StatusEvent } & PushFindings)
+  | ({ ok: true; kind: 'fee'; records: CdrRecord[]; rejectedRecords: RejectedRecord[] } & PushFindings)
+  | { ok: false; rejection: Rejection };
+
+type Envelope = Record<string, unknown>;
+
 /**
- * Validates and normalizes one push body. A status push is all-or-nothing. A CDR push keeps its
- * valid records and reports each invalid one: one bad record must not cost the other 49 their
- * billing, and re-pushing the batch would not fix the bad one. The push is refused only when no
- * record is valid.
+ * Validates and normalizes one push body, given as text or as `decodeBody`'s result (which keeps
+ * the original bytes of a lossy decoding). Strict about identity, tolerant about the rest: the push
+ * is rejected only when it cannot be attributed to a call — no object, no event type, no session
+ * id. Every other deviation is accepted and recorded as an anomaly. A CDR push keeps the records it
+ * can attribute and reports the others: one record without a session id must not cost the other 49
+ * their billing.
  */
-export function parsePush(text: string, options: NormalizeOptions): PushVerdict {
+export function parsePush(body: string | DecodedBody, options: NormalizeOptions): PushVerdict {
+  const text = typeof body === 'string' ? body : body.text;
   if (text.trim().length === 0) return { ok: false, rejection: { code: 'empty_body', message: 'the request body is blank' } };
-  let body: unknown;
+  let parsed: unknown;
   try {
-    body = JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
     return { ok: false, rejection: { code: 'invalid_json', message: `the body is not valid JSON: ${detail}` } };
   }
-  const problem = inspectJson(body, MAX_JSON_DEPTH);
-  if (problem === 'too_deep') {
+  const anomalies: Anomaly[] = [];
+  if (typeof body !== 'string' && body.lossy) anomalies.push({ field: 'body', code: 'invalid_utf8_replaced', value: null });
+  if (makeStorable(parsed, anomalies) === 'too_deep') {
     return { ok: false, rejection: { code: 'json_too_deep', message: `JSON nesting deeper than ${MAX_JSON_DEPTH} levels` } };
   }
-  if (problem === 'unstorable_text') {
-    return {
-      ok: false,
-      rejection: {
-        code: 'invalid_characters',
-        message: 'a string holds a NUL character or a lone UTF-16 surrogate, which Postgres cannot store',
-      },
-    };
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    return { ok: false, rejection: { code: 'not_an_object', message: `the body must be a JSON object, got ${describe(parsed)}` } };
   }
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    return { ok: false, rejection: { code: 'not_an_object', message: `the body must be a JSON object, got ${describe(body)}` } };
-  }
-  const envelope = body as Record<string, unknown>;
+  const envelope = parsed as Envelope;
   const eventType = envelope['eventType'];
   if (eventType === undefined || eventType === null) {
     return { ok: false, rejection: { code: 'missing_event_type', message: 'eventType is missing' } };
   }
-  if (typeof eventType !== 'string' || eventType.length === 0 || eventType.length > EVENT_TYPE_MAX_LENGTH || /[^\w.-]/.test(eventType)) {
-    return { ok: false, rejection: { code: 'invalid_event_type', message: `eventType must be a short word, got ${describe(eventType)}` } };
+  if (typeof eventType !== 'string' || eventType.length === 0) {
+    return {
+      ok: false,
+      rejection: { code: 'invalid_event_type', message: `eventType must be a non-empty string, got ${describe(eventType)}` },
+    };
   }
-  return eventType === 'fee' ? parseFeePush(envelope, options) : parseStatusPush(eventType, envelope, options);
+  const findings = (): PushFindings => ({ anomalies, originalBodyBase64: anomalies.length > 0 ? originalBase64(body, anomalies) : null });
+  return eventType === 'fee'
+    ? parseFeePush(envelope, options, anomalies, findings)
+    : parseStatusPush(eventType, envelope, options, findings);
 }
 
-function parseStatusPush(eventType: string, envelope: Record<string, unknown>, options: NormalizeOptions): PushVerdict {
+function parseStatusPush(eventType: string, envelope: Envelope, options: NormalizeOptions, findings: () => PushFindings): PushVerdict {
   const statusInfo = envelope['statusInfo'];
   if (statusInfo === undefined || statusInfo === null) {
-    return { ok: false, rejection: { code: 'missing_status_info', message: `a ${eventType} push needs statusInfo` } };
+    return { ok: false, rejection: { code: 'missing_status_info', message: `a ${eventType} push needs statusInfo with a sessionId` } };
   }
   if (typeof statusInfo !== 'object' || Array.isArray(statusInfo)) {
     return { ok: false, rejection: { code: 'missing_status_info', message: `statusInfo must be an object, got ${describe(statusInfo)}` } };
   }
   const result = normalizeStatusEvent(eventType, statusInfo as Record<string, unknown>, options);
-  return result.ok ? { ok: true, kind: 'status', event: result.event } : { ok: false, rejection: result.rejection };
+  return result.ok ? { ok: true, kind: 'status', event: result.event, ...findings() } : result;
 }
 
-function parseFeePush(envelope: Record<string, unknown>, options: NormalizeOptions): PushVerdict {
+function parseFeePush(envelope: Envelope, options: NormalizeOptions, anomalies: Anomaly[], findings: () => PushFindings): PushVerdict {
   const feeLst = envelope['feeLst'];
   if (!Array.isArray(feeLst)) {
     return {
@@ -94,12 +98,8 @@ function parseFeePush(envelope: Record<string, unknown>, options: NormalizeOptio
       rejection: { code: 'invalid_fee_list', message: `feeLst must be an array of CDRs, got ${describe(feeLst ?? null)}` },
     };
   }
-  if (feeLst.length === 0 || feeLst.length > MAX_FEE_RECORDS) {
-    return {
-      ok: false,
-      rejection: { code: 'fee_list_size', message: `feeLst holds ${feeLst.length} records, expected 1 to ${MAX_FEE_RECORDS}` },
-    };
-  }
+  if (feeLst.length === 0) return { ok: false, rejection: { code: 'invalid_fee_list', message: 'feeLst is empty: no CDR to attribute' } };
+  if (feeLst.length > MAX_FEE_RECORDS) anomalies.push({ field: 'feeLst', code: 'fee_list_over_limit', value: feeLst.length });
   const records: CdrRecord[] = [];
   const rejectedRecords: RejectedRecord[] = [];
   feeLst.forEach((record: unknown, index) => {
@@ -107,7 +107,7 @@ function parseFeePush(envelope: Record<string, unknown>, options: NormalizeOptio
       rejectedRecords.push({
         index,
         record,
-        rejection: { code: 'invalid_field', message: `feeLst[${index}] must be an object, got ${describe(record)}` },
+        rejection: { code: 'not_an_object', message: `feeLst[${index}] must be an object, got ${describe(record)}` },
       });
       return;
     }
@@ -117,40 +117,15 @@ function parseFeePush(envelope: Record<string, unknown>, options: NormalizeOptio
   });
   if (records.length === 0) {
     const first = rejectedRecords[0]!.rejection;
-    const more = rejectedRecords.length > 1 ? ` (and ${rejectedRecords.length - 1} more invalid records)` : '';
-    return { ok: false, rejection: { code: first.code, message: `${first.message}${more}` } };
+    const more = rejectedRecords.length > 1 ? ` (and ${rejectedRecords.length - 1} more records without a session id)` : '';
+    return { ok: false, rejection: { code: 'invalid_session_id', message: `no record has a session id: ${first.message}${more}` } };
   }
-  return { ok: true, kind: 'fee', records, rejectedRecords };
+  return { ok: true, kind: 'fee', records, rejectedRecords, ...findings() };
 }
 
-/**
- * Walks the parsed body once, iteratively (a hostile 100k-deep body cannot overflow the stack):
- * refuses excessive nesting, and text Postgres would refuse later — NUL, or a lone surrogate from
- * a `\\ud800` escape — anywhere, unknown fields and keys included. Refusing it here, with its raw
- * bytes kept, beats acking it and failing in the worker forever.
- */
-function inspectJson(value: unknown, maxDepth: number): 'too_deep' | 'unstorable_text' | null {
-  const stack: Array<[unknown, number]> = [[value, 1]];
-  while (stack.length > 0) {
-    const [current, depth] = stack.pop()!;
-    if (typeof current === 'string') {
-      if (!isStorableText(current)) return 'unstorable_text';
-      continue;
-    }
-    if (current === null || typeof current !== 'object') continue;
-    if (depth > maxDepth) return 'too_deep';
-    if (Array.isArray(current)) {
-      for (const child of current) stack.push([child, depth + 1]);
-    } else {
-      for (const [key, child] of Object.entries(current)) {
-        if (!isStorableText(key)) return 'unstorable_text';
-        stack.push([child, depth + 1]);
-      }
-    }
-  }
-  return null;
-}
-
-function isStorableText(text: string): boolean {
-  return !text.includes('\u0000') && text.isWellFormed();
+/** The exact bytes, only when the stored text no longer equals them. */
+function originalBase64(body: string | DecodedBody, anomalies: readonly Anomaly[]): string | null {
+  if (typeof body !== 'string' && body.lossy) return Buffer.from(body.original).toString('base64');
+  if (!anomalies.some((anomaly) => anomaly.code === 'unstorable_text_replaced')) return null;
+  return Buffer.from(typeof body === 'string' ? body : body.text, 'utf8').toString('base64');
 }

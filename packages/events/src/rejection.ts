@@ -1,11 +1,11 @@
 /**
- * Stable codes for everything callpipe refuses. They appear in HTTP answers, in
- * `rejected_pushes.reason_code` and as a metric label, so they never change meaning.
+ * Stable codes for everything callpipe rejects. They appear in HTTP answers, in
+ * `rejected_pushes.reason_code` and as a metric label, so they never change meaning. Only what
+ * cannot be attributed to a call is rejected: no usable body, no event type, no session id.
  */
 export const rejectionCodes = [
   'body_too_large',
   'empty_body',
-  'invalid_utf8',
   'invalid_json',
   'json_too_deep',
   'not_an_object',
@@ -13,16 +13,24 @@ export const rejectionCodes = [
   'invalid_event_type',
   'missing_status_info',
   'invalid_fee_list',
-  'fee_list_size',
   'invalid_session_id',
-  'invalid_field',
-  'field_too_long',
-  'invalid_characters',
-  'invalid_timestamp',
-  'timestamp_out_of_range',
 ] as const;
 
 export type RejectionCode = (typeof rejectionCodes)[number];
+
+/**
+ * Codes no longer produced since pushes are normalized tolerantly (what they rejected is now
+ * accepted with an anomaly), listed because rows stored before still carry them.
+ */
+export const retiredRejectionCodes = [
+  'invalid_utf8',
+  'invalid_characters',
+  'fee_list_size',
+  'invalid_field',
+  'field_too_long',
+  'invalid_timestamp',
+  'timestamp_out_of_range',
+] as const;
 
 export interface Rejection {
   code: RejectionCode;

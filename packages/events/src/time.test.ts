@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatHuaweiTime, parseHuaweiTime, secondsBetween } from './time.ts';
+import { formatHuaweiTime, parseHuaweiTime, readTime, secondsBetween, UNIX_MILLISECONDS_THRESHOLD } from './time.ts';
 
 describe('parseHuaweiTime', () => {
   it('when given a platform time, then reads it as UTC whatever the process time zone', () => {
@@ -15,7 +15,7 @@ describe('parseHuaweiTime', () => {
     ['2023-02-29 00:00:00', 'invalid_timestamp'],
     ['1970-01-01 00:00:00', 'timestamp_out_of_range'],
     ['9999-12-31 23:59:59', 'timestamp_out_of_range'],
-  ])('when given %s, then refuses it with %s', (text, code) => {
+  ])('when given %s, then rejects it with %s', (text, code) => {
     const result = parseHuaweiTime(text);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.code).toBe(code);
@@ -59,5 +59,58 @@ describe('parseHuaweiTime in another process time zone', () => {
       expect(Number(offset)).not.toBe(0);
       expect(JSON.parse(result!)).toEqual({ ok: true, iso: '2024-06-11T02:30:15.000Z' });
     }
+  });
+});
+
+describe('readTime', () => {
+  it.each([
+    ['2016-12-26 01:19:46', '2016-12-26T01:19:46.000Z', null],
+    [undefined, null, null],
+    [null, null, null],
+    ['', null, null],
+    ['2016-12-26  01:19:46', '2016-12-26T01:19:46.000Z', 'time_extra_spaces'],
+    [' 2016-12-26 01:19:46 ', '2016-12-26T01:19:46.000Z', 'time_extra_spaces'],
+    ['2016-12-26T01:19:46', '2016-12-26T01:19:46.000Z', 'time_iso8601'],
+    ['2016-12-26T01:19:46Z', '2016-12-26T01:19:46.000Z', 'time_iso8601'],
+    ['2016-12-26 01:19:46Z', '2016-12-26T01:19:46.000Z', 'time_iso8601'],
+    ['2016-12-26T01:19:46.5Z', '2016-12-26T01:19:46.500Z', 'time_iso8601'],
+    ['2016-12-26T01:19:46.123999Z', '2016-12-26T01:19:46.123Z', 'time_iso8601'],
+    ['2016-12-26T09:19:46+08:00', '2016-12-26T01:19:46.000Z', 'time_iso8601'],
+    ['2016-12-26T09:19:46+0800', '2016-12-26T01:19:46.000Z', 'time_iso8601'],
+    ['2016-12-26T00:19:46+08', '2016-12-25T16:19:46.000Z', 'time_iso8601'],
+    ['2016-12-25T20:49:46-04:30', '2016-12-26T01:19:46.000Z', 'time_iso8601'],
+    [1482715186, '2016-12-26T01:19:46.000Z', 'time_unix_seconds'],
+    ['1482715186', '2016-12-26T01:19:46.000Z', 'time_unix_seconds'],
+    [1482715186.25, '2016-12-26T01:19:46.250Z', 'time_unix_seconds'],
+    [1482715186000, '2016-12-26T01:19:46.000Z', 'time_unix_milliseconds'],
+    ['1482715186000', '2016-12-26T01:19:46.000Z', 'time_unix_milliseconds'],
+    ['yesterday', null, 'unparseable_time'],
+    ['2024-02-30 10:00:00', null, 'unparseable_time'],
+    ['2024-06-11 24:00:00', null, 'unparseable_time'],
+    ['2024-06-11 02:30', null, 'unparseable_time'],
+    ['2016-12-26T01:19:46+25:00', null, 'unparseable_time'],
+    [-1, null, 'unparseable_time'],
+    ['   ', null, 'unparseable_time'],
+    [true, null, 'wrong_type'],
+    [{ at: 1 }, null, 'wrong_type'],
+    ['1970-01-01 00:00:00', null, 'time_out_of_range'],
+    [0, null, 'time_out_of_range'],
+    [99_999_999_999, null, 'time_out_of_range'],
+    ['2099-12-31T23:59:59-01:00', null, 'time_out_of_range'],
+  ])('when given %j, then reads %s with anomaly %s', (value, iso, anomaly) => {
+    expect(readTime(value)).toEqual({ iso, anomaly });
+  });
+
+  it('when a canonical time is read, then it agrees with the strict parser', () => {
+    expect(readTime('2024-02-29 23:59:59')).toEqual({ iso: '2024-02-29T23:59:59.000Z', anomaly: null });
+    expect(parseHuaweiTime('2024-02-29 23:59:59')).toEqual({ ok: true, iso: '2024-02-29T23:59:59.000Z' });
+  });
+
+  it('tells seconds from milliseconds at the documented threshold', () => {
+    expect(UNIX_MILLISECONDS_THRESHOLD).toBe(1e11);
+    expect(readTime(UNIX_MILLISECONDS_THRESHOLD - 1).anomaly).toBe('time_out_of_range');
+    expect(readTime(UNIX_MILLISECONDS_THRESHOLD).anomaly).toBe('time_out_of_range');
+    expect(readTime(4_102_444_799).iso).toBe('2099-12-31T23:59:59.000Z');
+    expect(readTime(946_684_800_000).iso).toBe('2000-01-01T00:00:00.000Z');
   });
 });

@@ -1,3 +1,5 @@
+import type { Anomaly } from './anomaly.ts';
+
 export const businesses = ['click2call', 'notify', 'verify'] as const;
 /** The three VoiceCall businesses: voice callback (语音回呼), voice notification, voice verification code. */
 export type Business = (typeof businesses)[number];
@@ -21,7 +23,10 @@ export interface NormalizeOptions {
   contentKeys?: boolean;
 }
 
-/** One status notification, validated and normalized. Times are canonical ISO strings (UTC). */
+/**
+ * One status notification, normalized. Times are canonical ISO strings (UTC); a field that could
+ * not be read is null and listed in `anomalies`.
+ */
 export interface StatusEvent {
   sessionId: string;
   eventType: string;
@@ -37,6 +42,9 @@ export interface StatusEvent {
   digitInfo: string | null;
   userData: string | null;
   partyType: number | null;
+  /** How this event deviated from the canonical form, field by field; empty for canonical input. */
+  anomalies: Anomaly[];
+  /** The event as received (text Postgres cannot store replaced), unknown fields included. */
   payload: { eventType: string; statusInfo: Record<string, unknown> };
 }
 
