@@ -39,8 +39,8 @@ describe('prepareItem', () => {
     expect(prepareItem(json(call!.cdr, 4), context).delivery!.deliveryId).not.toBe(first);
   });
 
-  it('when a fee push holds one bad record among good ones, then the good ones are a delivery and the bad one is located by its record number', () => {
-    const push = { eventType: 'fee', feeLst: [call!.cdr, { ...other!.cdr, callEndTime: '2024-13-40 99:00:00' }] };
+  it('when a fee push holds a record without a session id among good ones, then the good ones are a delivery and the bad one is located by its record number', () => {
+    const push = { eventType: 'fee', feeLst: [call!.cdr, { ...other!.cdr, sessionId: '' }] };
     const prepared = prepareItem(json(push), context);
     expect(prepared.delivery?.push).toMatchObject({
       kind: 'fee',
@@ -52,36 +52,45 @@ describe('prepareItem', () => {
       {
         status: 'invalid',
         location: 'line 3, record 2 of the push',
-        code: 'invalid_timestamp',
-        reason: expect.stringContaining('feeLst[1].callEndTime') as string,
+        code: 'invalid_session_id',
+        reason: expect.stringContaining('feeLst[1].sessionId') as string,
       },
     ]);
   });
 
-  it('when every record of a fee push is bad, then each is reported, not just the first', () => {
-    const push = { eventType: 'fee', feeLst: [{ ...call!.cdr, direction: 'x' }, { sessionId: '' }] };
+  it('when a record holds an unreadable time, then it is valid with the time NULL and an anomaly', () => {
+    const push = { eventType: 'fee', feeLst: [{ ...call!.cdr, callEndTime: '2024-13-40 99:00:00' }] };
+    const prepared = prepareItem(json(push), context);
+    expect(prepared.entries).toEqual([expect.objectContaining({ status: 'valid', location: 'line 3, record 1 of the push' })]);
+    const cdr = prepared.delivery?.push.kind === 'fee' ? prepared.delivery.push.records[0] : undefined;
+    expect(cdr?.fields.callEndTime ?? null).toBeNull();
+    expect(cdr?.anomalies).toEqual([{ field: 'callEndTime', code: 'unparseable_time', value: '2024-13-40 99:00:00' }]);
+  });
+
+  it('when no record of a fee push can be attributed, then each is reported, not just the first', () => {
+    const push = { eventType: 'fee', feeLst: [42, { sessionId: '' }] };
     const prepared = prepareItem(json(push), context);
     expect(prepared.delivery).toBeNull();
     expect(prepared.entries).toEqual([
       {
         status: 'invalid',
         location: 'line 3, record 1 of the push',
-        code: 'invalid_field',
-        reason: expect.stringContaining('feeLst[0].direction') as string,
+        code: 'not_an_object',
+        reason: expect.stringContaining('feeLst[0]') as string,
       },
       {
         status: 'invalid',
         location: 'line 3, record 2 of the push',
         code: 'invalid_session_id',
-        reason: expect.stringContaining('sessionId is empty') as string,
+        reason: expect.stringContaining('sessionId') as string,
       },
     ]);
   });
 
-  it('when a bare record is bad, then the reason names the field, not a fee push the operator never saw', () => {
-    const prepared = prepareItem(json({ ...call!.cdr, callEndTime: 'yesterday' }), context);
+  it('when a bare record has no session id, then the reason names the field, not a fee push the operator never saw', () => {
+    const prepared = prepareItem(json({ ...call!.cdr, sessionId: '' }), context);
     expect(prepared.entries).toEqual([
-      { status: 'invalid', location: 'line 3', code: 'invalid_timestamp', reason: expect.stringMatching(/^callEndTime: /) as string },
+      { status: 'invalid', location: 'line 3', code: 'invalid_session_id', reason: expect.stringMatching(/^sessionId/) as string },
     ]);
   });
 
@@ -95,9 +104,12 @@ describe('prepareItem', () => {
     expect(prepared).toEqual({ delivery: null, entries: [expect.objectContaining({ status: 'invalid', location: 'element 1', code })] });
   });
 
-  it('when the bytes are not UTF-8, then the item is invalid_utf8', () => {
-    const prepared = prepareItem({ kind: 'json', position: 1, location: 'line 1', bytes: Buffer.from([0x7b, 0xff, 0x7d]) }, context);
-    expect(prepared.entries).toEqual([{ status: 'invalid', location: 'line 1', code: 'invalid_utf8', reason: 'not valid UTF-8' }]);
+  it('when the bytes of a bare record are not UTF-8, then it is stored with replacement characters, the original bytes and an anomaly', () => {
+    const bytes = Buffer.concat([Buffer.from(`{"sessionId":"s-gbk","userData":"`), Buffer.from([0xc4, 0xe3]), Buffer.from('"}')]);
+    const prepared = prepareItem({ kind: 'json', position: 1, location: 'line 1', bytes }, context);
+    expect(prepared.entries).toEqual([expect.objectContaining({ status: 'valid', location: 'line 1', kind: 'cdr' })]);
+    const cdr = prepared.delivery?.push.kind === 'fee' ? prepared.delivery.push.records[0] : undefined;
+    expect(cdr?.sessionId).toBe('s-gbk');
   });
 
   it('when a CSV row arrives as a record with integer fields as text, then it validates like the pushed record', () => {

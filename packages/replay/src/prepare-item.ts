@@ -1,11 +1,11 @@
-import { isUtf8 } from 'node:buffer';
 import { acceptedDelivery, type AcceptedDelivery } from '@callpipe/db';
 import {
   contentKey,
-  MAX_FEE_RECORDS,
+  decodeBody,
   normalizeCdrRecord,
   parsePush,
   type CdrRecord,
+  type DecodedBody,
   type NormalizeOptions,
   type PushVerdict,
   type StatusEvent,
@@ -41,8 +41,11 @@ export interface PrepareContext {
 export function prepareItem(item: Item, context: PrepareContext): PreparedItem {
   if (item.kind === 'invalid') return invalid(item.location, item.code, item.reason);
   if (item.kind === 'record') return fromRecord(item.record, item, context);
-  if (!isUtf8(item.bytes)) return invalid(item.location, 'invalid_utf8', 'not valid UTF-8');
-  const text = item.bytes.toString('utf8');
+  // Bytes that are not UTF-8 are decoded with replacement, as a live push is: the verdict keeps the
+  // original bytes and an anomaly.
+  const decoded = decodeBody(item.bytes);
+  if (!decoded.ok) return invalid(item.location, decoded.rejection.code, decoded.rejection.message);
+  const text = decoded.text;
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -57,9 +60,10 @@ export function prepareItem(item: Item, context: PrepareContext): PreparedItem {
     );
   }
   const object = value as Record<string, unknown>;
-  if ('eventType' in object) return fromVerdict(parsePush(text, context.options), item, () => contentKey(object), context, object);
-  // The record's own text inside the envelope: no second serialization of every record.
-  if ('sessionId' in object) return fromRecord(object, item, context, `{"eventType":"fee","feeLst":[${text}]}`);
+  if ('eventType' in object) return fromVerdict(parsePush(decoded, context.options), item, () => contentKey(object), context, object);
+  // The record's own text inside the envelope: no second serialization of every record. Lossy
+  // bytes stay the original of the wrapped push.
+  if ('sessionId' in object) return fromRecord(object, item, context, { ...decoded, text: `{"eventType":"fee","feeLst":[${text}]}` });
   return invalid(item.location, 'not_a_push_or_cdr', 'an object with neither eventType (a push body) nor sessionId (a CDR record)');
 }
 
@@ -67,7 +71,7 @@ function fromRecord(
   record: Record<string, unknown>,
   item: Item,
   context: PrepareContext,
-  wrapped = JSON.stringify({ eventType: 'fee', feeLst: [record] }),
+  wrapped: string | DecodedBody = JSON.stringify({ eventType: 'fee', feeLst: [record] }),
 ): PreparedItem {
   const verdict = parsePush(wrapped, context.options);
   // A valid record's content key is its recordKey, already computed by the validation.
@@ -96,7 +100,8 @@ function fromVerdict(
         entries: breakdown.map((rejection, index) => ({ status: 'invalid', location: recordLocation(index), ...rejection })),
       };
     // A bare record's messages name it as the fee push's only record; the operator knows no such push.
-    const message = body === null ? verdict.rejection.message.replace(/^feeLst\[0\]\.?/, '') : verdict.rejection.message;
+    const message =
+      body === null ? verdict.rejection.message.replace(/^(no record has a session id: )?feeLst\[0\]\.?/, '') : verdict.rejection.message;
     return invalid(item.location, verdict.rejection.code, message);
   }
   // The id derives from the file, the receive time is this run's: a second run of the file brings the
@@ -132,11 +137,11 @@ function fromVerdict(
  */
 function recordRejections(body: Record<string, unknown>, options: NormalizeOptions): Array<{ code: string; reason: string }> | null {
   const feeLst = body['feeLst'];
-  if (body['eventType'] !== 'fee' || !Array.isArray(feeLst) || feeLst.length < 2 || feeLst.length > MAX_FEE_RECORDS) return null;
+  if (body['eventType'] !== 'fee' || !Array.isArray(feeLst) || feeLst.length < 2) return null;
   const rejections: Array<{ code: string; reason: string }> = [];
   for (const [index, record] of (feeLst as unknown[]).entries()) {
     if (record === null || typeof record !== 'object' || Array.isArray(record)) {
-      rejections.push({ code: 'invalid_field', reason: `feeLst[${index}] must be an object` });
+      rejections.push({ code: 'not_an_object', reason: `feeLst[${index}] must be an object` });
       continue;
     }
     const result = normalizeCdrRecord(record as Record<string, unknown>, index, options);
