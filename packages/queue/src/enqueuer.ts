@@ -1,5 +1,5 @@
 import { coerceError } from '@callpipe/runtime';
-import type { PushJobData, SinglePushName } from './jobs.ts';
+import { batchJob, pushJob, type PushJob, type PushJobData, type SinglePush, type SinglePushName } from './jobs.ts';
 import type { PushQueue } from './push-queue.ts';
 import { confirmReplicated, type ReplicationWait } from './replication.ts';
 import { shardOf } from './shards.ts';
@@ -14,9 +14,7 @@ export interface EnqueuerOptions {
   replication?: ReplicationWait;
 }
 
-interface Pending {
-  name: SinglePushName;
-  data: PushJobData;
+interface Pending extends SinglePush {
   resolve: () => void;
   reject: (error: Error) => void;
 }
@@ -26,6 +24,7 @@ interface Pending {
  * together, as one job per queue shard, instead of one round trip and one job each. A request still
  * gets its 200 only after its own push is in Redis: every caller awaits the write that holds it.
  * A push that arrives alone is queued as a job of its own, keyed by its delivery id.
+ * `sendEach` is the same write for pushes that were already acked (the ingest's spool).
  */
 export class Enqueuer {
   private pending: Pending[] = [];
@@ -66,6 +65,16 @@ export class Enqueuer {
     });
   }
 
+  /**
+   * Queues already-acked pushes as one job each (keyed by delivery id, so sending them again after
+   * a crash adds nothing), by shard, and resolves once Redis — and the required replicas — have
+   * them all. No timeout: nobody is waiting for an answer.
+   */
+  async sendEach(pushes: readonly SinglePush[]): Promise<void> {
+    const byShard = Map.groupBy(pushes, (push) => shardOf(push.data.routingKey, this.queues.length));
+    await Promise.all([...byShard].map(([shard, group]) => this.write(this.queues[shard]!, group.map(pushJob))));
+  }
+
   private flush(): void {
     this.scheduled = false;
     const batch = this.pending.splice(0, this.options.maxBatch);
@@ -76,17 +85,20 @@ export class Enqueuer {
     }
     this.options.onBatch?.(batch.length);
     for (const [shard, group] of Map.groupBy(batch, (item) => shardOf(item.data.routingKey, this.queues.length))) {
-      this.write(this.queues[shard]!, group).then(
+      const [only] = group;
+      const job = group.length === 1 && only ? pushJob(only) : batchJob(group);
+      this.write(this.queues[shard]!, [job]).then(
         () => group.forEach((item) => item.resolve()),
         (error: unknown) => group.forEach((item) => item.reject(coerceError(error))),
       );
     }
   }
 
-  private async write(queue: PushQueue, group: Pending[]): Promise<void> {
-    const [only] = group;
-    if (group.length === 1 && only) await queue.add(only.name, only.data, { jobId: only.data.deliveryId });
-    else await queue.add('batch', { pushes: group.map(({ name, data }) => ({ name, data })) });
+  /** The one write path: the jobs, then the replicas' confirmation when one is required. */
+  private async write(queue: PushQueue, jobs: PushJob[]): Promise<void> {
+    const [only] = jobs;
+    if (jobs.length === 1 && only) await queue.add(only.name, only.data, only.opts);
+    else await queue.addBulk(jobs);
     await confirmReplicated(queue, this.options.replication);
   }
 }

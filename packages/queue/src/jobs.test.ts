@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pushesOf, type PushJobData } from './jobs.ts';
+import { batchJob, pushesOf, pushJob, type PushJobData } from './jobs.ts';
 
 const push = (deliveryId: string): PushJobData => ({
   deliveryId,
@@ -26,5 +26,19 @@ describe('pushesOf', () => {
 
   it('refuses a job named batch that carries a single push (a corrupt job), instead of guessing its kind', () => {
     expect(() => pushesOf('batch', push('a'))).toThrow('a batch job without pushes');
+  });
+});
+
+describe('pushJob', () => {
+  it('keys a push of its own by its delivery id, so queueing it twice makes one job', () => {
+    expect(pushJob({ name: 'status', data: push('d-1') })).toEqual({ name: 'status', data: push('d-1'), opts: { jobId: 'd-1' } });
+  });
+
+  it('packs several pushes into one batch job without a job id', () => {
+    const pushes = [
+      { name: 'fee' as const, data: push('a') },
+      { name: 'status' as const, data: push('b') },
+    ];
+    expect(batchJob(pushes)).toEqual({ name: 'batch', data: { pushes } });
   });
 });

@@ -24,6 +24,12 @@ export interface PushJobData {
 
 export type SinglePushName = 'status' | 'fee' | 'refused';
 
+/** One push with the kind it was taken as: what a batch job holds and what the ingest spools. */
+export interface SinglePush {
+  name: SinglePushName;
+  data: PushJobData;
+}
+
 /**
  * Pushes the ingest took concurrently, queued as one job: one Redis write and one job lifecycle
  * (fetch, lock, complete) for the lot instead of one per push. Each push keeps its own delivery
@@ -31,11 +37,31 @@ export type SinglePushName = 'status' | 'fee' | 'refused';
  * of its own, which retries and dead-letters alone.
  */
 export interface PushBatchData {
-  pushes: Array<{ name: SinglePushName; data: PushJobData }>;
+  pushes: SinglePush[];
 }
 
 export type PushJobName = SinglePushName | 'batch';
 export type QueueJobData = PushJobData | PushBatchData;
+
+/** A job as `Queue.add`/`addBulk` take it. */
+export interface PushJob {
+  name: PushJobName;
+  data: QueueJobData;
+  opts?: { jobId: string };
+}
+
+/**
+ * The one mapping from a push to a job of its own. It is keyed by the delivery id, so a push queued
+ * twice (a spool re-sent after a crash, a batch member split off by the worker) is one job.
+ */
+export function pushJob(push: SinglePush): PushJob & { name: SinglePushName; opts: { jobId: string } } {
+  return { name: push.name, data: push.data, opts: { jobId: push.data.deliveryId } };
+}
+
+/** Several pushes as one job; no job id, since each push keeps its own delivery id inside. */
+export function batchJob(pushes: readonly SinglePush[]): PushJob {
+  return { name: 'batch', data: { pushes: pushes.map(({ name, data }) => ({ name, data })) } };
+}
 
 export function isPushBatch(data: QueueJobData): data is PushBatchData {
   return 'pushes' in data;
