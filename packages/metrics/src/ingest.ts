@@ -36,6 +36,16 @@ export function createIngestMetrics(registry: Registry, spool: () => SpoolState)
       help: 'Spooled pushes moved into the Redis queue.',
       registers: [registry],
     }),
+    spoolQuarantined: new Counter({
+      name: 'callpipe_ingest_spool_quarantined_total',
+      help: 'Damaged spool records (checksum mismatch, bad length, unparsable) moved to <spool dir>/quarantine/ instead of the queue: acked pushes that need a person.',
+      registers: [registry],
+    }),
+    spoolTornTail: new Counter({
+      name: 'callpipe_ingest_spool_torn_tail_total',
+      help: 'Spool segments that ended in an incomplete record (a write cut short by a crash, never acked), skipped.',
+      registers: [registry],
+    }),
     requests: new Counter({
       name: 'callpipe_ingest_requests_total',
       help: 'Push requests by route (events|status|fee), outcome (accepted|rejected|unavailable) and code (ok, spooled, queue_unavailable or a rejection code).',

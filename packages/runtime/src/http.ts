@@ -1,4 +1,5 @@
 import { createServer, type RequestListener, type Server, type ServerOptions } from 'node:http';
+import type { Server as NetServer } from 'node:net';
 
 export function listen(
   handler: RequestListener,
@@ -9,6 +10,11 @@ export function listen(
 ): Promise<Server> {
   const server = createServer(options, handler);
   configure?.(server);
+  return listenOn(server, host, port);
+}
+
+/** Starts an existing server (HTTP or HTTPS); rejects if the port cannot be bound. */
+export function listenOn<T extends NetServer>(server: T, host: string, port: number): Promise<T> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

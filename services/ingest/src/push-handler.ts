@@ -5,7 +5,7 @@ import type { IngestMetrics } from '@callpipe/metrics';
 import type { Enqueuer, PushJobData, SinglePushName } from '@callpipe/queue';
 import { coerceError, type Logger } from '@callpipe/runtime';
 import { readBody } from './read-body.ts';
-import type { Spool } from './spool.ts';
+import type { Spool } from './spool/spool.ts';
 import type { GateVerdict } from './security/signature-gate.ts';
 
 export const JSON_UTF8 = 'application/json;charset=UTF-8';

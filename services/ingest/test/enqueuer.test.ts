@@ -81,6 +81,19 @@ describe('Enqueuer', () => {
     expect(new Set(shards.map((queue) => queue.opts.prefix)).size).toBe(3);
   });
 
+  it('when spooled pushes are sent each, then each is a job of its own keyed by delivery id in its shard, and sending again adds nothing', async () => {
+    const shards = queues(2);
+    const enqueuer = new Enqueuer(shards, { maxBatch: 100, timeoutMs: 2_000 });
+    const pushes = Array.from({ length: 12 }, (_, index) => ({ name: 'fee' as const, data: push(`spooled-${index}`) }));
+    await enqueuer.sendEach(pushes);
+    await enqueuer.sendEach(pushes);
+    for (const [index, queue] of shards.entries()) {
+      const jobs = await queue.getJobs(['waiting']);
+      const expected = pushes.filter((entry) => shardOf(entry.data.routingKey, 2) === index);
+      expect(jobs.map((job) => [job.id, job.name]).sort()).toEqual(expected.map((entry) => [entry.data.deliveryId, 'fee']).sort());
+    }
+  });
+
   it('when Redis does not answer in time, then the caller is rejected with the timeout and nothing claims success', async () => {
     const dead = createRedisConnection('redis://127.0.0.1:1', 'producer');
     dead.on('error', () => undefined);
