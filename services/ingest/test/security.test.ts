@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { signPush, type DigestVariant } from '@callpipe/auth';
 import { createPushQueue, createRedisConnection, queuedPushes, queuePrefix } from '@callpipe/queue';
 import { ConfigError, createLogger } from '@callpipe/runtime';
-import { testContext, uniqueQueuePrefix } from '@callpipe/testkit';
+import { testContext, uniqueQueuePrefix, waitFor } from '@callpipe/testkit';
 import { createIngestService, parseIngestEnv, type IngestService } from '@callpipe/ingest';
 
 const { redisUrl } = testContext();
@@ -69,16 +69,20 @@ async function startProcess(overrides: Record<string, string>): Promise<{ base: 
       stdio: 'ignore',
     },
   );
-  for (let i = 0; i < 150; i += 1) {
-    const ready = await fetch(`http://127.0.0.1:${adminPort}/readyz`).then(
-      (response) => response.ok,
-      () => false,
+  try {
+    await waitFor(
+      () =>
+        fetch(`http://127.0.0.1:${adminPort}/readyz`).then(
+          (response) => response.ok,
+          () => false,
+        ),
+      { timeoutMs: 15_000, intervalMs: 100, what: 'the ingest process to become ready' },
     );
-    if (ready) return { base: `http://127.0.0.1:${port}`, child };
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
   }
-  child.kill('SIGKILL');
-  throw new Error('ingest process did not become ready');
+  return { base: `http://127.0.0.1:${port}`, child };
 }
 
 /** Below the ephemeral range (32768+), so no outgoing connection grabs it before the child binds it. */
