@@ -43,3 +43,20 @@ export function createLogger(options: LoggerOptions): Logger {
     child: (more) => createLogger({ ...options, bindings: { ...bindings, ...(maskDeep(more) as Record<string, unknown>) } }),
   };
 }
+
+/**
+ * Uncaught exceptions and unhandled rejections are logged through `logger` — message and stack
+ * masked like every other line — and the process exits 1. Without this Node prints the raw
+ * stack, phone numbers included, to stderr. Install once per process, first thing in its main.
+ */
+export function installCrashHandlers(logger: Logger, exit: (code: number) => void = (code) => process.exit(code)): void {
+  const crash = (kind: 'uncaught exception' | 'unhandled rejection') => (thrown: unknown) => {
+    try {
+      logger.error(`${kind}, exiting`, { error: thrown instanceof Error ? thrown : maskPhoneNumbersIn(String(thrown)) });
+    } finally {
+      exit(1);
+    }
+  };
+  process.on('uncaughtException', crash('uncaught exception'));
+  process.on('unhandledRejection', crash('unhandled rejection'));
+}
