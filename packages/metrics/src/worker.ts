@@ -18,9 +18,9 @@ export function createWorkerMetrics(registry: Registry) {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
-    batchSize: new Histogram({
-      name: 'callpipe_worker_batch_size',
-      help: 'Jobs written per database transaction.',
+    batchPushes: new Histogram({
+      name: 'callpipe_worker_batch_pushes',
+      help: 'Pushes written per database transaction (a job carries one push or a batch of them).',
       buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
       registers: [registry],
     }),
@@ -43,6 +43,12 @@ export function createWorkerMetrics(registry: Registry) {
     lateEvents: new Counter({
       name: 'callpipe_worker_out_of_order_events_total',
       help: 'Pushes that arrived after the call had already progressed past them.',
+      registers: [registry],
+    }),
+    fieldAnomalies: new Counter({
+      name: 'callpipe_worker_field_anomalies_total',
+      help: 'Values stored in another form than the canonical one, or left NULL because they did not fit, by kind (status|cdr|push), field (a documented field name, else other) and code (the anomaly codes in packages/events).',
+      labelNames: ['kind', 'field', 'code'] as const,
       registers: [registry],
     }),
     rejectedRecords: new Counter({

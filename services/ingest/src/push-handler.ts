@@ -85,7 +85,7 @@ export function createPushHandler(deps: PushHandlerDeps) {
       }
     }
     const decoded = decodeBody(read.bytes);
-    const verdict = decoded.ok ? parsePush(decoded.text, VERDICT_ONLY) : decoded;
+    const verdict = decoded.ok ? parsePush(decoded, VERDICT_ONLY) : decoded;
     if (!verdict.ok) {
       await fileRefusal(deps, meta, read.bytes, verdict.rejection, false);
       finish(400, 'rejected', verdict.rejection.code, errorBody(verdict.rejection));
@@ -94,8 +94,10 @@ export function createPushHandler(deps: PushHandlerDeps) {
     const routingKey = verdict.kind === 'status' ? verdict.event.sessionId : verdict.records[0]?.sessionId;
     const job: PushJobData = {
       ...meta,
-      body: decoded.ok ? decoded.text : '',
-      bodyEncoding: 'utf8',
+      // Bytes that are not UTF-8 travel as they came, so the worker keeps the exact original.
+      ...(decoded.ok && !decoded.lossy
+        ? { body: decoded.text, bodyEncoding: 'utf8' as const }
+        : { body: read.bytes.toString('base64'), bodyEncoding: 'base64' as const }),
       refusal: null,
       ...(routingKey === undefined ? {} : { routingKey }),
     };
@@ -123,8 +125,8 @@ async function fileRefusal(
   const text = decodeBody(bytes);
   const job: PushJobData = {
     ...meta,
-    body: text.ok ? text.text : bytes.toString('base64'),
-    bodyEncoding: text.ok ? 'utf8' : 'base64',
+    body: text.ok && !text.lossy ? text.text : bytes.toString('base64'),
+    bodyEncoding: text.ok && !text.lossy ? 'utf8' : 'base64',
     refusal: { code: rejection.code, message: rejection.message, bodyTruncated },
   };
   // The sender gets its 400 either way: the answer is about the body, not about our storage.

@@ -105,11 +105,7 @@ describe('ingest', () => {
     ['empty', 'empty_body', ''],
     ['missing sessionId', 'invalid_session_id', JSON.stringify({ eventType: 'answer', statusInfo: {} })],
     ['feeLst an object', 'invalid_fee_list', JSON.stringify({ eventType: 'fee', feeLst: {} })],
-    [
-      '51 CDRs',
-      'fee_list_size',
-      JSON.stringify({ eventType: 'fee', feeLst: Array.from({ length: 51 }, (_, i) => ({ sessionId: `x${i}` })) }),
-    ],
+    ['no record with a sessionId', 'invalid_session_id', JSON.stringify({ eventType: 'fee', feeLst: [{ callEndTime: '' }] })],
   ])('when the body is %s, then it gets 400 %s and the body is kept for the worker', async (_name, code, body) => {
     const response = await post(body);
     expect(response.status).toBe(400);
@@ -118,12 +114,31 @@ describe('ingest', () => {
     expect(job?.name).toBe('refused');
   });
 
-  it('when the body is not UTF-8, then it gets 400 invalid_utf8 and the raw bytes are kept in base64', async () => {
-    const bytes = new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]);
+  it('when a CDR push holds 51 records, then it is accepted whole (the documented limit is 50) and queued as a CDR push', async () => {
+    const body = JSON.stringify({ eventType: 'fee', feeLst: Array.from({ length: 51 }, (_, i) => ({ sessionId: `ingest-51-${i}` })) });
+    const response = await post(body);
+    expect(response.status).toBe(200);
+    expect((await jobFor((data) => data.body === body))?.name).toBe('fee');
+  });
+
+  it('when an attributable body is not UTF-8, then it is accepted and its exact bytes are queued in base64', async () => {
+    const bytes = Buffer.concat([
+      Buffer.from('{"eventType":"answer","statusInfo":{"sessionId":"ingest-gbk","userData":"'),
+      Buffer.from([0xc4, 0xe3, 0xba, 0xc3]),
+      Buffer.from('"}}'),
+    ]);
     const response = await post(bytes);
-    expect(response.body).toMatchObject({ error: { code: 'invalid_utf8' } });
-    const job = await jobFor((data) => data.refusal?.code === 'invalid_utf8');
-    expect(job?.data.bodyEncoding).toBe('base64');
+    expect(response.status).toBe(200);
+    const job = await jobFor((data) => data.bodyEncoding === 'base64' && Buffer.from(data.body, 'base64').equals(bytes));
+    expect(job?.name).toBe('status');
+    expect(job?.data.refusal).toBeNull();
+  });
+
+  it('when a body that is not UTF-8 is not JSON either, then it gets 400 invalid_json and the raw bytes are kept in base64', async () => {
+    const bytes = new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22]);
+    const response = await post(bytes);
+    expect(response.body).toMatchObject({ error: { code: 'invalid_json' } });
+    const job = await jobFor((data) => data.refusal?.code === 'invalid_json' && data.bodyEncoding === 'base64');
     expect(Buffer.from(job!.data.body, 'base64')).toEqual(Buffer.from(bytes));
   });
 
@@ -154,13 +169,14 @@ describe('ingest', () => {
     }
   });
 
+  // Two bodies above were not JSON: 'hello' and the bytes that are neither UTF-8 nor JSON.
   it('exposes health, readiness and metrics on the admin port', async () => {
     expect((await fetch(`${admin}/healthz`)).status).toBe(200);
     const ready = await fetch(`${admin}/readyz`);
     expect(ready.status).toBe(200);
     const metrics = await (await fetch(`${admin}/metrics`)).text();
     expect(metrics).toMatch(/callpipe_ingest_requests_total\{route="events",outcome="accepted",code="ok",service="ingest"\} \d+/);
-    expect(metrics).toMatch(/callpipe_ingest_requests_total\{route="events",outcome="rejected",code="invalid_json",service="ingest"\} 1/);
+    expect(metrics).toMatch(/callpipe_ingest_requests_total\{route="events",outcome="rejected",code="invalid_json",service="ingest"\} 2/);
     expect(metrics).toContain('callpipe_ingest_ack_duration_seconds_bucket');
     expect(metrics).toContain('nodejs_eventloop_lag_seconds');
   });

@@ -43,6 +43,8 @@ export function protectNumbersInText(text: string, hash: NumberHasher): string {
 function replaceFields(target: Record<string, unknown>, fields: string[], hash: NumberHasher): void {
   for (const field of fields) {
     const value = target[field];
+    // A number where a string is expected is tolerated by the model (as its decimal text), so it is hashed too.
     if (typeof value === 'string' && value.length > 0) target[field] = hash(value);
+    else if (typeof value === 'number' && Number.isFinite(value)) target[field] = hash(String(value));
   }
 }

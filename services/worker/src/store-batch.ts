@@ -16,7 +16,7 @@ export function createBatchStore(db: Kysely<Database>, metrics: WorkerMetrics) {
     });
     const now = Date.now();
     metrics.dbWriteDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
-    metrics.batchSize.observe(items.length);
+    metrics.batchPushes.observe(items.length);
     metrics.cdrRedeliveries.inc(result.cdrsRedelivered);
     metrics.eventRedeliveries.inc(result.eventsRedelivered);
     metrics.lateEvents.inc(result.lateEvents);

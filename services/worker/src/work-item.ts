@@ -28,7 +28,9 @@ export function workItemFromJob(job: PushJobData, options: NormalizeOptions, has
     };
   }
   const decoded = decodeBody(body);
-  const verdict = decoded.ok ? parsePush(hashNumber ? protectPushNumbers(decoded.text, hashNumber) : decoded.text, options) : decoded;
+  const verdict = decoded.ok
+    ? parsePush(hashNumber ? { ...decoded, text: protectPushNumbers(decoded.text, hashNumber) } : decoded, options)
+    : decoded;
   if (!verdict.ok) {
     return {
       kind: 'refused',
@@ -46,8 +48,13 @@ export function workItemFromJob(job: PushJobData, options: NormalizeOptions, has
   return { kind: 'accepted', delivery: acceptedDelivery(meta, verdict) };
 }
 
-/** Raw bytes kept for refused pushes get the same protection; bytes that are not UTF-8 stay as they are. */
+/**
+ * Raw bytes kept (refused bodies, the original of a lossy decoding) get the same protection. Bytes
+ * that are not UTF-8 are read as Latin-1, one character per byte: numbers are ASCII, so they are
+ * replaced while every other byte stays exactly as it came.
+ */
 function protectBody(raw: Buffer, hashNumber: NumberHasher): Buffer {
   const decoded = decodeBody(raw);
-  return decoded.ok ? Buffer.from(protectNumbersInText(decoded.text, hashNumber), 'utf8') : raw;
+  if (decoded.ok && !decoded.lossy) return Buffer.from(protectNumbersInText(decoded.text, hashNumber), 'utf8');
+  return Buffer.from(protectNumbersInText(raw.toString('latin1'), hashNumber), 'latin1');
 }
