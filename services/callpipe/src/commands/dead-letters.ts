@@ -1,5 +1,8 @@
+import { Command } from '@commander-js/extra-typings';
 import { createPushQueues, createRedisConnection, pushesOf } from '@callpipe/queue';
 import { maskPhoneNumbersIn } from '@callpipe/runtime';
+import { parseQueueAdminEnv } from '../env.ts';
+import type { CliIo, CommandContext } from './context.ts';
 
 export interface DeadLetterConfig {
   REDIS_URL: string;
@@ -7,12 +10,24 @@ export interface DeadLetterConfig {
   CALLPIPE_QUEUE_SHARDS: number;
 }
 
+export type DeadLetterAction = 'list' | 'retry';
+
+export function deadLettersCommand(ctx: CommandContext) {
+  const deadLetters = new Command('dead-letters').description('show or re-queue the jobs that failed for good, over every queue shard');
+  const run = async (action: DeadLetterAction) => ctx.settle(await runDeadLetters(action, parseQueueAdminEnv(ctx.env), ctx.io));
+  deadLetters
+    .command('list')
+    .description('one JSON line per dead letter on stdout (job, deliveries, attempts, reason); the count on stderr')
+    .action(() => run('list'));
+  deadLetters
+    .command('retry')
+    .description('move every dead letter back to its queue')
+    .action(() => run('retry'));
+  return deadLetters;
+}
+
 /** Failed jobs are the dead letters: listed with their reason, retried on demand, over every queue shard. */
-export async function runDeadLetters(action: string | undefined, config: DeadLetterConfig, out: (line: string) => void): Promise<number> {
-  if (action !== 'list' && action !== 'retry') {
-    out('usage: callpipe dead-letters list|retry');
-    return 2;
-  }
+export async function runDeadLetters(action: DeadLetterAction, config: DeadLetterConfig, io: Pick<CliIo, 'out' | 'err'>): Promise<number> {
   const redis = createRedisConnection(config.REDIS_URL, 'worker', { connectionName: 'callpipe-cli' });
   const queues = createPushQueues(redis, config.CALLPIPE_QUEUE_PREFIX, config.CALLPIPE_QUEUE_SHARDS);
   try {
@@ -21,7 +36,7 @@ export async function runDeadLetters(action: string | undefined, config: DeadLet
       for (const job of failed) {
         // A batch job only fails as a whole when it crashed its workers (stalls); list its pushes.
         const pushes = pushesOf(job.name, job.data);
-        out(
+        io.out(
           JSON.stringify({
             jobId: job.id,
             kind: job.name,
@@ -33,11 +48,12 @@ export async function runDeadLetters(action: string | undefined, config: DeadLet
           }),
         );
       }
-      out(`${failed.length} dead letter(s)`);
+      // Standard output holds only the JSON lines, so `| jq` works; the count is for the person.
+      io.err(`${failed.length} dead letter(s)\n`);
       return 0;
     }
     for (const job of failed) await job.retry('failed');
-    out(`${failed.length} dead letter(s) moved back to the queue`);
+    io.out(`${failed.length} dead letter(s) moved back to the queue`);
     return 0;
   } finally {
     await Promise.all(queues.map((queue) => queue.close()));

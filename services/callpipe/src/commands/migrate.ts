@@ -1,6 +1,19 @@
+import { Command } from '@commander-js/extra-typings';
 import { createDatabase, ensureDatabaseExists, ensurePartitions, migrateToLatest, syncReferenceData } from '@callpipe/db';
-import type { Logger } from '@callpipe/runtime';
+import { createLogger, type Logger } from '@callpipe/runtime';
+import { parseMigrateEnv } from '../env.ts';
+import type { CommandContext } from './context.ts';
 import type { PartitionsConfig } from './partitions.ts';
+
+export function migrateCommand(ctx: CommandContext) {
+  return new Command('migrate')
+    .description('create the database if missing, apply migrations, refresh the code tables, create the daily partitions ahead')
+    .action(async () => {
+      const config = parseMigrateEnv(ctx.env);
+      await runMigrate(config, createLogger({ level: config.LOG_LEVEL, bindings: { service: 'migrate' } }));
+      ctx.settle(0);
+    });
+}
 
 /**
  * Creates the database if it does not exist, applies pending migrations, refreshes code tables, and

@@ -1,4 +1,7 @@
+import { Command } from '@commander-js/extra-typings';
 import { createDatabase, ensurePartitions, partitionStatus, type PartitionMaintenanceResult, type PartitionStatus } from '@callpipe/db';
+import { parseMigrateEnv } from '../env.ts';
+import { usageError, type CommandContext } from './context.ts';
 
 export interface PartitionsConfig {
   DATABASE_URL: string;
@@ -6,18 +9,38 @@ export interface PartitionsConfig {
   CALLPIPE_RETENTION_DAYS: number;
 }
 
-const USAGE = 'usage: callpipe partitions [status|maintain]';
+export type PartitionsAction = 'status' | 'maintain';
+
+export function partitionsCommand(ctx: CommandContext) {
+  const run = async (action: PartitionsAction) => ctx.settle(await runPartitions(action, parseMigrateEnv(ctx.env), ctx.io.out));
+  const partitions = new Command('partitions').description(
+    'list the daily partitions and the rows in DEFAULT partitions (status, the default), or maintain them now',
+  );
+  partitions
+    .command('status')
+    .description("each table's daily partitions with Postgres's row estimates, and the rows waiting in its DEFAULT partition")
+    .action(() => run('status'));
+  partitions
+    .command('maintain')
+    .description("the worker's hourly maintenance, now: create ahead, move DEFAULT rows, apply CALLPIPE_RETENTION_DAYS")
+    .action(() => run('maintain'));
+  // `callpipe partitions` alone is `partitions status`. An action of its own rather than commander's
+  // isDefault, which would hand `partitions shuffle` to status as "too many arguments"; set after
+  // the subcommands, which would otherwise inherit allowExcessArguments.
+  partitions
+    .allowExcessArguments()
+    .action(async (_options, command) =>
+      command.args.length > 0 ? usageError(command, `unknown command '${command.args[0]}'`) : run('status'),
+    );
+  return partitions;
+}
 
 /**
  * `callpipe partitions status` lists each partitioned table's daily partitions with Postgres's row
  * estimates and the rows waiting in its DEFAULT partition; `maintain` runs the maintenance the
  * worker runs every hour (create ahead, move DEFAULT rows, apply the retention) and says what it did.
  */
-export async function runPartitions(action: string | undefined, config: PartitionsConfig, out: (line: string) => void): Promise<number> {
-  if (action !== undefined && action !== 'status' && action !== 'maintain') {
-    out(USAGE);
-    return 2;
-  }
+export async function runPartitions(action: PartitionsAction, config: PartitionsConfig, out: (line: string) => void): Promise<number> {
   const db = createDatabase({
     connectionString: config.DATABASE_URL,
     poolSize: 1,

@@ -1,24 +1,11 @@
-import { parseArgs } from 'node:util';
+import { Command } from '@commander-js/extra-typings';
 import { z } from 'zod';
 import { createDatabase } from '@callpipe/db';
 import { businesses } from '@callpipe/events';
-import { reprocessCalls, type ReprocessResult } from '@callpipe/replay';
-import type { ReplayEnv } from './replay.ts';
-
-export const REPROCESS_USAGE = `usage: pnpm callpipe reprocess [--from ISO_TIME] [--to ISO_TIME] [--app-key KEY] [--business B]
-                           [--dry-run] [--json] [--batch-size N]
-
-Re-derives stored calls with the current model, for example after a normalization fix or with a
-corrected CALLPIPE_APP_BUSINESS: every selected call's facts are rebuilt from its stored status event
-payloads and its stored CDR record, and the calls row and the CDR's derived columns are rewritten.
-Delivery counts, receive times and the raw payloads are left alone, so nothing is counted twice.
-
-  --from, --to   calls whose start (or, without one, end) is in [from, to), e.g. 2024-06-11T00:00:00Z
-  --app-key      calls of this app key
-  --business     click2call, notify or verify (as stored now)
-  --dry-run      count what would change, write nothing
-
-Exit code: 0 done, 1 some calls could not be re-derived (their stored data is now refused), 2 usage error.`;
+import { reprocessCalls, type ReprocessFilter, type ReprocessResult } from '@callpipe/replay';
+import type { CliIo, CommandContext } from './context.ts';
+import { checkOptions, prose } from './context.ts';
+import { parseReplayEnv, type ReplayEnv } from './replay.ts';
 
 const instant = z
   .string()
@@ -38,43 +25,39 @@ const optionsSchema = z
     path: ['from'],
   });
 
+export interface ReprocessOptions {
+  filter: ReprocessFilter;
+  dryRun: boolean;
+  json: boolean;
+  batchSize: number;
+}
+
+export function reprocessCommand(ctx: CommandContext) {
+  return new Command('reprocess')
+    .description(
+      prose(`Re-derives stored calls with the current model, for example after a normalization fix or with a
+corrected CALLPIPE_APP_BUSINESS: every selected call's facts are rebuilt from its stored status event
+payloads and its stored CDR record, and the calls row and the CDR's derived columns are rewritten.
+Delivery counts, receive times and the raw payloads are left alone, so nothing is counted twice.`),
+    )
+    .summary('re-derive stored calls and CDRs with the current model')
+    .option('--from <iso-time>', 'calls whose start (or, without one, end) is at or after this time, e.g. 2024-06-11T00:00:00Z')
+    .option('--to <iso-time>', 'calls whose start (or, without one, end) is before this time')
+    .option('--app-key <key>', 'calls of this app key')
+    .option('--business <business>', `${businesses.join(', ')} (as stored now)`)
+    .option('--dry-run', 'count what would change, write nothing')
+    .option('--json', 'the result as one JSON line on stdout')
+    .option('--batch-size <n>', 'calls per transaction (default 500)')
+    .addHelpText('after', '\nExit code: 0 done, 1 some calls could not be re-derived (their stored data is now refused), 2 usage error.')
+    .action(async (values, command) => {
+      const { batchSize, ...filter } = checkOptions(command, optionsSchema, values);
+      const options = { filter, batchSize, dryRun: values.dryRun === true, json: values.json === true };
+      ctx.settle(await runReprocess(options, parseReplayEnv(ctx.env), ctx.io));
+    });
+}
+
 /** `callpipe reprocess`: stored calls re-derived with today's model. */
-export async function runReprocess(argv: string[], config: ReplayEnv, out: (line: string) => void): Promise<number> {
-  let values;
-  try {
-    values = parseArgs({
-      args: argv,
-      options: {
-        from: { type: 'string' },
-        to: { type: 'string' },
-        'app-key': { type: 'string' },
-        business: { type: 'string' },
-        'dry-run': { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        'batch-size': { type: 'string' },
-        help: { type: 'boolean', default: false },
-      },
-    }).values;
-  } catch (error) {
-    out(`${(error as Error).message}\n\n${REPROCESS_USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    out(REPROCESS_USAGE);
-    return 0;
-  }
-  const parsed = optionsSchema.safeParse({
-    from: values.from,
-    to: values.to,
-    appKey: values['app-key'],
-    business: values.business,
-    batchSize: values['batch-size'],
-  });
-  if (!parsed.success) {
-    out(`${parsed.error.issues.map((issue) => `--${issue.path.join('.')}: ${issue.message}`).join('\n')}\n\n${REPROCESS_USAGE}`);
-    return 2;
-  }
-  const { batchSize, ...filter } = parsed.data;
+export async function runReprocess(options: ReprocessOptions, config: ReplayEnv, io: Pick<CliIo, 'out' | 'err'>): Promise<number> {
   const db = createDatabase({
     connectionString: config.DATABASE_URL,
     poolSize: 1,
@@ -83,20 +66,20 @@ export async function runReprocess(argv: string[], config: ReplayEnv, out: (line
   });
   try {
     let lastReport = performance.now();
-    const result = await reprocessCalls(db, filter, {
+    const result = await reprocessCalls(db, options.filter, {
       businessByAppKey: config.CALLPIPE_APP_BUSINESS,
-      dryRun: values['dry-run'],
-      batchSize,
+      dryRun: options.dryRun,
+      batchSize: options.batchSize,
       onProgress: (progress) => {
-        if (values.json || performance.now() - lastReport < 10_000) return;
+        if (options.json || performance.now() - lastReport < 10_000) return;
         lastReport = performance.now();
-        out(
-          `  ${progress.callsExamined.toLocaleString('en-US')} calls examined, ${progress.callsChanged.toLocaleString('en-US')} changed so far`,
+        io.err(
+          `  ${progress.callsExamined.toLocaleString('en-US')} calls examined, ${progress.callsChanged.toLocaleString('en-US')} changed so far\n`,
         );
       },
     });
-    if (values.json) out(JSON.stringify(result));
-    else for (const line of describeResult(result)) out(line);
+    if (options.json) io.out(JSON.stringify(result));
+    else for (const line of describeResult(result)) io.out(line);
     return result.unreadable > 0 ? 1 : 0;
   } finally {
     await db.destroy();
