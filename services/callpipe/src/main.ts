@@ -1,7 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, type CommandUnknownOpts } from '@commander-js/extra-typings';
-import { z } from 'zod';
-import { ConfigError, coerceError } from '@callpipe/runtime';
 import { usageError, USAGE_EXIT_CODE, type CliIo, type CommandContext, type Outcome } from './commands/context.ts';
 import { deadLettersCommand } from './commands/dead-letters.ts';
 import { ingestCommand } from './commands/ingest.ts';
@@ -53,11 +51,13 @@ run(process.argv.slice(2)).then(
     // A long-running service keeps the process alive until its shutdown coordinator exits it.
     if (settled !== 'keep-running') process.exit(settled);
   },
-  (error: unknown) => {
+  async (error: unknown) => {
     if (error instanceof CommanderError) {
       // Help and --version exit 0; every other refusal was already written as one line on stderr.
       process.exit(error.exitCode === 0 ? 0 : USAGE_EXIT_CODE);
     }
+    // Loaded only now: --help and usage errors load no more than commander and the command list.
+    const { ConfigError, coerceError } = await import('@callpipe/runtime');
     const failure = coerceError(error);
     console.error(
       failure instanceof ConfigError
@@ -112,6 +112,7 @@ function helpCommand(parent: CommandUnknownOpts) {
 }
 
 function packageVersion(): string {
-  const manifest: unknown = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-  return z.object({ version: z.string() }).parse(manifest).version;
+  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  if (typeof manifest.version !== 'string') throw new Error('services/callpipe/package.json has no version');
+  return manifest.version;
 }

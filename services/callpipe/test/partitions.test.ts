@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { createDatabase, listPartitions } from '@callpipe/db';
 import { createLogger } from '@callpipe/runtime';
 import { databaseUrlFor, dropDatabase, testContext } from '@callpipe/testkit';
-import { runMigrate } from '../src/commands/migrate.ts';
-import { runPartitions } from '../src/commands/partitions.ts';
+import { runMigrate } from '../src/run/migrate.ts';
+import { runPartitions } from '../src/run/partitions.ts';
 
 const context = testContext();
 
