@@ -52,7 +52,7 @@ export function expectUsageError(result: CliResult, message: string | RegExp): v
 /** Help: exit 0, the usage on stdout, nothing on stderr. */
 export function expectHelp(result: CliResult, usage: string): void {
   expect(result, JSON.stringify(result)).toMatchObject({ code: 0, stderr: '' });
-  expect(result.stdout.startsWith(`Usage: ${usage}\n`), result.stdout).toBe(true);
+  expect(result.stdout.startsWith(`Usage: ${usage}`), result.stdout).toBe(true);
 }
 
 /**
