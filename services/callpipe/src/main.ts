@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, type CommandUnknownOpts } from '@commander-js/extra-typings';
-import { usageError, USAGE_EXIT_CODE, type CliIo, type CommandContext, type Outcome } from './commands/context.ts';
+import { Command, CommanderError } from '@commander-js/extra-typings';
+import { applyConventions } from './commands/conventions.ts';
+import { USAGE_EXIT_CODE, type CliIo, type CommandContext, type Outcome } from './commands/context.ts';
 import { deadLettersCommand } from './commands/dead-letters.ts';
 import { ingestCommand } from './commands/ingest.ts';
 import { migrateCommand } from './commands/migrate.ts';
@@ -11,10 +12,11 @@ import { simulateCommand } from './commands/simulate.ts';
 import { startCommand } from './commands/start.ts';
 import { workerCommand } from './commands/worker.ts';
 
-// Adding a command: a file in commands/ exporting `fooCommand(ctx): Command` whose action parses its
-// env from ctx.env, does the work and calls ctx.settle(exit code or 'keep-running'); then one
-// `.addCommand(fooCommand(context))` below. Subcommands (`foo list|show`) are `.command()`s on it.
-// Help, -h, unknown options and the error format come from configure() for every command alike.
+// Adding a command (or a group such as `rejected list|show`): commands/foo.ts exports
+// `fooCommand(ctx)`, which declares the arguments and flags (subcommands with `.command()`); its
+// action imports run/foo.ts, which checks the values (checkOptions), parses its env from ctx.env,
+// does the work and returns an exit code or 'keep-running' for ctx.settle. Then one
+// `.addCommand(fooCommand(context))` below; help, -h and one-line errors come from applyConventions.
 
 const io: CliIo = {
   out: (line) => process.stdout.write(`${line}\n`),
@@ -38,7 +40,7 @@ const program = new Command('callpipe')
   .addCommand(replayCommand(context))
   .addCommand(reprocessCommand(context))
   .addCommand(simulateCommand(context));
-configure(program);
+applyConventions(program, context);
 
 async function run(argv: string[]): Promise<Outcome> {
   await program.parseAsync(argv, { from: 'user' });
@@ -67,49 +69,6 @@ run(process.argv.slice(2)).then(
     process.exit(1);
   },
 );
-
-/**
- * The same parsing rules for every command and subcommand (addCommand does not pass settings on):
- * errors are thrown to the handler above instead of exiting inside commander, and each is written
- * as a single line, commander's "(Did you mean …?)" hint included.
- */
-function configure(command: CommandUnknownOpts): void {
-  command
-    .exitOverride()
-    .helpOption('-h, --help', 'print this help')
-    .configureOutput({
-      writeOut: (text) => process.stdout.write(text),
-      writeErr: (text) => process.stderr.write(text),
-      outputError: (text, write) => write(`callpipe: ${text.trim().split('\n').join(' ')}\n`),
-    });
-  for (const subcommand of command.commands) configure(subcommand);
-  if (command.commands.length > 0) command.helpCommand(false).addCommand(configured(helpCommand(command)));
-}
-
-function configured<C extends CommandUnknownOpts>(command: C): C {
-  configure(command);
-  return command;
-}
-
-/**
- * `help <command>` as a command of its own, not commander's built-in one: that one answers an
- * unknown name with the whole usage on stderr, and has no `help --help`.
- */
-function helpCommand(parent: CommandUnknownOpts) {
-  return new Command('help')
-    .description('print the help of a command')
-    .argument('[command...]', 'the command, and its subcommand if it has them')
-    .action((names, _options, help) => {
-      let target = parent;
-      for (const name of names) {
-        const next = target.commands.find((command) => command.name() === name);
-        if (next === undefined) return usageError(help, `unknown command '${names.join(' ')}'`);
-        target = next;
-      }
-      target.outputHelp();
-      context.settle(0);
-    });
-}
 
 function packageVersion(): string {
   const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: unknown };
