@@ -1,74 +1,65 @@
-import { ConfigError, coerceError, createLogger } from '@callpipe/runtime';
-import { runDeadLetters } from './commands/dead-letters.ts';
-import { runMigrate } from './commands/migrate.ts';
-import { runPartitions } from './commands/partitions.ts';
-import { runIngest, runStart, runWorker } from './commands/serve.ts';
-import { runSimulate } from './commands/simulate.ts';
-import { parseReplayEnv, runReplay } from './commands/replay.ts';
-import { runReprocess } from './commands/reprocess.ts';
-import { parseMigrateEnv, parseQueueAdminEnv } from './env.ts';
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from '@commander-js/extra-typings';
+import { applyConventions } from './commands/conventions.ts';
+import { USAGE_EXIT_CODE, type CliIo, type CommandContext, type Outcome } from './commands/context.ts';
+import { deadLettersCommand } from './commands/dead-letters.ts';
+import { ingestCommand } from './commands/ingest.ts';
+import { migrateCommand } from './commands/migrate.ts';
+import { partitionsCommand } from './commands/partitions.ts';
+import { replayCommand } from './commands/replay.ts';
+import { reprocessCommand } from './commands/reprocess.ts';
+import { simulateCommand } from './commands/simulate.ts';
+import { startCommand } from './commands/start.ts';
+import { workerCommand } from './commands/worker.ts';
 
-const USAGE = `usage: pnpm callpipe <command>
+// Adding a command (or a group such as `rejected list|show`): commands/foo.ts exports
+// `fooCommand(ctx)`, which declares the arguments and flags (subcommands with `.command()`); its
+// action imports run/foo.ts, which checks the values (checkOptions), parses its env from ctx.env,
+// does the work and returns an exit code or 'keep-running' for ctx.settle. Then one
+// `.addCommand(fooCommand(context))` below; help, -h and one-line errors come from applyConventions.
 
-  migrate               create the database if missing and apply migrations
-  ingest                run the push endpoint (HTTP → Redis)
-  worker                run the queue workers (Redis → Postgres)
-  start                 migrate, then ingest and worker in one process
-  dead-letters list     show jobs that failed for good
-  dead-letters retry    put them back on the queue
-  simulate --url U ...  send realistic traffic, optionally --verify what was stored
-  replay <file|->...    replay CDR/push files (JSON, JSON lines, CSV, gzip) exactly once; --dry-run to compare
-  reprocess [filters]   re-derive stored calls and CDRs with the current model
-  partitions [status|maintain]  list daily partitions and DEFAULT rows; or create ahead and apply the retention now
+const io: CliIo = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (text) => process.stderr.write(text),
+  errIsTTY: process.stderr.isTTY === true,
+  stdin: process.stdin,
+};
+let outcome: Outcome | undefined;
+// The entry point hands the environment to each command's validated config; nothing else reads it.
+const context: CommandContext = { env: process.env, io, settle: (settled) => (outcome = settled) };
 
-Configuration comes from the environment; see README.md.`;
+const program = new Command('callpipe')
+  .description('The push target for Huawei Cloud VoiceCall status and CDR pushes. Configuration comes from the environment; see README.md.')
+  .version(packageVersion(), '-V, --version', 'print the version')
+  .addCommand(migrateCommand(context))
+  .addCommand(ingestCommand(context))
+  .addCommand(workerCommand(context))
+  .addCommand(startCommand(context))
+  .addCommand(partitionsCommand(context))
+  .addCommand(deadLettersCommand(context))
+  .addCommand(replayCommand(context))
+  .addCommand(reprocessCommand(context))
+  .addCommand(simulateCommand(context));
+applyConventions(program, context);
 
-async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  // The entry point hands the environment to each command's validated config; nothing else reads it.
-  const env = process.env;
-  switch (command) {
-    case 'migrate': {
-      const config = parseMigrateEnv(env);
-      await runMigrate(config, createLogger({ level: config.LOG_LEVEL, bindings: { service: 'migrate' } }));
-      return 0;
-    }
-    case 'ingest':
-      await runIngest(env);
-      return -1;
-    case 'worker':
-      await runWorker(env);
-      return -1;
-    case 'start':
-      await runStart(env);
-      return -1;
-    case 'partitions':
-      return runPartitions(rest[0], parseMigrateEnv(env), (line) => console.log(line));
-    case 'dead-letters':
-      return runDeadLetters(rest[0], parseQueueAdminEnv(env), (line) => console.log(line));
-    case 'replay':
-      return runReplay(rest, parseReplayEnv(env));
-    case 'reprocess':
-      return runReprocess(rest, parseReplayEnv(env), (line) => console.log(line));
-    case 'simulate':
-      return runSimulate(rest, parseMigrateEnv(env).DATABASE_URL, (line) => console.log(line));
-    case undefined:
-    case 'help':
-    case '--help':
-      console.log(USAGE);
-      return command === undefined ? 2 : 0;
-    default:
-      console.error(`unknown command: ${command}\n\n${USAGE}`);
-      return 2;
-  }
+async function run(argv: string[]): Promise<Outcome> {
+  await program.parseAsync(argv, { from: 'user' });
+  if (outcome === undefined) throw new Error('internal error: the command settled no outcome');
+  return outcome;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    // Long-running commands (-1) keep the process alive until their shutdown coordinator exits it.
-    if (code >= 0) process.exit(code);
+run(process.argv.slice(2)).then(
+  (settled) => {
+    // A long-running service keeps the process alive until its shutdown coordinator exits it.
+    if (settled !== 'keep-running') process.exit(settled);
   },
-  (error: unknown) => {
+  async (error: unknown) => {
+    if (error instanceof CommanderError) {
+      // Help and --version exit 0; every other refusal was already written as one line on stderr.
+      process.exit(error.exitCode === 0 ? 0 : USAGE_EXIT_CODE);
+    }
+    // Loaded only now: --help and usage errors load no more than commander and the command list.
+    const { ConfigError, coerceError } = await import('@callpipe/runtime');
     const failure = coerceError(error);
     console.error(
       failure instanceof ConfigError
@@ -78,3 +69,9 @@ main(process.argv.slice(2)).then(
     process.exit(1);
   },
 );
+
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  if (typeof manifest.version !== 'string') throw new Error('services/callpipe/package.json has no version');
+  return manifest.version;
+}

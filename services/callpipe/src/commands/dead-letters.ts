@@ -1,46 +1,21 @@
-import { createPushQueues, createRedisConnection, pushesOf } from '@callpipe/queue';
-import { maskPhoneNumbersIn } from '@callpipe/runtime';
+import { Command } from '@commander-js/extra-typings';
+import type { CommandContext } from './context.ts';
 
-export interface DeadLetterConfig {
-  REDIS_URL: string;
-  CALLPIPE_QUEUE_PREFIX: string;
-  CALLPIPE_QUEUE_SHARDS: number;
-}
+export type DeadLetterAction = 'list' | 'retry';
 
-/** Failed jobs are the dead letters: listed with their reason, retried on demand, over every queue shard. */
-export async function runDeadLetters(action: string | undefined, config: DeadLetterConfig, out: (line: string) => void): Promise<number> {
-  if (action !== 'list' && action !== 'retry') {
-    out('usage: callpipe dead-letters list|retry');
-    return 2;
-  }
-  const redis = createRedisConnection(config.REDIS_URL, 'worker', { connectionName: 'callpipe-cli' });
-  const queues = createPushQueues(redis, config.CALLPIPE_QUEUE_PREFIX, config.CALLPIPE_QUEUE_SHARDS);
-  try {
-    const failed = (await Promise.all(queues.map((queue) => queue.getFailed(0, -1)))).flat();
-    if (action === 'list') {
-      for (const job of failed) {
-        // A batch job only fails as a whole when it crashed its workers (stalls); list its pushes.
-        const pushes = pushesOf(job.name, job.data);
-        out(
-          JSON.stringify({
-            jobId: job.id,
-            kind: job.name,
-            ...(pushes.length === 1
-              ? { deliveryId: pushes[0]!.data.deliveryId, receivedAt: pushes[0]!.data.receivedAt }
-              : { deliveryIds: pushes.map((push) => push.data.deliveryId) }),
-            attempts: job.attemptsMade,
-            reason: maskPhoneNumbersIn(job.failedReason ?? ''),
-          }),
-        );
-      }
-      out(`${failed.length} dead letter(s)`);
-      return 0;
-    }
-    for (const job of failed) await job.retry('failed');
-    out(`${failed.length} dead letter(s) moved back to the queue`);
-    return 0;
-  } finally {
-    await Promise.all(queues.map((queue) => queue.close()));
-    await redis.quit().catch(() => redis.disconnect());
-  }
+export function deadLettersCommand(ctx: CommandContext) {
+  const group = new Command('dead-letters').description('show or re-queue the jobs that failed for good, over every queue shard');
+  const run = async (action: DeadLetterAction) => {
+    const { deadLetters } = await import('../run/dead-letters.ts');
+    ctx.settle(await deadLetters(action, ctx.env, ctx.io));
+  };
+  group
+    .command('list')
+    .description('one JSON line per dead letter on stdout (job, deliveries, attempts, reason); the count on stderr')
+    .action(() => run('list'));
+  group
+    .command('retry')
+    .description('move every dead letter back to its queue')
+    .action(() => run('retry'));
+  return group;
 }

@@ -1,72 +1,31 @@
-import { createDatabase, ensurePartitions, partitionStatus, type PartitionMaintenanceResult, type PartitionStatus } from '@callpipe/db';
+import { Command } from '@commander-js/extra-typings';
+import { usageError, type CommandContext } from './context.ts';
 
-export interface PartitionsConfig {
-  DATABASE_URL: string;
-  CALLPIPE_PARTITIONS_AHEAD_DAYS: number;
-  CALLPIPE_RETENTION_DAYS: number;
-}
+export type PartitionsAction = 'status' | 'maintain';
 
-const USAGE = 'usage: callpipe partitions [status|maintain]';
-
-/**
- * `callpipe partitions status` lists each partitioned table's daily partitions with Postgres's row
- * estimates and the rows waiting in its DEFAULT partition; `maintain` runs the maintenance the
- * worker runs every hour (create ahead, move DEFAULT rows, apply the retention) and says what it did.
- */
-export async function runPartitions(action: string | undefined, config: PartitionsConfig, out: (line: string) => void): Promise<number> {
-  if (action !== undefined && action !== 'status' && action !== 'maintain') {
-    out(USAGE);
-    return 2;
-  }
-  const db = createDatabase({
-    connectionString: config.DATABASE_URL,
-    poolSize: 1,
-    applicationName: 'callpipe-partitions',
-    statementTimeoutMs: 120_000,
-  });
-  try {
-    if (action === 'maintain') {
-      const result = await ensurePartitions(db, {
-        aheadDays: config.CALLPIPE_PARTITIONS_AHEAD_DAYS,
-        retentionDays: config.CALLPIPE_RETENTION_DAYS,
-      });
-      for (const line of describeMaintenance(result, config)) out(line);
-      return result.lockTimeout ? 1 : 0;
-    }
-    for (const line of describeStatus(await partitionStatus(db))) out(line);
-    return 0;
-  } finally {
-    await db.destroy();
-  }
-}
-
-export function describeStatus(status: readonly PartitionStatus[]): string[] {
-  const n = (value: number) => value.toLocaleString('en-US');
-  return status.flatMap(({ table, partitions, defaultRows }) => [
-    `${table}: ${n(partitions.length)} daily partition(s)${partitions.length > 0 ? `, ${partitions[0]!.day} … ${partitions.at(-1)!.day}` : ''}; ${n(defaultRows)} row(s) in ${table}_default${defaultRows > 0 ? ' (run `callpipe partitions maintain` to move them)' : ''}`,
-    ...partitions.map(
-      (p) => `  ${p.name.padEnd(table.length + 11)}  ~${n(p.rowEstimate).padStart(12)} rows  ${megabytes(p.bytes).padStart(10)}`,
-    ),
-  ]);
-}
-
-function describeMaintenance(result: PartitionMaintenanceResult, config: PartitionsConfig): string[] {
-  const lines = [
-    `partitions: ${result.created.length} created, ${result.dropped.length} dropped, ${result.callsDeleted} expired calls deleted (ahead ${config.CALLPIPE_PARTITIONS_AHEAD_DAYS} days, ${config.CALLPIPE_RETENTION_DAYS === 0 ? 'kept forever' : `kept ${config.CALLPIPE_RETENTION_DAYS} days`})`,
-  ];
-  if (result.created.length > 0) lines.push(`  created: ${result.created.join(', ')}`);
-  if (result.dropped.length > 0) lines.push(`  dropped: ${result.dropped.join(', ')}`);
-  for (const { partition, rows } of result.moved) lines.push(`  moved ${rows} row(s) from the DEFAULT partition into ${partition}`);
-  if (result.defaultRowsDeleted > 0) lines.push(`  deleted ${result.defaultRowsDeleted} expired row(s) from DEFAULT partitions`);
-  if (result.contended) lines.push('  another maintenance run held the lock; it does the rest');
-  if (result.lockTimeout)
-    lines.push(`  stopped: could not get the table locks in time for "${result.lockTimeout}" (busy tables); run it again`);
-  const waiting = Object.entries(result.defaultRows).filter(([, rows]) => rows > 0);
-  if (waiting.length > 0)
-    lines.push(`  rows still in DEFAULT partitions: ${waiting.map(([table, rows]) => `${table} ${rows}`).join(', ')}`);
-  return lines;
-}
-
-function megabytes(bytes: number): string {
-  return `${(bytes / 1_048_576).toFixed(1)} MB`;
+export function partitionsCommand(ctx: CommandContext) {
+  const run = async (action: PartitionsAction) => {
+    const { partitions } = await import('../run/partitions.ts');
+    ctx.settle(await partitions(action, ctx.env, ctx.io.out));
+  };
+  const group = new Command('partitions').description(
+    'list the daily partitions and the rows in DEFAULT partitions (status, the default), or maintain them now',
+  );
+  group
+    .command('status')
+    .description("each table's daily partitions with Postgres's row estimates, and the rows waiting in its DEFAULT partition")
+    .action(() => run('status'));
+  group
+    .command('maintain')
+    .description("the worker's hourly maintenance, now: create ahead, move DEFAULT rows, apply CALLPIPE_RETENTION_DAYS")
+    .action(() => run('maintain'));
+  // `callpipe partitions` alone is `partitions status`. An action of its own rather than commander's
+  // isDefault, which would hand `partitions shuffle` to status as "too many arguments"; set after
+  // the subcommands, which would otherwise inherit allowExcessArguments.
+  group
+    .allowExcessArguments()
+    .action(async (_options, command) =>
+      command.args.length > 0 ? usageError(command, `unknown command '${command.args[0]}'`) : run('status'),
+    );
+  return group;
 }

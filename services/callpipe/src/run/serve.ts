@@ -4,14 +4,17 @@ import { createWorkerService, parseWorkerEnv } from '@callpipe/worker';
 import { parseMigrateEnv } from '../env.ts';
 import { runMigrate } from './migrate.ts';
 
-interface Service {
+export interface Service {
   start(): Promise<unknown>;
   stop(): Promise<void>;
   beginDraining(): void;
 }
 
-/** Starts the services in order and stops them in reverse: intake (ingest) stops first. */
-async function serve(services: Service[], deadlineMs: number, logger: Logger): Promise<void> {
+/**
+ * Starts the services in order and stops them in reverse: intake (ingest) stops first. Resolves once
+ * they run; from then on the shutdown coordinator owns the process and exits it.
+ */
+export async function serve(services: Service[], deadlineMs: number, logger: Logger): Promise<'keep-running'> {
   const started: Service[] = [];
   const coordinator = installShutdown({
     logger,
@@ -30,22 +33,23 @@ async function serve(services: Service[], deadlineMs: number, logger: Logger): P
     await coordinator.shutdown('start failed');
     throw error;
   }
+  return 'keep-running';
 }
 
-export async function runIngest(env: NodeJS.ProcessEnv): Promise<void> {
+export async function runIngest(env: NodeJS.ProcessEnv): Promise<'keep-running'> {
   const config = parseIngestEnv(env);
   const logger = createLogger({ level: config.LOG_LEVEL, bindings: { service: 'ingest' } });
-  await serve([createIngestService(config, logger)], config.INGEST_SHUTDOWN_DEADLINE_MS, logger);
+  return serve([createIngestService(config, logger)], config.INGEST_SHUTDOWN_DEADLINE_MS, logger);
 }
 
-export async function runWorker(env: NodeJS.ProcessEnv): Promise<void> {
+export async function runWorker(env: NodeJS.ProcessEnv): Promise<'keep-running'> {
   const config = parseWorkerEnv(env);
   const logger = createLogger({ level: config.LOG_LEVEL, bindings: { service: 'worker' } });
-  await serve([createWorkerService(config, logger)], config.WORKER_SHUTDOWN_DEADLINE_MS, logger);
+  return serve([createWorkerService(config, logger)], config.WORKER_SHUTDOWN_DEADLINE_MS, logger);
 }
 
 /** Single-machine mode: migrate, then the worker and the ingest in one process. */
-export async function runStart(env: NodeJS.ProcessEnv): Promise<void> {
+export async function runStart(env: NodeJS.ProcessEnv): Promise<'keep-running'> {
   const migrateConfig = parseMigrateEnv(env);
   const ingestConfig = parseIngestEnv(env);
   const workerConfig = parseWorkerEnv(env);
@@ -53,7 +57,7 @@ export async function runStart(env: NodeJS.ProcessEnv): Promise<void> {
   await runMigrate(migrateConfig, logger);
   // The worker starts first so the ingest's first acked push has somewhere to go; on shutdown the
   // ingest stops first, then the worker drains what is in flight.
-  await serve(
+  return serve(
     [
       createWorkerService(workerConfig, logger.child({ service: 'worker' })),
       createIngestService(ingestConfig, logger.child({ service: 'ingest' })),
