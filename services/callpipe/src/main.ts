@@ -59,12 +59,14 @@ run(process.argv.slice(2)).then(
       process.exit(error.exitCode === 0 ? 0 : USAGE_EXIT_CODE);
     }
     // Loaded only now: --help and usage errors load no more than commander and the command list.
-    const { ConfigError, coerceError } = await import('@callpipe/runtime');
+    const { ConfigError, coerceError, maskPhoneNumbersIn } = await import('@callpipe/runtime');
     const failure = coerceError(error);
     console.error(
-      failure instanceof ConfigError
-        ? failure.message
-        : `callpipe: ${failure.message}${failure.cause ? `\ncaused by: ${coerceError(failure.cause).message}` : ''}`,
+      maskPhoneNumbersIn(
+        failure instanceof ConfigError
+          ? failure.message
+          : `callpipe: ${failure.message}${failure.cause ? `\ncaused by: ${coerceError(failure.cause).message}` : ''}`,
+      ),
     );
     process.exit(1);
   },

@@ -1,5 +1,5 @@
 import { createIngestService, parseIngestEnv } from '@callpipe/ingest';
-import { createLogger, installShutdown, type Logger } from '@callpipe/runtime';
+import { createLogger, installCrashHandlers, installShutdown, type Logger } from '@callpipe/runtime';
 import { createWorkerService, parseWorkerEnv } from '@callpipe/worker';
 import { parseMigrateEnv } from '../env.ts';
 import { runMigrate } from './migrate.ts';
@@ -15,6 +15,8 @@ export interface Service {
  * they run; from then on the shutdown coordinator owns the process and exits it.
  */
 export async function serve(services: Service[], deadlineMs: number, logger: Logger): Promise<'keep-running'> {
+  // A crash of a long-running service is logged masked (numbers in messages and stacks) before it exits.
+  installCrashHandlers(logger);
   const started: Service[] = [];
   const coordinator = installShutdown({
     logger,
