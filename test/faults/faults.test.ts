@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deriveCall, factsFromCdr, factsFromStatusEvent, mergeAllCallFacts, parsePush } from '@callpipe/events';
-import { demoBusinessByAppKey, generateCalls } from '@callpipe/fixtures';
+import { expectedCall, generateCalls } from '@callpipe/fixtures';
 import { createPushQueue, createRedisConnection, queuePrefix } from '@callpipe/queue';
 import { waitFor } from '@callpipe/testkit';
 import { createPostgres, createRedis, type PostgresInstance, type RedisInstance } from '../support/instances.ts';
@@ -213,21 +212,14 @@ describe('faults', () => {
       expect(result.acked).toBe(sent.length);
       const calls = generateCalls(9, 120, { lossProbability: 0.05, startAt: new Date(Date.UTC(2024, 5, 11, 2, 0, 0)) });
       for (const call of calls) {
-        const pushes = [...call.statusPushes, { eventType: 'fee' as const, feeLst: [call.cdr] }];
-        const facts = mergeAllCallFacts(
-          pushes.flatMap((push) => {
-            const verdict = parsePush(JSON.stringify(push), { businessByAppKey: demoBusinessByAppKey });
-            if (!verdict.ok) throw new Error(verdict.rejection.message);
-            return verdict.kind === 'status' ? [factsFromStatusEvent(verdict.event)] : verdict.records.map(factsFromCdr);
-          }),
-        );
+        const { facts, summary } = expectedCall(call);
         const row = await p.db
           .selectFrom('calls')
           .select(['facts', 'outcome', 'state'])
           .where('session_id', '=', call.sessionId)
           .executeTakeFirstOrThrow();
         expect(row.facts).toEqual(facts);
-        expect(row.outcome).toBe(deriveCall(facts).outcome);
+        expect(row.outcome).toBe(summary.outcome);
       }
     } finally {
       await Promise.all(extra.map((worker) => worker.stop('SIGKILL')));
