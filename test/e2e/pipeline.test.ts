@@ -19,7 +19,7 @@ const SAMPLES = join(REPO_ROOT, '..', 'shared', 'domain', 'samples');
 // CI always lays ../shared beside the clone, so there a missing samples folder is a failure; on a
 // developer's machine without it the samples case is skipped, and says so.
 const samplesFound = existsSync(SAMPLES);
-const inCi = Boolean(process.env['CI']);
+const inCi = inject('inCi');
 const SAMPLES_MISSING = `${SAMPLES} not found (../shared/domain/samples beside the repository)`;
 if (!samplesFound && !inCi) console.warn(`pipeline e2e: skipping the shared samples case: ${SAMPLES_MISSING}`);
 

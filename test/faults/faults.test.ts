@@ -3,16 +3,16 @@ import { expectedCall, generateCalls } from '@callpipe/fixtures';
 import { createPushQueue, createRedisConnection, queuePrefix } from '@callpipe/queue';
 import { waitFor } from '@callpipe/testkit';
 import { createPostgres, createRedis, type PostgresInstance, type RedisInstance } from '../support/instances.ts';
+import { expectExactlyOnce, holdFault, ingestMetric, runUnderLoad, type FaultSummary } from '../support/fault-load.ts';
 import { printFaultSummary, startPipeline, type Pipeline } from '../support/pipeline.ts';
 import { freePort, runCallpipe, waitForHttp, type CallpipeProcess } from '../support/process.ts';
-import { buildTraffic, drive, tallyWhenSettled, type Sent, type Tally } from '@callpipe/simulator';
+import { buildTraffic, drive, tallyWhenSettled, type Tally } from '@callpipe/simulator';
 
 // Each fault runs against real processes (`callpipe ingest`, `callpipe worker`), a private Redis
 // (AOF, fsync always) and a private PostgreSQL, under steady load from a generator that records
 // every push that got 200. The promise checked: every acked push is stored exactly once.
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const summary: Array<Tally & { fault: string }> = [];
+const summary: FaultSummary = [];
 let redis: RedisInstance;
 let postgres: PostgresInstance;
 
@@ -29,39 +29,14 @@ function pipeline(name: string): Promise<Pipeline> {
   return startPipeline({ name, redisUrl: redis.url, postgresServerUrl: postgres.serverUrl });
 }
 
-/** Drives load, injects the fault part-way, waits until every acked push is stored, and tallies. */
+/** Drives load on a pipeline of its own, injects the fault part-way, and tallies once settled. */
 async function underFault(name: string, inject: (p: Pipeline) => Promise<void>, seed: number): Promise<Tally> {
   const p = await pipeline(name);
   try {
-    const traffic = buildTraffic(seed, 150);
-    const driving = drive(p.baseUrl, traffic, { ratePerSecond: 150, concurrency: 16 });
-    await sleep(1_500);
-    await inject(p);
-    const sent: Sent[] = await driving;
-    const result = await tallyWhenSettled(p.db, sent, 90_000);
-    summary.push({ fault: name, ...result });
-    if (!result.settled) {
-      const connection = createRedisConnection(redis.url, 'admin');
-      const queue = createPushQueue(connection, queuePrefix(p.env['CALLPIPE_QUEUE_PREFIX']!));
-      const counts = await queue.getJobCounts().catch((error: unknown) => String(error));
-      const delayed = await queue.getDelayed(0, 2).catch(() => []);
-      await queue.close();
-      connection.disconnect();
-      console.log(
-        `${name}: not settled; queue ${JSON.stringify(counts)}; delayed sample ${JSON.stringify(delayed.map((job) => ({ delay: job.delay, timestamp: job.timestamp, attemptsStarted: job.attemptsStarted, attemptsMade: job.attemptsMade })))}\nworker output:\n${p.worker.output().slice(-4_000)}\ningest output:\n${p.ingest.output().slice(-2_000)}`,
-      );
-    }
-    return result;
+    return (await runUnderLoad(p, { fault: name, seed, redisUrl: redis.url, summary, during: inject })).result;
   } finally {
     await p.close();
   }
-}
-
-function expectExactlyOnce(result: Tally): void {
-  expect(result.acked).toBeGreaterThan(0);
-  expect(result.lost).toBe(0);
-  expect(result.duplicated).toBe(0);
-  expect(result.stored).toBe(result.expected);
 }
 
 describe('faults', () => {
@@ -75,10 +50,12 @@ describe('faults', () => {
       'redis-down-4s',
       async (p) => {
         await redis.kill();
-        await sleep(2_000);
-        const metrics = await (await fetch(`http://127.0.0.1:${p.env['INGEST_ADMIN_PORT']}/metrics`)).text();
-        spooledWhileDown = /callpipe_ingest_spool_bytes\{service="ingest"\} [1-9]/.test(metrics);
-        await sleep(2_000);
+        const downAt = Date.now();
+        spooledWhileDown = await waitFor(async () => (await ingestMetric(p, 'callpipe_ingest_spool_bytes')) > 0, {
+          timeoutMs: 4_000,
+          what: 'the spool to hold pushes while Redis is down',
+        }).catch(() => false);
+        await holdFault(downAt, 4_000);
         await redis.start();
       },
       2,
@@ -105,8 +82,9 @@ describe('faults', () => {
     const result = await underFault(
       'postgres-down-5s',
       async (p) => {
+        const downAt = Date.now();
         await postgres.halt();
-        await sleep(5_000);
+        await holdFault(downAt, 5_000);
         await postgres.start();
         const connection = createRedisConnection(redis.url, 'worker');
         const queue = createPushQueue(connection, queuePrefix(p.env['CALLPIPE_QUEUE_PREFIX']!));
@@ -125,8 +103,9 @@ describe('faults', () => {
       await underFault(
         'worker-kill-9',
         async (p) => {
+          const killedAt = Date.now();
           await p.worker.stop('SIGKILL');
-          await sleep(500);
+          await holdFault(killedAt, 500);
           await p.startWorker();
         },
         5,

@@ -40,7 +40,13 @@ describe.runIf(connectionBaseline(target))('leak check', () => {
     const run = spawnSync(
       process.execPath,
       ['node_modules/vitest/vitest.mjs', 'run', '--project', 'integration', 'packages/testkit/test/leaky-file.fixture.test.ts'],
-      { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, CALLPIPE_LEAK_FIXTURE: '1' }, timeout: 120_000 },
+      {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+        // This run's own Redis and Postgres, whether they came from the environment or testcontainers.
+        env: { REDIS_URL: redisUrl, DATABASE_URL: databaseServerUrl, CALLPIPE_LEAK_FIXTURE: '1' },
+        timeout: 120_000,
+      },
     );
     const output = `${run.stdout}\n${run.stderr}`;
     expect(run.status, output).not.toBe(0);
