@@ -17,6 +17,14 @@ function succeeds(command: string, args: string[]): boolean {
   }
 }
 
+/** redis-server on loopback with AOF `appendfsync always` and noeviction, as production runs it. */
+export function durableRedisArgs(port: number, dir: string): string[] {
+  return [
+    ...['--port', String(port), '--bind', '127.0.0.1', '--dir', dir],
+    ...['--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--maxmemory-policy', 'noeviction'],
+  ];
+}
+
 export interface RedisInstance {
   url: string;
   port: number;
@@ -36,27 +44,7 @@ export async function createRedis(options: { args?: readonly string[] } = {}): P
     url: `redis://127.0.0.1:${port}`,
     port,
     async start() {
-      child = spawn(
-        'redis-server',
-        [
-          '--port',
-          String(port),
-          '--bind',
-          '127.0.0.1',
-          '--dir',
-          dir,
-          '--appendonly',
-          'yes',
-          '--appendfsync',
-          'always',
-          '--save',
-          '',
-          '--maxmemory-policy',
-          'noeviction',
-          ...(options.args ?? []),
-        ],
-        { stdio: 'ignore' },
-      );
+      child = spawn('redis-server', [...durableRedisArgs(port, dir), ...(options.args ?? [])], { stdio: 'ignore' });
       await waitFor(ping, { timeoutMs: 20_000, intervalMs: 100, what: `redis on ${port}` });
     },
     async kill() {

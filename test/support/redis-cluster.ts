@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { waitFor } from '@callpipe/testkit/support';
+import { durableRedisArgs } from './instances.ts';
 import { freePort } from './process.ts';
 
 // A private Redis Cluster (masters with one replica each) on spare loopback ports, from Debian's
@@ -176,28 +177,9 @@ export async function createRedisCluster(options: { masters?: number; replicasPe
         spawn(
           'redis-server',
           [
-            '--port',
-            String(port),
-            '--bind',
-            '127.0.0.1',
-            '--dir',
-            dir,
-            '--cluster-enabled',
-            'yes',
-            '--cluster-config-file',
-            join(dir, 'nodes.conf'),
-            '--cluster-port',
-            String(allPorts[count + index]),
-            '--cluster-node-timeout',
-            '2000',
-            '--appendonly',
-            'yes',
-            '--appendfsync',
-            'always',
-            '--save',
-            '',
-            '--maxmemory-policy',
-            'noeviction',
+            ...durableRedisArgs(port, dir),
+            ...['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf')],
+            ...['--cluster-port', String(allPorts[count + index]), '--cluster-node-timeout', '2000'],
           ],
           { stdio: 'ignore' },
         ),
