@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDatabase, type Database } from '@callpipe/db';
-import { deriveCall, factsFromCdr, factsFromStatusEvent, mergeAllCallFacts, parsePush } from '@callpipe/events';
-import { createRandom, demoAppKeys, demoBusinessByAppKey, generateCalls, type Push } from '@callpipe/fixtures';
+import { createRandom, demoAppKeys, expectedCall, generateCalls, type Push } from '@callpipe/fixtures';
 import { databaseUrlFor, dropDatabase, uniqueQueuePrefix, waitFor } from '@callpipe/testkit';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
@@ -17,6 +16,12 @@ const redisUrl = inject('redisUrl');
 const databaseName = `callpipe_e2e_${Date.now()}`;
 const databaseUrl = databaseUrlFor(serverUrl, databaseName);
 const SAMPLES = join(REPO_ROOT, '..', 'shared', 'domain', 'samples');
+// CI always lays ../shared beside the clone, so there a missing samples folder is a failure; on a
+// developer's machine without it the samples case is skipped, and says so.
+const samplesFound = existsSync(SAMPLES);
+const inCi = inject('inCi');
+const SAMPLES_MISSING = `${SAMPLES} not found (../shared/domain/samples beside the repository)`;
+if (!samplesFound && !inCi) console.warn(`pipeline e2e: skipping the shared samples case: ${SAMPLES_MISSING}`);
 
 let pipeline: CallpipeProcess;
 let db: Kysely<Database>;
@@ -89,14 +94,7 @@ describe('callpipe start, end to end', () => {
     await waitFor(async () => (await deliveries()) - before === sends.length, { what: 'every acked push stored', timeoutMs: 20_000 });
 
     for (const call of calls) {
-      const facts = mergeAllCallFacts(
-        [...call.statusPushes, { eventType: 'fee' as const, feeLst: [call.cdr] }].flatMap((push) => {
-          const verdict = parsePush(JSON.stringify(push), { businessByAppKey: demoBusinessByAppKey });
-          if (!verdict.ok) throw new Error(verdict.rejection.message);
-          return verdict.kind === 'status' ? [factsFromStatusEvent(verdict.event)] : verdict.records.map(factsFromCdr);
-        }),
-      );
-      const expected = deriveCall(facts);
+      const expected = expectedCall(call).summary;
       const row = await db.selectFrom('calls').selectAll().where('session_id', '=', call.sessionId).executeTakeFirstOrThrow();
       expect({
         business: row.business,
@@ -138,9 +136,10 @@ describe('callpipe start, end to end', () => {
   });
 
   // The shared samples, as a user would configure them: each sample app key mapped to its business.
-  it.skipIf(!existsSync(SAMPLES))(
-    'when every shared sample payload is pushed, then each gets 200 and its call is stored correctly',
+  it.skipIf(!samplesFound && !inCi)(
+    `when every shared sample payload is pushed, then each gets 200 and its call is stored correctly${samplesFound || inCi ? '' : ` (skipped: ${SAMPLES_MISSING})`}`,
     async () => {
+      if (!samplesFound) throw new Error(`CI is set but ${SAMPLES_MISSING}: CI must have the shared samples`);
       const files = readdirSync(SAMPLES).filter((name) => name.endsWith('.json'));
       for (const file of files) expect((await post(readFileSync(join(SAMPLES, file), 'utf8'))).status, file).toBe(200);
       const expected: Record<string, Record<string, unknown>> = {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import { createPushQueue, createRedisConnection, queuePrefix } from '@callpipe/queue';
-import { databaseUrlFor, dropDatabase, uniqueQueuePrefix } from '@callpipe/testkit';
+import { databaseUrlFor, dropDatabase, uniqueQueuePrefix, waitFor } from '@callpipe/testkit';
 import { freePort, runCallpipe, waitForHttp, type CallpipeProcess } from '../support/process.ts';
 
 // The queue admin UI as an operator sees it: a real headless Chromium on the worker's admin port.
@@ -40,8 +40,7 @@ beforeAll(async () => {
     { deliveryId, source: 'test', receivedAt: new Date().toISOString(), contentType: null, body: '', bodyEncoding: 'utf8', refusal: null },
     { jobId: deliveryId },
   );
-  for (let i = 0; i < 100 && !(await queue.getJob(deliveryId).then((job) => job?.finishedOn)); i += 1)
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  await waitFor(async () => (await queue.getJob(deliveryId))?.finishedOn, { timeoutMs: 10_000, what: 'the refused job processed' });
   await queue.close();
   await connection.quit();
   browser = await chromium.launch({
@@ -77,7 +76,9 @@ describe('queue admin UI (Bull Board)', () => {
       .getByText(/COMPLETED/)
       .first()
       .waitFor({ timeout: 20_000 });
-    await page.waitForTimeout(1_000);
+    // The completed job's card, where a read-write UI puts its Retry and Clean buttons, is on the
+    // page: only now does their absence mean anything.
+    await page.getByText('Finished at').first().waitFor({ timeout: 20_000 });
     const body = (await page.textContent('body')) ?? '';
     expect(body).not.toMatch(/Clean all|Retry/);
     await page.close();

@@ -1,19 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deriveCall, factsFromCdr, factsFromStatusEvent, mergeAllCallFacts, parsePush } from '@callpipe/events';
-import { demoBusinessByAppKey, generateCalls } from '@callpipe/fixtures';
+import { expectedCall, generateCalls } from '@callpipe/fixtures';
 import { createPushQueue, createRedisConnection, queuePrefix } from '@callpipe/queue';
 import { waitFor } from '@callpipe/testkit';
 import { createPostgres, createRedis, type PostgresInstance, type RedisInstance } from '../support/instances.ts';
+import { expectExactlyOnce, holdFault, ingestMetric, runUnderLoad, type FaultSummary } from '../support/fault-load.ts';
 import { printFaultSummary, startPipeline, type Pipeline } from '../support/pipeline.ts';
 import { freePort, runCallpipe, waitForHttp, type CallpipeProcess } from '../support/process.ts';
-import { buildTraffic, drive, tallyWhenSettled, type Sent, type Tally } from '@callpipe/simulator';
+import { buildTraffic, drive, tallyWhenSettled, type Tally } from '@callpipe/simulator';
 
 // Each fault runs against real processes (`callpipe ingest`, `callpipe worker`), a private Redis
 // (AOF, fsync always) and a private PostgreSQL, under steady load from a generator that records
 // every push that got 200. The promise checked: every acked push is stored exactly once.
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const summary: Array<Tally & { fault: string }> = [];
+const summary: FaultSummary = [];
 let redis: RedisInstance;
 let postgres: PostgresInstance;
 
@@ -30,39 +29,14 @@ function pipeline(name: string): Promise<Pipeline> {
   return startPipeline({ name, redisUrl: redis.url, postgresServerUrl: postgres.serverUrl });
 }
 
-/** Drives load, injects the fault part-way, waits until every acked push is stored, and tallies. */
+/** Drives load on a pipeline of its own, injects the fault part-way, and tallies once settled. */
 async function underFault(name: string, inject: (p: Pipeline) => Promise<void>, seed: number): Promise<Tally> {
   const p = await pipeline(name);
   try {
-    const traffic = buildTraffic(seed, 150);
-    const driving = drive(p.baseUrl, traffic, { ratePerSecond: 150, concurrency: 16 });
-    await sleep(1_500);
-    await inject(p);
-    const sent: Sent[] = await driving;
-    const result = await tallyWhenSettled(p.db, sent, 90_000);
-    summary.push({ fault: name, ...result });
-    if (!result.settled) {
-      const connection = createRedisConnection(redis.url, 'admin');
-      const queue = createPushQueue(connection, queuePrefix(p.env['CALLPIPE_QUEUE_PREFIX']!));
-      const counts = await queue.getJobCounts().catch((error: unknown) => String(error));
-      const delayed = await queue.getDelayed(0, 2).catch(() => []);
-      await queue.close();
-      connection.disconnect();
-      console.log(
-        `${name}: not settled; queue ${JSON.stringify(counts)}; delayed sample ${JSON.stringify(delayed.map((job) => ({ delay: job.delay, timestamp: job.timestamp, attemptsStarted: job.attemptsStarted, attemptsMade: job.attemptsMade })))}\nworker output:\n${p.worker.output().slice(-4_000)}\ningest output:\n${p.ingest.output().slice(-2_000)}`,
-      );
-    }
-    return result;
+    return (await runUnderLoad(p, { fault: name, seed, redisUrl: redis.url, summary, during: inject })).result;
   } finally {
     await p.close();
   }
-}
-
-function expectExactlyOnce(result: Tally): void {
-  expect(result.acked).toBeGreaterThan(0);
-  expect(result.lost).toBe(0);
-  expect(result.duplicated).toBe(0);
-  expect(result.stored).toBe(result.expected);
 }
 
 describe('faults', () => {
@@ -76,10 +50,12 @@ describe('faults', () => {
       'redis-down-4s',
       async (p) => {
         await redis.kill();
-        await sleep(2_000);
-        const metrics = await (await fetch(`http://127.0.0.1:${p.env['INGEST_ADMIN_PORT']}/metrics`)).text();
-        spooledWhileDown = /callpipe_ingest_spool_bytes\{service="ingest"\} [1-9]/.test(metrics);
-        await sleep(2_000);
+        const downAt = Date.now();
+        spooledWhileDown = await waitFor(async () => (await ingestMetric(p, 'callpipe_ingest_spool_bytes')) > 0, {
+          timeoutMs: 4_000,
+          what: 'the spool to hold pushes while Redis is down',
+        }).catch(() => false);
+        await holdFault(downAt, 4_000);
         await redis.start();
       },
       2,
@@ -106,8 +82,9 @@ describe('faults', () => {
     const result = await underFault(
       'postgres-down-5s',
       async (p) => {
+        const downAt = Date.now();
         await postgres.halt();
-        await sleep(5_000);
+        await holdFault(downAt, 5_000);
         await postgres.start();
         const connection = createRedisConnection(redis.url, 'worker');
         const queue = createPushQueue(connection, queuePrefix(p.env['CALLPIPE_QUEUE_PREFIX']!));
@@ -126,8 +103,9 @@ describe('faults', () => {
       await underFault(
         'worker-kill-9',
         async (p) => {
+          const killedAt = Date.now();
           await p.worker.stop('SIGKILL');
-          await sleep(500);
+          await holdFault(killedAt, 500);
           await p.startWorker();
         },
         5,
@@ -213,21 +191,14 @@ describe('faults', () => {
       expect(result.acked).toBe(sent.length);
       const calls = generateCalls(9, 120, { lossProbability: 0.05, startAt: new Date(Date.UTC(2024, 5, 11, 2, 0, 0)) });
       for (const call of calls) {
-        const pushes = [...call.statusPushes, { eventType: 'fee' as const, feeLst: [call.cdr] }];
-        const facts = mergeAllCallFacts(
-          pushes.flatMap((push) => {
-            const verdict = parsePush(JSON.stringify(push), { businessByAppKey: demoBusinessByAppKey });
-            if (!verdict.ok) throw new Error(verdict.rejection.message);
-            return verdict.kind === 'status' ? [factsFromStatusEvent(verdict.event)] : verdict.records.map(factsFromCdr);
-          }),
-        );
+        const { facts, summary } = expectedCall(call);
         const row = await p.db
           .selectFrom('calls')
           .select(['facts', 'outcome', 'state'])
           .where('session_id', '=', call.sessionId)
           .executeTakeFirstOrThrow();
         expect(row.facts).toEqual(facts);
-        expect(row.outcome).toBe(deriveCall(facts).outcome);
+        expect(row.outcome).toBe(summary.outcome);
       }
     } finally {
       await Promise.all(extra.map((worker) => worker.stop('SIGKILL')));

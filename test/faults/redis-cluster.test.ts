@@ -1,9 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestEnvSchema } from '@callpipe/ingest';
-import { createPushQueue, createRedisConnection, queuePrefix, writerConnection } from '@callpipe/queue';
-import { buildTraffic, drive, tallyWhenSettled, type Sent, type Tally } from '@callpipe/simulator';
+import { createRedisConnection, queuePrefix, writerConnection } from '@callpipe/queue';
 import { workerEnvSchema } from '@callpipe/worker';
 import { createPostgres, type PostgresInstance } from '../support/instances.ts';
+import {
+  expectExactlyOnce as expectDeliveredOnce,
+  runUnderLoad,
+  type FaultSummary,
+  type LoadProgress,
+  type LoadRun,
+} from '../support/fault-load.ts';
 import { printFaultSummary, startPipeline, type Pipeline } from '../support/pipeline.ts';
 import { createRedisCluster, type RedisClusterInstance } from '../support/redis-cluster.ts';
 
@@ -13,8 +19,7 @@ import { createRedisCluster, type RedisClusterInstance } from '../support/redis-
 // queue's slot is failed over to its replica (CLUSTER FAILOVER): clients get MOVED and follow the
 // slot. The promise checked: every acked push is stored exactly once, and the ingest keeps acking.
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const summary: Array<Tally & { fault: string }> = [];
+const summary: FaultSummary = [];
 const notes: string[] = [];
 let cluster: RedisClusterInstance;
 let postgres: PostgresInstance;
@@ -29,57 +34,20 @@ afterAll(async () => {
   if (notes.length > 0) console.log(`${notes.join('\n')}\n`);
 });
 
-interface Run {
-  result: Tally & { settled: boolean };
-  sent: Sent[];
-  /** Longest time without any 200 while the load ran. */
-  longestAckGapMs: number;
-  spooled: number;
-}
-
 /** Drives load, runs `during` part-way, waits until every acked push is stored, and tallies. */
-async function underLoad(p: Pipeline, fault: string, seed: number, during: () => Promise<void> = async () => undefined): Promise<Run> {
-  const traffic = buildTraffic(seed, 150);
-  const ackTimes: number[] = [];
-  const driving = drive(p.baseUrl, traffic, {
-    ratePerSecond: 150,
-    concurrency: 16,
-    onResult: (sent) => {
-      if (sent.outcome === 'acked') ackTimes.push(Date.now());
-    },
+const underLoad = (p: Pipeline, fault: string, seed: number, during?: (progress: LoadProgress) => Promise<void>) =>
+  runUnderLoad(p, {
+    fault,
+    seed,
+    redisUrl: cluster.url,
+    summary,
+    settleTimeoutMs: 60_000,
+    during: during && ((_p, progress) => during(progress)),
   });
-  await sleep(1_500);
-  await during();
-  const sent = await driving;
-  const result = await tallyWhenSettled(p.db, sent, 60_000);
-  summary.push({ fault, ...result });
-  ackTimes.sort((a, b) => a - b);
-  const longestAckGapMs = ackTimes.reduce((longest, time, index) => (index === 0 ? 0 : Math.max(longest, time - ackTimes[index - 1]!)), 0);
-  const metrics = await (await fetch(`http://127.0.0.1:${p.env['INGEST_ADMIN_PORT']}/metrics`)).text();
-  const spooled = Number(/^callpipe_ingest_spool_drained_total\{[^}]*\} (\d+)/m.exec(metrics)?.[1] ?? 0);
-  if (!result.settled) await explain(p, fault);
-  return { result, sent, longestAckGapMs, spooled };
-}
 
-async function explain(p: Pipeline, fault: string): Promise<void> {
-  const connection = createRedisConnection(cluster.url, 'admin');
-  const queue = createPushQueue(connection, queuePrefix(p.env['CALLPIPE_QUEUE_PREFIX']!));
-  const counts = await queue.getJobCounts().catch((error: unknown) => String(error));
-  await queue.close();
-  connection.disconnect();
-  console.log(
-    `${fault}: not settled; queue ${JSON.stringify(counts)}\nworker output:\n${p.worker.output().slice(-4_000)}\ningest output:\n${p.ingest.output().slice(-2_000)}`,
-  );
-}
+const expectExactlyOnce = (run: LoadRun) => expectDeliveredOnce(run.result);
 
-function expectExactlyOnce(run: Run): void {
-  expect(run.result.acked).toBeGreaterThan(0);
-  expect(run.result.lost).toBe(0);
-  expect(run.result.duplicated).toBe(0);
-  expect(run.result.stored).toBe(run.result.expected);
-}
-
-function expectKeptAcking(run: Run): void {
+function expectKeptAcking(run: LoadRun): void {
   // Every push got its 200 (from Redis, or from the spool while Redis could not answer in time)…
   expect(run.result.acked).toBe(run.sent.length);
   // …and there was never a long stretch without one.
@@ -122,9 +90,10 @@ describe('Redis Cluster', () => {
       const slotKey = queuePrefix(p.env['CALLPIPE_QUEUE_PREFIX']!);
       const before = await cluster.ownerOf(slotKey);
       const failovers: Array<{ from: number; to: number; tookMs: number }> = [];
-      const run = await underLoad(p, 'cluster-failover-x2', 22, async () => {
+      const run = await underLoad(p, 'cluster-failover-x2', 22, async (progress) => {
         failovers.push(await cluster.failover(slotKey));
-        await sleep(1_500);
+        // The second failover hits a pipeline that is acking again after the first.
+        await progress.moreAcked(100);
         failovers.push(await cluster.failover(slotKey));
       });
       expect(failovers.map(({ from, to }) => [from, to])).toEqual([

@@ -2,18 +2,11 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitFor } from '@callpipe/testkit/support';
 import { freePort } from './process.ts';
 
 // Private Redis and PostgreSQL servers on spare loopback ports, from the machine's own binaries,
 // so fault tests can kill and restart them without touching anyone else's.
-
-async function waitUntil(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`${what} did not come up within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 function succeeds(command: string, args: string[]): boolean {
   try {
@@ -22,6 +15,14 @@ function succeeds(command: string, args: string[]): boolean {
   } catch {
     return false;
   }
+}
+
+/** redis-server on loopback with AOF `appendfsync always` and noeviction, as production runs it. */
+export function durableRedisArgs(port: number, dir: string): string[] {
+  return [
+    ...['--port', String(port), '--bind', '127.0.0.1', '--dir', dir],
+    ...['--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--maxmemory-policy', 'noeviction'],
+  ];
 }
 
 export interface RedisInstance {
@@ -43,28 +44,8 @@ export async function createRedis(options: { args?: readonly string[] } = {}): P
     url: `redis://127.0.0.1:${port}`,
     port,
     async start() {
-      child = spawn(
-        'redis-server',
-        [
-          '--port',
-          String(port),
-          '--bind',
-          '127.0.0.1',
-          '--dir',
-          dir,
-          '--appendonly',
-          'yes',
-          '--appendfsync',
-          'always',
-          '--save',
-          '',
-          '--maxmemory-policy',
-          'noeviction',
-          ...(options.args ?? []),
-        ],
-        { stdio: 'ignore' },
-      );
-      await waitUntil(ping, `redis on ${port}`);
+      child = spawn('redis-server', [...durableRedisArgs(port, dir), ...(options.args ?? [])], { stdio: 'ignore' });
+      await waitFor(ping, { timeoutMs: 20_000, intervalMs: 100, what: `redis on ${port}` });
     },
     async kill() {
       const current = child;
@@ -127,11 +108,11 @@ export async function createPostgres(): Promise<PostgresInstance> {
         `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`,
         'start',
       ]);
-      await waitUntil(ready, `postgres on ${port}`);
+      await waitFor(ready, { timeoutMs: 20_000, intervalMs: 100, what: `postgres on ${port}` });
     },
     async halt() {
       pgCtl(['-m', 'fast', 'stop']);
-      await waitUntil(() => !ready(), `postgres on ${port} to stop`);
+      await waitFor(() => !ready(), { timeoutMs: 20_000, intervalMs: 100, what: `postgres on ${port} to stop` });
     },
     async stop() {
       try {

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from '@callpipe/testkit/support';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MAIN = 'services/callpipe/src/main.ts';
@@ -55,18 +56,17 @@ export function runCallpipe(args: string[], env: Record<string, string>): Callpi
   };
 }
 
+/** Waits until `url` answers 2xx; fails at once, with its output, if `process` exits meanwhile. */
 export async function waitForHttp(url: string, timeoutMs = 30_000, process?: CallpipeProcess): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (process && process.child.exitCode !== null)
-      throw new Error(`the process serving ${url} exited with ${process.child.exitCode}:\n${process.output().slice(-3_000)}`);
-    try {
-      const response = await fetch(url);
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`${url} did not become ready within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await waitFor(
+    async () => {
+      if (process && process.child.exitCode !== null)
+        throw new Error(`the process serving ${url} exited with ${process.child.exitCode}:\n${process.output().slice(-3_000)}`);
+      return fetch(url).then(
+        (response) => response.ok,
+        () => false, // not listening yet
+      );
+    },
+    { timeoutMs, intervalMs: 100, what: `${url} to become ready` },
+  );
 }

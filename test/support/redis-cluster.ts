@@ -3,6 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { waitFor } from '@callpipe/testkit/support';
+import { durableRedisArgs } from './instances.ts';
 import { freePort } from './process.ts';
 
 // A private Redis Cluster (masters with one replica each) on spare loopback ports, from Debian's
@@ -10,14 +12,6 @@ import { freePort } from './process.ts';
 // slots between nodes without touching anyone else's Redis.
 
 const run = promisify(execFile);
-
-async function waitFor(check: () => Promise<boolean>, options: { timeoutMs: number; intervalMs: number; what: string }): Promise<void> {
-  const deadline = Date.now() + options.timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${options.timeoutMs} ms waiting for ${options.what}`);
-    await new Promise((resolve) => setTimeout(resolve, options.intervalMs));
-  }
-}
 
 export interface ClusterNode {
   id: string;
@@ -183,28 +177,9 @@ export async function createRedisCluster(options: { masters?: number; replicasPe
         spawn(
           'redis-server',
           [
-            '--port',
-            String(port),
-            '--bind',
-            '127.0.0.1',
-            '--dir',
-            dir,
-            '--cluster-enabled',
-            'yes',
-            '--cluster-config-file',
-            join(dir, 'nodes.conf'),
-            '--cluster-port',
-            String(allPorts[count + index]),
-            '--cluster-node-timeout',
-            '2000',
-            '--appendonly',
-            'yes',
-            '--appendfsync',
-            'always',
-            '--save',
-            '',
-            '--maxmemory-policy',
-            'noeviction',
+            ...durableRedisArgs(port, dir),
+            ...['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf')],
+            ...['--cluster-port', String(allPorts[count + index]), '--cluster-node-timeout', '2000'],
           ],
           { stdio: 'ignore' },
         ),

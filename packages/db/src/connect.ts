@@ -10,6 +10,8 @@ export interface DatabaseOptions {
   /** Fail a statement rather than let a stuck lock hold a worker forever. */
   statementTimeoutMs?: number;
   connectTimeoutMs?: number;
+  /** Told of what breaks a connection of the pool (see below): for logs, and for tests of that path. */
+  onConnectionError?: (error: Error) => void;
 }
 
 const DATE_OID = 1082;
@@ -36,9 +38,10 @@ export function createDatabase(options: DatabaseOptions): Kysely<Database> {
   // emits it on itself, where nobody listens, and that would crash the process. Either way the
   // failure also reaches the next query on that client, which the caller's retry policy handles,
   // and the pool discards the broken client.
-  pool.on('error', () => undefined);
+  const onError = options.onConnectionError ?? (() => undefined);
+  pool.on('error', () => undefined); // the same error the client reports below
   pool.on('connect', (client) => {
-    client.on('error', () => undefined);
+    client.on('error', (error) => onError(error));
   });
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }

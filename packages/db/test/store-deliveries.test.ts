@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deriveCall, factsFromCdr, factsFromStatusEvent, mergeAllCallFacts, parsePush } from '@callpipe/events';
-import { createRandom, demoBusinessByAppKey, generateCalls, type Push } from '@callpipe/fixtures';
+import { parsePush } from '@callpipe/events';
+import { createRandom, demoBusinessByAppKey, expectedCall, generateCalls, type Push } from '@callpipe/fixtures';
 import { testContext, type TestDatabase } from '@callpipe/testkit';
 import { acceptedDelivery, storeDeliveries, storeRefusedPushes, type AcceptedDelivery } from '@callpipe/db';
 
@@ -71,15 +71,9 @@ describe('storeDeliveries', () => {
     // Both databases must also hold exactly what the pure model derives from all of a call's pushes,
     // so a store that loses facts the same way in both cannot pass.
     for (const call of calls) {
-      const facts = mergeAllCallFacts(
-        [...call.statusPushes, { eventType: 'fee' as const, feeLst: [call.cdr] }].flatMap((push) => {
-          const delivery = deliveryOf(push);
-          return delivery.push.kind === 'status' ? [factsFromStatusEvent(delivery.push.event)] : delivery.push.records.map(factsFromCdr);
-        }),
-      );
+      const { facts, summary } = expectedCall(call);
       const row = actual.calls.find((candidate) => candidate.session_id === call.sessionId)!;
       expect(row.facts).toEqual(facts);
-      const summary = deriveCall(facts);
       expect({
         state: row.state,
         outcome: row.outcome,
@@ -274,15 +268,7 @@ describe('storeDeliveries, as a property', () => {
           expect(stored).toEqual(deliveriesOf);
 
           for (const call of calls) {
-            const facts = mergeAllCallFacts(
-              [...call.statusPushes, { eventType: 'fee' as const, feeLst: [call.cdr] }].flatMap((push) => {
-                const delivery = deliveryOf(push);
-                return delivery.push.kind === 'status'
-                  ? [factsFromStatusEvent(delivery.push.event)]
-                  : delivery.push.records.map(factsFromCdr);
-              }),
-            );
-            const summary = deriveCall(facts);
+            const { facts, summary } = expectedCall(call);
             const row = await database.db
               .selectFrom('calls')
               .selectAll()

@@ -11,6 +11,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('redisUrl', services.redisUrl);
   project.provide('databaseServerUrl', services.databaseUrl);
   project.provide('templateDatabase', template);
+  project.provide('inCi', Boolean(process.env['CI']));
+  project.provide('leakFixture', process.env['CALLPIPE_LEAK_FIXTURE'] === '1');
   return async () => {
     await dropDatabase(services.databaseUrl, template);
     await services.stop();

@@ -4,6 +4,10 @@ declare module 'vitest' {
     redisUrl: string;
     databaseServerUrl: string;
     templateDatabase: string;
+    /** CI is set: what CI always has (../shared) must be there, not skipped. */
+    inCi: boolean;
+    /** Set by the leak check's self-test for the run of its deliberately leaking fixture file. */
+    leakFixture: boolean;
   }
 }
 

@@ -27,15 +27,19 @@ const data = (deliveryId: string) => ({
 describe('queuesSnapshot', () => {
   it('sums the counts of every shard, takes the oldest waiting job of any shard, and reads Redis memory', async () => {
     const [first, second, third] = shards;
-    await second!.add('status', data('snapshot-old'), { jobId: 'snapshot-old' });
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    // Aged by its creation timestamp, not by waiting: the job was "added" 90 s ago.
+    const agedBy = 90;
+    const takenAt = Date.now();
+    await second!.add('status', data('snapshot-old'), { jobId: 'snapshot-old', timestamp: takenAt - agedBy * 1000 });
     await first!.add('status', data('snapshot-new-1'), { jobId: 'snapshot-new-1' });
     await first!.add('status', data('snapshot-new-2'), { jobId: 'snapshot-new-2' });
     await third!.add('status', data('snapshot-delayed'), { jobId: 'snapshot-delayed', delay: 60_000 });
 
     const snapshot = await queuesSnapshot(shards);
     expect(snapshot.counts).toMatchObject({ waiting: 3, delayed: 1, active: 0, failed: 0 });
-    expect(snapshot.oldestWaitingAgeSeconds).toBeGreaterThanOrEqual(1);
+    // The aged job is the oldest, on another shard than the newer ones; the bound is the test's own run time.
+    expect(snapshot.oldestWaitingAgeSeconds).toBeGreaterThanOrEqual(agedBy);
+    expect(snapshot.oldestWaitingAgeSeconds).toBeLessThanOrEqual(agedBy + (Date.now() - takenAt) / 1000);
     expect(snapshot.redisUsedMemoryBytes).toBeGreaterThan(0);
   });
 });

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deriveCall, factsFromCdr, factsFromStatusEvent, mergeAllCallFacts, parsePush } from '@callpipe/events';
-import { createRandom, demoAppKeys, demoBusinessByAppKey, generateCalls, type Push } from '@callpipe/fixtures';
+import { createRandom, demoAppKeys, expectedCall, generateCalls, type Push } from '@callpipe/fixtures';
 import { waitFor } from '@callpipe/testkit';
 import { pushJob, workerFixture } from './support.ts';
 import { sql } from 'kysely';
@@ -34,14 +33,7 @@ describe('worker', () => {
     await waitFor(async () => (await count('push_deliveries')) === jobs.length, { what: 'all deliveries stored' });
 
     for (const call of calls) {
-      const facts = mergeAllCallFacts(
-        [...call.statusPushes, { eventType: 'fee', feeLst: [call.cdr] }].flatMap((push) => {
-          const verdict = parsePush(JSON.stringify(push), { businessByAppKey: demoBusinessByAppKey });
-          if (!verdict.ok) throw new Error(verdict.rejection.message);
-          return verdict.kind === 'status' ? [factsFromStatusEvent(verdict.event)] : verdict.records.map(factsFromCdr);
-        }),
-      );
-      const summary = deriveCall(facts);
+      const { facts, summary } = expectedCall(call);
       const row = await fixture.database.db
         .selectFrom('calls')
         .selectAll()

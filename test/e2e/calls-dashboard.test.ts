@@ -1,0 +1,291 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { acceptedDelivery, storeDeliveries, storeRefusedPushes, type AcceptedDelivery } from '@callpipe/db';
+import { deriveCall, mergeAllCallFacts, parsePush, type CallSummary, type CdrRecord } from '@callpipe/events';
+import { demoBusinessByAppKey, factsOfPush, generateCalls, type GeneratedCall, type Push } from '@callpipe/fixtures';
+import { testContext, type TestDatabase } from '@callpipe/testkit';
+import { REPO_ROOT } from '../support/process.ts';
+import { expandSqlMacros } from '../support/promql.ts';
+
+// Every SQL panel of the Calls board, run with the board's own time range on calls and CDRs this
+// test stores, must give exactly what those calls and CDRs make: what each panel shows is
+// computed here from the pure model, not read back from the tables.
+
+interface Panel {
+  title: string;
+  type: string;
+  targets?: Array<{ rawSql?: string }>;
+}
+const board = JSON.parse(readFileSync(join(REPO_ROOT, 'infra/grafana/dashboards/calls.json'), 'utf8')) as {
+  time: { from: string; to: string };
+  panels: Panel[];
+};
+const panels = board.panels.flatMap((panel) =>
+  (panel.targets ?? []).flatMap((target) => (target.rawSql ? [{ key: `${panel.title} [${panel.type}]`, rawSql: target.rawSql }] : [])),
+);
+
+/** `now`, `now-24h`, `now-7d`: the relative times Grafana boards use. */
+function grafanaTime(text: string, now: number): Date {
+  const match = /^now(?:-(\d+)([mhd]))?$/.exec(text);
+  if (!match) throw new Error(`unsupported dashboard time ${text}`);
+  const unit = { m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'm' | 'h' | 'd'] ?? 0;
+  return new Date(now - Number(match[1] ?? 0) * unit);
+}
+
+const now = Date.now();
+const from = grafanaTime(board.time.from, now);
+const to = grafanaTime(board.time.to, now);
+const options = { businessByAppKey: demoBusinessByAppKey };
+// Three hours ago: inside the board's range, and every call ended more than 30 minutes ago.
+const calls = generateCalls(41, 40, { startAt: new Date(now - 3 * 3_600_000) });
+const withoutCdr = calls.slice(0, 5);
+const withCdr = calls.slice(5);
+/** CDRs pushed more than once: the platform re-pushing, an operator re-sending. */
+const redeliveries = new Map([
+  [withCdr[0]!.sessionId, 3],
+  [withCdr[1]!.sessionId, 2],
+]);
+const refusals = [
+  { reasonCode: 'invalid_json', times: 3 },
+  { reasonCode: 'fee_list_size', times: 1 },
+];
+/** Seconds from a call's end to its CDR's first arrival, different per call so percentiles mean something. */
+const arrivalDelay = (index: number) => 5 + (index % 7) * 11;
+
+const summaries: CallSummary[] = [
+  ...withoutCdr.map((call) => deriveCall(mergeAllCallFacts(call.statusPushes.flatMap((push) => factsOfPush(push, options))))),
+  ...withCdr.map((call) =>
+    deriveCall(mergeAllCallFacts([...call.statusPushes, cdrPush(call)].flatMap((push) => factsOfPush(push, options)))),
+  ),
+];
+const cdrs: Array<{ record: CdrRecord; delaySeconds: number }> = withCdr.map((call, index) => ({
+  record: parsed(cdrPush(call)).records[0]!,
+  delaySeconds: arrivalDelay(index),
+}));
+
+function cdrPush(call: GeneratedCall): Push {
+  return { eventType: 'fee', feeLst: [call.cdr] };
+}
+
+function parsed(push: Push) {
+  const verdict = parsePush(JSON.stringify(push), options);
+  if (!verdict.ok || verdict.kind !== 'fee') throw new Error('expected a valid CDR push');
+  return verdict;
+}
+
+function delivery(push: Push, receivedAt: Date): AcceptedDelivery {
+  const verdict = parsePush(JSON.stringify(push), options);
+  if (!verdict.ok) throw new Error(verdict.rejection.message);
+  return acceptedDelivery({ deliveryId: randomUUID(), source: 'test', receivedAt: receivedAt.toISOString() }, verdict);
+}
+
+let database: TestDatabase;
+
+beforeAll(async () => {
+  database = await testContext().createDatabase();
+  const deliveries: AcceptedDelivery[] = [];
+  for (const call of calls)
+    for (const push of call.statusPushes)
+      deliveries.push(delivery(push, new Date(Date.parse(`${String(push.statusInfo['timestamp']).replace(' ', 'T')}Z`) + 1_000)));
+  withCdr.forEach((call, index) => {
+    const endedAt = Date.parse(cdrs[index]!.record.fields.callEndTime!);
+    const times = redeliveries.get(call.sessionId) ?? 1;
+    for (let time = 0; time < times; time += 1)
+      deliveries.push(delivery(cdrPush(call), new Date(endedAt + (arrivalDelay(index) + time * 600) * 1_000)));
+  });
+  await storeDeliveries(database.db, deliveries);
+  for (const { reasonCode, times } of refusals)
+    for (let time = 0; time < times; time += 1)
+      await storeRefusedPushes(database.db, [
+        {
+          deliveryId: randomUUID(),
+          stage: 'ingest',
+          source: 'http:/voicecall/events',
+          receivedAt: new Date(now - (time + 1) * 60_000).toISOString(),
+          contentType: 'application/json',
+          reasonCode,
+          reasonMessage: reasonCode,
+          body: Buffer.from('{'),
+          bodyTruncated: false,
+        },
+      ]);
+});
+
+afterAll(async () => {
+  await database?.drop();
+});
+
+async function run(key: string): Promise<Array<Record<string, unknown>>> {
+  const panel = panels.find((candidate) => candidate.key === key);
+  if (!panel) throw new Error(`the Calls board has no SQL panel ${key}`);
+  return (await sql.raw<Record<string, unknown>>(expandSqlMacros(panel.rawSql, from, to)).execute(database.db)).rows;
+}
+
+/** Postgres numerics come back as strings; compare as numbers, to a few digits. */
+const num = (value: unknown) => (value === null ? null : Math.round(Number(value) * 1e6) / 1e6);
+const minute = (iso: string | null) => Math.floor(Date.parse(iso!) / 60_000) * 60;
+const mean = (values: number[]) => (values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length);
+const answerRate = (group: CallSummary[]) => {
+  const finished = group.filter((call) => call.outcome !== 'in_progress').length;
+  return finished === 0 ? null : (100 * group.filter((call) => call.outcome === 'answered').length) / finished;
+};
+function percentileCont(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const position = p * (sorted.length - 1);
+  const low = Math.floor(position);
+  return sorted[low]! + (sorted[Math.min(low + 1, sorted.length - 1)]! - sorted[low]!) * (position - low);
+}
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
+  return groups;
+}
+const sortRows = (rows: ReadonlyArray<Record<string, unknown>>) =>
+  [...rows].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+
+describe('Calls board SQL on known calls and CDRs', () => {
+  it('covers every SQL panel of the board', () => {
+    expect(panels.map((panel) => panel.key).sort()).toEqual(
+      [
+        'Answer rate by business [timeseries]',
+        'Answer rate [stat]',
+        'Average ring and talk time [stat]',
+        'Billable minutes per app_key [barchart]',
+        'CDR arrival delay [timeseries]',
+        'Calls ended without a CDR (> 30 min) [stat]',
+        'Calls ended without a CDR (> 30 min) [table]',
+        'Calls per minute by business and outcome [timeseries]',
+        'Redelivered CDRs [table]',
+        'Rejected pushes and records [table]',
+        'Top failure reasons [table]',
+      ].sort(),
+    );
+  });
+
+  it('Calls per minute: each minute, business and outcome counts its calls', async () => {
+    const expected = [...groupBy(summaries, (call) => `${minute(call.startedAt)}|${call.business ?? 'unknown'} / ${call.outcome}`)].map(
+      ([key, group]) => ({ time: Number(key.split('|')[0]), metric: key.split('|')[1], value: group.length }),
+    );
+    const rows = (await run('Calls per minute by business and outcome [timeseries]')).map((row) => ({
+      time: num(row['time']),
+      metric: row['metric'],
+      value: num(row['value']),
+    }));
+    expect(sortRows(rows)).toEqual(sortRows(expected));
+    expect(rows.reduce((sum, row) => sum + row.value!, 0)).toBe(calls.length);
+  });
+
+  it('Answer rate: answered among finished calls', async () => {
+    const [row] = await run('Answer rate [stat]');
+    expect(num(row!['answer rate'])).toBe(num(answerRate(summaries)));
+    expect(num(row!['answer rate'])).toBeGreaterThan(0);
+  });
+
+  it('Average ring and talk time: over all calls, talk over answered ones', async () => {
+    const [row] = await run('Average ring and talk time [stat]');
+    const ring = summaries.flatMap((call) => (call.ringSeconds === null ? [] : [call.ringSeconds]));
+    const talk = summaries
+      .filter((call) => call.outcome === 'answered')
+      .flatMap((call) => (call.talkSeconds === null ? [] : [call.talkSeconds]));
+    expect(ring.length).toBeGreaterThan(0);
+    expect(talk.length).toBeGreaterThan(0);
+    expect({ ring: num(row!['avg ring time']), talk: num(row!['avg talk time (answered)']) }).toEqual({
+      ring: num(mean(ring)),
+      talk: num(mean(talk)),
+    });
+  });
+
+  it('Answer rate by business: per minute and business', async () => {
+    const expected = [...groupBy(summaries, (call) => `${minute(call.startedAt)}|${call.business ?? 'unknown'}`)].map(([key, group]) => ({
+      time: Number(key.split('|')[0]),
+      metric: key.split('|')[1],
+      value: num(answerRate(group)),
+    }));
+    const rows = (await run('Answer rate by business [timeseries]')).map((row) => ({
+      time: num(row['time']),
+      metric: row['metric'],
+      value: num(row['value']),
+    }));
+    expect(sortRows(rows)).toEqual(sortRows(expected));
+  });
+
+  it('Top failure reasons: state codes of calls and failure causes of CDRs, counted', async () => {
+    const reasons = [
+      ...summaries.flatMap((call) => (call.stateCode ? [`stateCode|${call.stateCode}`] : [])),
+      ...cdrs.flatMap(({ record: { fields } }) => [
+        ...(fields.ulFailReason ? [`ulFailReason|${fields.ulFailReason}`] : []),
+        ...(fields.callOutUnaswRsn !== null && ![0, 16].includes(fields.callOutUnaswRsn)
+          ? [`Q.850 callOutUnaswRsn|${fields.callOutUnaswRsn}`]
+          : []),
+        ...(fields.fwdUnaswRsn !== null && ![0, 16].includes(fields.fwdUnaswRsn) ? [`Q.850 fwdUnaswRsn|${fields.fwdUnaswRsn}`] : []),
+      ]),
+    ];
+    const expected = [...groupBy(reasons, (reason) => reason)]
+      .map(([key, group]) => ({ source: key.split('|')[0], code: Number(key.split('|')[1]), calls: group.length }))
+      .sort((a, b) => b.calls - a.calls || (a.source! < b.source! ? -1 : a.source! > b.source! ? 1 : a.code - b.code))
+      .slice(0, 20);
+    expect(expected.length).toBeGreaterThan(1);
+    const rows = await run('Top failure reasons [table]');
+    expect(rows.map((row) => ({ source: row['source'], code: row['code'], calls: Number(row['calls']) }))).toEqual(expected);
+    expect(rows.every((row) => typeof row['description'] === 'string' && row['description'] !== '')).toBe(true);
+  });
+
+  it('Billable minutes per app_key: the CDRs’ billable minutes summed per app', async () => {
+    const expected = [...groupBy(cdrs, ({ record }) => record.fields.appKey ?? '(none)')].map(([appKey, group]) => ({
+      app_key: appKey,
+      minutes: group.reduce((sum, { record }) => sum + record.derived.billableMinutes, 0),
+    }));
+    expect(expected.some((row) => row.minutes > 0)).toBe(true);
+    const rows = (await run('Billable minutes per app_key [barchart]')).map((row) => ({
+      app_key: row['app_key'],
+      minutes: Number(row['billable minutes']),
+    }));
+    expect(sortRows(rows)).toEqual(sortRows(expected));
+    expect(rows.map((row) => row.minutes)).toEqual([...rows.map((row) => row.minutes)].sort((a, b) => b - a));
+  });
+
+  it('CDR arrival delay: percentiles of first arrival after the call ended, per minute', async () => {
+    const expected = [...groupBy(cdrs, ({ record }) => String(minute(record.fields.callEndTime)))].map(([time, group]) => {
+      const delays = group.map(({ delaySeconds }) => delaySeconds);
+      return {
+        time: Number(time),
+        p50: num(percentileCont(delays, 0.5)),
+        p95: num(percentileCont(delays, 0.95)),
+        max: Math.max(...delays),
+      };
+    });
+    const rows = (await run('CDR arrival delay [timeseries]')).map((row) => ({
+      time: num(row['time']),
+      p50: num(row['p50']),
+      p95: num(row['p95']),
+      max: num(row['max']),
+    }));
+    expect(rows).toEqual(expected.sort((a, b) => a.time - b.time));
+  });
+
+  it('Calls ended without a CDR: the calls whose CDR never came, counted and listed', async () => {
+    const [stat] = await run('Calls ended without a CDR (> 30 min) [stat]');
+    expect(Number(stat!['calls without CDR'])).toBe(withoutCdr.length);
+    const rows = await run('Calls ended without a CDR (> 30 min) [table]');
+    const expected = summaries
+      .slice(0, withoutCdr.length)
+      .sort((a, b) => Date.parse(b.endedAt!) - Date.parse(a.endedAt!))
+      .map((call) => ({ session_id: call.sessionId, business: call.business, outcome: call.outcome }));
+    expect(rows.map((row) => ({ session_id: row['session_id'], business: row['business'], outcome: row['outcome'] }))).toEqual(expected);
+  });
+
+  it('Redelivered CDRs: only the CDRs pushed more than once, with their delivery counts', async () => {
+    const rows = await run('Redelivered CDRs [table]');
+    expect(rows.map((row) => [row['session_id'], row['delivery_count']])).toEqual([...redeliveries].sort((a, b) => b[1] - a[1]));
+  });
+
+  it('Rejected pushes: counted per stage and reason code', async () => {
+    const rows = await run('Rejected pushes and records [table]');
+    expect(rows.map((row) => ({ stage: row['stage'], reason_code: row['reason_code'], rejections: Number(row['rejections']) }))).toEqual(
+      refusals.map(({ reasonCode, times }) => ({ stage: 'ingest', reason_code: reasonCode, rejections: times })),
+    );
+  });
+});
