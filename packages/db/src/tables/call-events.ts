@@ -1,3 +1,4 @@
+import type { Anomaly } from '@callpipe/events';
 import type { ColumnType } from 'kysely';
 
 /** One row per distinct status event; redeliveries only bump `delivery_count`. */
@@ -15,6 +16,8 @@ export interface CallEventsTable {
   user_data: string | null;
   party_type: number | null;
   payload: ColumnType<unknown, string, never>;
+  /** Values of the payload that did not fit the model, with their originals (see the events anomaly codes). */
+  anomalies: ColumnType<Anomaly[], string | undefined, string>;
   delivery_count: number;
   first_received_at: ColumnType<Date, string, string>;
   last_received_at: ColumnType<Date, string, string>;

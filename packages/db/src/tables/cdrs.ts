@@ -1,3 +1,4 @@
+import type { Anomaly } from '@callpipe/events';
 import type { ColumnType } from 'kysely';
 
 type Time = ColumnType<Date | null, string | null, string | null>;
@@ -53,6 +54,8 @@ export interface CdrsTable {
   fwd_unasw_rsn_desc: string | null;
   call_out_unasw_rsn_desc: string | null;
   record: ColumnType<unknown, string, string>;
+  /** Values of the record that did not fit the model, with their originals; they follow the record that won. */
+  anomalies: ColumnType<Anomaly[], string | undefined, string>;
   delivery_count: number;
   first_received_at: ColumnType<Date, string, string>;
   last_received_at: ColumnType<Date, string, string>;

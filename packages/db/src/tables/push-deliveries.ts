@@ -1,3 +1,4 @@
+import type { Anomaly } from '@callpipe/events';
 import type { ColumnType, Generated } from 'kysely';
 
 /** One row per HTTP push (or replayed push) that was processed: the exactly-once ledger. */
@@ -9,4 +10,8 @@ export interface PushDeliveriesTable {
   stored_at: Generated<Date>;
   record_count: number;
   rejected_record_count: number;
+  /** The push's own anomalies: a body that was not UTF-8, replaced text, more records than documented. */
+  anomalies: ColumnType<Anomaly[], string | undefined, never>;
+  /** The exact bytes of a body that was not UTF-8; NULL for every other push. */
+  original_body: ColumnType<Buffer | null, Buffer | null | undefined, never>;
 }

@@ -16,4 +16,7 @@ export interface RejectedPushesTable {
   body_truncated: boolean;
   record: ColumnType<unknown, string | null, never>;
   stored_at: Generated<Date>;
+  /** Set when a later model accepted it (`callpipe rejected readmit`): when, and as which delivery. */
+  readmitted_at: ColumnType<Date | null, never, string>;
+  readmitted_as: ColumnType<string | null, never, string>;
 }
