@@ -9,6 +9,7 @@ import { partitionsCommand } from './commands/partitions.ts';
 import { replayCommand } from './commands/replay.ts';
 import { reprocessCommand } from './commands/reprocess.ts';
 import { simulateCommand } from './commands/simulate.ts';
+import { spoolCommand } from './commands/spool.ts';
 import { startCommand } from './commands/start.ts';
 import { workerCommand } from './commands/worker.ts';
 
@@ -37,6 +38,7 @@ const program = new Command('callpipe')
   .addCommand(startCommand(context))
   .addCommand(partitionsCommand(context))
   .addCommand(deadLettersCommand(context))
+  .addCommand(spoolCommand(context))
   .addCommand(replayCommand(context))
   .addCommand(reprocessCommand(context))
   .addCommand(simulateCommand(context));
