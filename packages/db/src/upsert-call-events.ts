@@ -4,7 +4,7 @@ import type { Aggregated } from './aggregate-deliveries.ts';
 import type { Db } from './database.ts';
 import { columnList, columnPairs, compareKeys, recordsetTypes, type ColumnTypes, type RecordsetRow } from './recordset.ts';
 import type { CallEventsTable } from './tables/call-events.ts';
-import { countOutcome, type UpsertOutcome } from './upsert-outcome.ts';
+import { countOutcome, deliveryColumns, redeliveryAssignments, type UpsertOutcome } from './redeliveries.ts';
 
 /** Every column of `call_events` with its type, in insert order (checked against the migrations by a test). */
 export const CALL_EVENTS_TYPES = {
@@ -41,34 +41,32 @@ export async function upsertCallEvents(
 ): Promise<UpsertOutcome> {
   if (events.length === 0) return { inserted: 0, updated: 0 };
   const rows = events
-    .map(({ item: e, count, firstReceivedAt, lastReceivedAt }): CallEventRow => ({
-      session_id: e.sessionId,
-      call_day: callDays.get(e.sessionId)!,
-      event_key: e.eventKey,
-      event_type: e.eventType,
-      known_event_type: e.known,
-      event_at: e.eventAt,
-      caller: e.caller,
-      called: e.called,
-      state_code: e.stateCode,
-      state_desc: e.stateDesc,
-      digit_info: e.digitInfo,
-      user_data: e.userData,
-      party_type: e.partyType,
-      payload: e.payload,
-      delivery_count: count,
-      first_received_at: firstReceivedAt,
-      last_received_at: lastReceivedAt,
-    }))
+    .map((aggregated): CallEventRow => {
+      const e = aggregated.item;
+      return {
+        ...deliveryColumns(aggregated, callDays),
+        session_id: e.sessionId,
+        event_key: e.eventKey,
+        event_type: e.eventType,
+        known_event_type: e.known,
+        event_at: e.eventAt,
+        caller: e.caller,
+        called: e.called,
+        state_code: e.stateCode,
+        state_desc: e.stateDesc,
+        digit_info: e.digitInfo,
+        user_data: e.userData,
+        party_type: e.partyType,
+        payload: e.payload,
+      };
+    })
     .sort((a, b) => compareKeys(eventKeyOf(a), eventKeyOf(b)));
   const outcome = await sql<{ session_id: string; event_key: string; delivery_count: number }>`
     INSERT INTO call_events (${sql.raw(columnList(COLUMNS))})
     SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
       AS r(${sql.raw(recordsetTypes(COLUMNS))})
     ON CONFLICT (session_id, event_key, call_day) DO UPDATE SET
-      delivery_count = call_events.delivery_count + excluded.delivery_count,
-      first_received_at = LEAST(call_events.first_received_at, excluded.first_received_at),
-      last_received_at = GREATEST(call_events.last_received_at, excluded.last_received_at)
+      ${redeliveryAssignments('call_events')}
     RETURNING session_id, event_key, delivery_count`.execute(trx);
   const counts = new Map(rows.map((row) => [eventKeyOf(row), row.delivery_count]));
   return countOutcome(outcome.rows.map((row) => ({ stored: row.delivery_count, sent: counts.get(eventKeyOf(row))! })));

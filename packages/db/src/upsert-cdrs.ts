@@ -5,7 +5,7 @@ import { CDR_BOOKKEEPING_TYPES, CDR_DERIVED_COLUMNS, cdrDerivedRow, type CdrDeri
 import type { Db } from './database.ts';
 import { columnPairs, compareKeys, recordsetTypes, type RecordsetRow } from './recordset.ts';
 import type { CdrsTable } from './tables/cdrs.ts';
-import { countOutcome, type UpsertOutcome } from './upsert-outcome.ts';
+import { countOutcome, deliveryColumns, redeliveryAssignments, type UpsertOutcome } from './redeliveries.ts';
 
 type CdrRow = CdrDerivedRow & RecordsetRow<CdrsTable, typeof CDR_BOOKKEEPING_TYPES>;
 
@@ -43,14 +43,10 @@ export async function upsertCdrs(
 ): Promise<UpsertOutcome> {
   if (cdrs.length === 0) return { inserted: 0, updated: 0 };
   const rows = cdrs
-    .map(({ item: cdr, count, firstReceivedAt, lastReceivedAt }): CdrRow => ({
-      ...cdrDerivedRow(cdr),
-      session_id: cdr.sessionId,
-      call_day: callDays.get(cdr.sessionId)!,
-      record: cdr.record,
-      delivery_count: count,
-      first_received_at: firstReceivedAt,
-      last_received_at: lastReceivedAt,
+    .map((aggregated): CdrRow => ({
+      ...cdrDerivedRow(aggregated.item),
+      ...deliveryColumns(aggregated, callDays),
+      record: aggregated.item.record,
     }))
     .sort((a, b) => compareKeys(a.session_id, b.session_id));
   const outcome = await sql<{ session_id: string; delivery_count: number }>`
@@ -58,9 +54,7 @@ export async function upsertCdrs(
     SELECT ${sql.raw(COLUMN_LIST)} FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS r(${sql.raw(RECORDSET_TYPES)})
     ON CONFLICT (session_id, call_day) DO UPDATE SET
       ${sql.raw(CONTENT_UPDATE)},
-      delivery_count = cdrs.delivery_count + excluded.delivery_count,
-      first_received_at = LEAST(cdrs.first_received_at, excluded.first_received_at),
-      last_received_at = GREATEST(cdrs.last_received_at, excluded.last_received_at)
+      ${redeliveryAssignments('cdrs')}
     RETURNING session_id, delivery_count`.execute(trx);
   const counts = new Map(rows.map((row) => [row.session_id, row.delivery_count]));
   return countOutcome(outcome.rows.map((row) => ({ stored: row.delivery_count, sent: counts.get(row.session_id)! })));
