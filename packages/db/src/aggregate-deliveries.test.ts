@@ -64,11 +64,11 @@ describe('aggregateDeliveries', () => {
   });
 
   it('when a CDR push carries a refused record, then the record is kept with the delivery that carried it', () => {
-    const delivery = deliveryOf({ eventType: 'fee', feeLst: [call!.cdr, { sessionId: 42 }] } as never, '2024-06-11T03:00:00.000Z');
+    const delivery = deliveryOf({ eventType: 'fee', feeLst: [call!.cdr, 'not a record'] } as never, '2024-06-11T03:00:00.000Z');
     const batch = aggregateDeliveries([delivery]);
     expect(batch.rejected).toHaveLength(1);
     expect(batch.rejected[0]!.delivery).toBe(delivery);
-    expect(batch.rejected[0]!.rejected).toMatchObject({ index: 1, record: { sessionId: 42 } });
+    expect(batch.rejected[0]!.rejected).toMatchObject({ index: 1, record: 'not a record' });
     expect(batch.cdrs).toHaveLength(1);
   });
 });
