@@ -1,3 +1,4 @@
+import type { Kysely, Transaction } from 'kysely';
 import type { CallEventsTable } from './tables/call-events.ts';
 import type { CallsTable } from './tables/calls.ts';
 import type { CdrsTable } from './tables/cdrs.ts';
@@ -15,3 +16,6 @@ export interface Database {
   ref_fail_reasons: CodeDescriptionTable;
   ref_q850_causes: CodeDescriptionTable;
 }
+
+/** What the store functions run on: the database, or a transaction the caller holds. */
+export type Db = Kysely<Database> | Transaction<Database>;

@@ -1,4 +1,4 @@
-export type { Database } from './database.ts';
+export type { Database, Db } from './database.ts';
 export type { CallsTable } from './tables/calls.ts';
 export type { CallEventsTable } from './tables/call-events.ts';
 export type { CdrsTable } from './tables/cdrs.ts';
@@ -8,7 +8,8 @@ export { createDatabase, type DatabaseOptions } from './connect.ts';
 export { ensureDatabaseExists, migrateToLatest, quoteIdentifier } from './migrate.ts';
 export { syncReferenceData } from './reference-data.ts';
 export * from './deliveries.ts';
-export { storeDeliveries, storeDeliveriesIn, utcDay } from './store-deliveries.ts';
+export { storeDeliveries, storeDeliveriesIn } from './store-deliveries.ts';
+export { addDays, utcDay } from './days.ts';
 export {
   defaultRowCount,
   ensurePartitions,
@@ -24,13 +25,17 @@ export {
 } from './partitions.ts';
 export { storeRefusedPushes } from './refused-pushes.ts';
 export { isRetryableDatabaseError } from './retryable.ts';
+export { CALL_COLUMNS, callRow, type CallRow } from './call-row.ts';
+export { CDR_DERIVED_COLUMNS, cdrDerivedRow, type CdrDerivedRow } from './cdr-row.ts';
+export { changedColumns } from './changed-columns.ts';
+export { recordsetTypes, type PgType } from './recordset.ts';
+export { updateCallRows } from './upsert-calls.ts';
 export {
-  CALL_COLUMNS,
-  callRow,
-  CDR_DERIVED_COLUMNS,
-  cdrDerivedRow,
-  changedColumns,
-  recordsetTypes,
-  updateAssignments,
-  type Row,
-} from './row-shapes.ts';
+  readStoredCalls,
+  selectCallIds,
+  updateDerivedCdrs,
+  type CallSelection,
+  type RederivedCdrRow,
+  type StoredCalls,
+} from './reprocess-queries.ts';
+export { readStoredForClassification, type StoredForClassification } from './classify-queries.ts';

@@ -2,8 +2,8 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { errorCode } from '@callpipe/runtime';
 import { ADVISORY_LOCK } from './advisory-locks.ts';
 import type { Database } from './database.ts';
+import { addDays, utcDay } from './days.ts';
 import { PG_ERROR } from './sqlstate.ts';
-import { utcDay } from './store-deliveries.ts';
 
 /**
  * The time-partitioned tables: daily partitions `<table>_pYYYYMMDD` (one UTC day each) and a
@@ -50,7 +50,6 @@ export interface PartitionMaintenanceResult {
   defaultRows: Record<PartitionedTable, number>;
 }
 
-const DAY_MS = 86_400_000;
 const DEFAULT_LOCK_TIMEOUT_MS = 2_000;
 const DEFAULT_DELETE_BATCH = 5_000;
 
@@ -268,8 +267,4 @@ async function daysInDefault(db: Kysely<Database>, spec: TableSpec): Promise<str
 /** The first instant of a UTC day in the key's type, as a literal. */
 function lowerBound(spec: TableSpec, day: string): string {
   return spec.key === 'call_day' ? day : `${day} 00:00:00+00`;
-}
-
-function addDays(day: string, days: number): string {
-  return utcDay(new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY_MS));
 }

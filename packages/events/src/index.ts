@@ -17,5 +17,7 @@ export * from './cdr-record.ts';
 export * from './push.ts';
 export * from './call-facts.ts';
 export * from './derive-call.ts';
+export * from './call-state.ts';
+export * from './cdr-precedence.ts';
 export * from './outcome.ts';
 export * from './codes/index.ts';

@@ -1,36 +1,32 @@
-import type { Database } from '@callpipe/db';
-import {
-  factsFromCdr,
-  factsFromStatusEvent,
-  mergeAllCallFacts,
-  parsePush,
-  type Business,
-  type BusinessByAppKey,
-  type CallFacts,
-  type CdrRecord,
-} from '@callpipe/events';
-import { sql, type Kysely, type Transaction } from 'kysely';
-import { withRetries } from './retry.ts';
 import {
   CALL_COLUMNS,
   callRow,
   CDR_DERIVED_COLUMNS,
   cdrDerivedRow,
   changedColumns,
-  recordsetTypes,
-  updateAssignments,
-  type Row,
+  readStoredCalls,
+  selectCallIds,
+  updateCallRows,
+  updateDerivedCdrs,
+  type CallRow,
+  type CallSelection,
+  type Database,
+  type RederivedCdrRow,
 } from '@callpipe/db';
+import {
+  factsFromCdr,
+  factsFromStatusEvent,
+  mergeAllCallFacts,
+  parsePush,
+  type BusinessByAppKey,
+  type CallFacts,
+  type CdrRecord,
+} from '@callpipe/events';
+import type { Kysely, Transaction } from 'kysely';
+import { withRetries } from './retry.ts';
 
 /** Which calls to re-derive; all given conditions must hold. */
-export interface ReprocessFilter {
-  /** Calls whose start (or, without one, end) is at or after this instant. */
-  from?: string;
-  /** ... and before this one. */
-  to?: string;
-  appKey?: string;
-  business?: Business;
-}
+export type ReprocessFilter = CallSelection;
 
 export interface ReprocessOptions {
   businessByAppKey: BusinessByAppKey;
@@ -85,7 +81,7 @@ export async function reprocessCalls(db: Kysely<Database>, filter: ReprocessFilt
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   let after: string | null = null;
   for (;;) {
-    const sessionIds = await selectCalls(db, filter, after, batchSize);
+    const sessionIds = await selectCallIds(db, filter, after, batchSize);
     if (sessionIds.length === 0) break;
     after = sessionIds[sessionIds.length - 1]!;
     const transaction = options.dryRun ? db.transaction().setAccessMode('read only') : db.transaction();
@@ -98,40 +94,11 @@ export async function reprocessCalls(db: Kysely<Database>, filter: ReprocessFilt
   return result;
 }
 
-async function selectCalls(db: Kysely<Database>, filter: ReprocessFilter, after: string | null, limit: number): Promise<string[]> {
-  const conditions = [sql`true`];
-  if (after !== null) conditions.push(sql`session_id > ${after}`);
-  if (filter.from) conditions.push(sql`COALESCE(started_at, ended_at) >= ${filter.from}::timestamptz`);
-  if (filter.to) conditions.push(sql`COALESCE(started_at, ended_at) < ${filter.to}::timestamptz`);
-  if (filter.appKey) conditions.push(sql`app_key = ${filter.appKey}`);
-  if (filter.business) conditions.push(sql`business = ${filter.business}`);
-  const rows = await sql<{ session_id: string }>`
-    SELECT session_id FROM calls WHERE ${sql.join(conditions, sql` AND `)} ORDER BY session_id LIMIT ${limit}`.execute(db);
-  return rows.rows.map((row) => row.session_id);
-}
-
 type BatchOutcome = Omit<ReprocessResult, 'dryRun' | 'elapsedSeconds'>;
 
 async function reprocessBatch(trx: Transaction<Database>, sessionIds: string[], options: ReprocessOptions): Promise<BatchOutcome> {
-  const lock = options.dryRun ? sql`` : sql`FOR UPDATE`;
-  // The calls rows are locked in the order the worker locks them, and before anything else, as the
-  // worker does: the worker writes a call's events and CDR only while holding its calls row, so
-  // the two cannot deadlock.
-  const calls = (
-    await sql<Row & { session_id: string; call_day: string }>`
-    SELECT *, call_day::text AS call_day FROM calls WHERE session_id = ANY(${sessionIds}::text[]) ORDER BY session_id ${lock}`.execute(trx)
-  ).rows;
-  const days = [...new Set(calls.map((call) => call.call_day))];
-  const cdrs = (
-    await sql<Row & { session_id: string; record: unknown }>`
-    SELECT * FROM cdrs WHERE session_id = ANY(${sessionIds}::text[]) AND call_day = ANY(${days}::date[])`.execute(trx)
-  ).rows;
-  const events = (
-    await sql<{ session_id: string; payload: unknown }>`
-    SELECT session_id, payload FROM call_events WHERE session_id = ANY(${sessionIds}::text[]) AND call_day = ANY(${days}::date[])`.execute(
-      trx,
-    )
-  ).rows;
+  // The calls rows are locked first, in the worker's order, so this cannot deadlock with it.
+  const { calls, cdrs, events } = await readStoredCalls(trx, sessionIds, { lock: !options.dryRun });
 
   const outcome: BatchOutcome = {
     callsExamined: calls.length,
@@ -145,8 +112,8 @@ async function reprocessBatch(trx: Transaction<Database>, sessionIds: string[], 
   const cdrBySession = new Map(cdrs.map((row) => [row.session_id, row]));
   const eventsBySession = new Map<string, unknown[]>();
   for (const row of events) eventsBySession.set(row.session_id, [...(eventsBySession.get(row.session_id) ?? []), row.payload]);
-  const changedCalls: Row[] = [];
-  const changedCdrs: Row[] = [];
+  const changedCalls: CallRow[] = [];
+  const changedCdrs: RederivedCdrRow[] = [];
 
   for (const call of calls) {
     const rebuilt = rebuild(
@@ -180,18 +147,8 @@ async function reprocessBatch(trx: Transaction<Database>, sessionIds: string[], 
   outcome.callsChanged = changedCalls.length;
   outcome.cdrsChanged = changedCdrs.length;
   if (options.dryRun) return outcome;
-  if (changedCalls.length > 0) {
-    await sql`
-      UPDATE calls SET ${sql.raw(updateAssignments(CALL_COLUMNS))}, updated_at = now()
-      FROM jsonb_to_recordset(${JSON.stringify(changedCalls)}::jsonb) AS v(${sql.raw(recordsetTypes(CALL_COLUMNS))})
-      WHERE calls.session_id = v.session_id`.execute(trx);
-  }
-  if (changedCdrs.length > 0) {
-    await sql`
-      UPDATE cdrs SET ${sql.raw(updateAssignments(CDR_DERIVED_COLUMNS))}
-      FROM jsonb_to_recordset(${JSON.stringify(changedCdrs)}::jsonb) AS v(${sql.raw(recordsetTypes([...CDR_DERIVED_COLUMNS, ['call_day', 'date']]))})
-      WHERE cdrs.session_id = v.session_id AND cdrs.call_day = v.call_day AND cdrs.call_day = ANY(${days}::date[])`.execute(trx);
-  }
+  await updateCallRows(trx, changedCalls);
+  await updateDerivedCdrs(trx, changedCdrs);
   return outcome;
 }
 

@@ -1,3 +1,4 @@
+import type { CallOutcome, CallState } from '@callpipe/events';
 import type { ColumnType, Generated } from 'kysely';
 
 type Time = ColumnType<Date | null, string | null, string | null>;
@@ -8,8 +9,8 @@ export interface CallsTable {
   business: string | null;
   business_source: string | null;
   app_key: string | null;
-  state: string;
-  outcome: string;
+  state: CallState;
+  outcome: CallOutcome;
   caller_number: string | null;
   called_number: string | null;
   forwarded_number: string | null;

@@ -1,0 +1,69 @@
+import { sql } from 'kysely';
+import { ADVISORY_LOCK } from './advisory-locks.ts';
+import type { Db } from './database.ts';
+import type { AcceptedDelivery } from './deliveries.ts';
+import { columnList, columnPairs, compareKeys, recordsetTypes, type ColumnTypes, type RecordsetRow } from './recordset.ts';
+import type { PushDeliveriesTable } from './tables/push-deliveries.ts';
+
+const LEDGER_TYPES = {
+  delivery_id: 'uuid',
+  push_kind: 'text',
+  source: 'text',
+  received_at: 'timestamptz',
+  record_count: 'integer',
+  rejected_record_count: 'integer',
+} as const satisfies ColumnTypes<PushDeliveriesTable, Exclude<keyof PushDeliveriesTable, 'stored_at'>>;
+
+/** Every column of `push_deliveries` with its type, as the migrations create it (checked by a test). */
+export const PUSH_DELIVERIES_TYPES = { ...LEDGER_TYPES, stored_at: 'timestamptz' } as const satisfies ColumnTypes<PushDeliveriesTable>;
+
+type LedgerRow = RecordsetRow<PushDeliveriesTable, typeof LEDGER_TYPES>;
+
+const LEDGER_COLUMNS = columnPairs(LEDGER_TYPES);
+
+/**
+ * Enters the deliveries in the exactly-once ledger and returns those entered now; the others had
+ * been stored before (a retried or re-run job).
+ */
+export async function claimDeliveries(trx: Db, deliveries: readonly AcceptedDelivery[]): Promise<AcceptedDelivery[]> {
+  const alreadyStored = await replayedBefore(trx, deliveries);
+  const rows = deliveries
+    .filter((delivery) => !alreadyStored.has(delivery.deliveryId))
+    .map((delivery): LedgerRow => ({
+      delivery_id: delivery.deliveryId,
+      push_kind: delivery.push.kind,
+      source: delivery.source,
+      received_at: delivery.receivedAt,
+      record_count: delivery.push.kind === 'status' ? 1 : delivery.push.records.length,
+      rejected_record_count: delivery.push.kind === 'status' ? 0 : delivery.push.rejectedRecords.length,
+    }))
+    .sort((a, b) => compareKeys(a.delivery_id, b.delivery_id));
+  if (rows.length === 0) return [];
+  // The ledger's key includes the partition key; received_at travels with the job, so a re-run of
+  // the same job still conflicts here.
+  const claimed = await sql<{ delivery_id: string }>`
+    INSERT INTO push_deliveries (${sql.raw(columnList(LEDGER_COLUMNS))})
+    SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+      AS r(${sql.raw(recordsetTypes(LEDGER_COLUMNS))})
+    ON CONFLICT (delivery_id, received_at) DO NOTHING
+    RETURNING delivery_id`.execute(trx);
+  const claimedIds = new Set(claimed.rows.map((row) => row.delivery_id));
+  return deliveries.filter((delivery) => claimedIds.has(delivery.deliveryId));
+}
+
+/**
+ * Ids of deliveries whose receive time varies (replays) that the ledger already holds, on any day.
+ * A transaction-scoped lock per id, taken in id order, makes two concurrent replays of the same
+ * file wait for each other instead of both missing the other's uncommitted row. Live deliveries
+ * skip this: their (delivery_id, received_at) is fixed, so the key's conflict is enough.
+ */
+async function replayedBefore(trx: Db, deliveries: readonly AcceptedDelivery[]): Promise<Set<string>> {
+  const ids = [...new Set(deliveries.filter((delivery) => delivery.receivedAtVaries).map((delivery) => delivery.deliveryId))].sort();
+  if (ids.length === 0) return new Set();
+  await sql`
+    SELECT pg_advisory_xact_lock(${ADVISORY_LOCK.replayedDelivery}::int4, hashtext(id))
+    FROM unnest(${ids}::text[]) WITH ORDINALITY AS ids(id, n) ORDER BY n`.execute(trx);
+  const found = await sql<{ delivery_id: string }>`
+    SELECT DISTINCT delivery_id FROM push_deliveries WHERE delivery_id = ANY(${ids}::uuid[])`.execute(trx);
+  return new Set(found.rows.map((row) => row.delivery_id));
+}

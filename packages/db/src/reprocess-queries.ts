@@ -1,0 +1,91 @@
+import type { Business } from '@callpipe/events';
+import { sql, type Selectable } from 'kysely';
+import { CDR_DERIVED_COLUMNS, type CdrDerivedRow } from './cdr-row.ts';
+import type { Db } from './database.ts';
+import { recordsetTypes, updateAssignments, type RecordsetRow } from './recordset.ts';
+import type { CallEventsTable } from './tables/call-events.ts';
+import type { CallsTable } from './tables/calls.ts';
+import type { CdrsTable } from './tables/cdrs.ts';
+
+// The statements of reprocessing (@callpipe/replay `reprocessCalls`): which calls to re-derive,
+// what is kept raw of them, and writing back the derived columns. Re-derived `calls` rows are
+// written with `updateCallRows`, as the live store writes them.
+
+/** Which calls to select; all given conditions must hold. */
+export interface CallSelection {
+  /** Calls whose start (or, without one, end) is at or after this instant. */
+  from?: string;
+  /** ... and before this one. */
+  to?: string;
+  appKey?: string;
+  business?: Business;
+}
+
+/** The next `limit` session ids after `after` (in session order) of the calls selected. */
+export async function selectCallIds(db: Db, selection: CallSelection, after: string | null, limit: number): Promise<string[]> {
+  const { from, to, appKey, business } = selection;
+  const rows = await db
+    .selectFrom('calls')
+    .select('session_id')
+    .$if(after !== null, (query) => query.where('session_id', '>', after!))
+    .$if(Boolean(from), (query) => query.where((eb) => eb(eb.fn.coalesce('started_at', 'ended_at'), '>=', sql<Date>`${from}::timestamptz`)))
+    .$if(Boolean(to), (query) => query.where((eb) => eb(eb.fn.coalesce('started_at', 'ended_at'), '<', sql<Date>`${to}::timestamptz`)))
+    .$if(Boolean(appKey), (query) => query.where('app_key', '=', appKey!))
+    .$if(Boolean(business), (query) => query.where('business', '=', business!))
+    .orderBy('session_id')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => row.session_id);
+}
+
+export interface StoredCalls {
+  calls: Array<Selectable<CallsTable>>;
+  cdrs: Array<Selectable<CdrsTable>>;
+  events: Array<Pick<Selectable<CallEventsTable>, 'session_id' | 'payload'>>;
+}
+
+/**
+ * The calls rows of these sessions, and their CDRs and status events, read in the calls'
+ * `call_day` partitions only. With `lock` the calls rows are locked first, in the order the worker
+ * locks them: the worker writes a call's events and CDR only while holding its calls row, so the
+ * two cannot deadlock.
+ */
+export async function readStoredCalls(trx: Db, sessionIds: readonly string[], options: { lock: boolean }): Promise<StoredCalls> {
+  const calls = await trx
+    .selectFrom('calls')
+    .selectAll()
+    .select(sql<string>`call_day::text`.as('call_day'))
+    .where('session_id', '=', (eb) => eb.fn.any(eb.val(sessionIds)))
+    .orderBy('session_id')
+    .$if(options.lock, (query) => query.forUpdate())
+    .execute();
+  const days = [...new Set(calls.map((call) => call.call_day))];
+  const cdrs = await trx
+    .selectFrom('cdrs')
+    .selectAll()
+    .where('session_id', '=', (eb) => eb.fn.any(eb.val(sessionIds)))
+    .where('call_day', '=', (eb) => eb.fn.any(eb.val(days)))
+    .execute();
+  const events = await trx
+    .selectFrom('call_events')
+    .select(['session_id', 'payload'])
+    .where('session_id', '=', (eb) => eb.fn.any(eb.val(sessionIds)))
+    .where('call_day', '=', (eb) => eb.fn.any(eb.val(days)))
+    .execute();
+  return { calls, cdrs, events };
+}
+
+export type RederivedCdrRow = CdrDerivedRow & RecordsetRow<CdrsTable, { call_day: 'date' }>;
+
+const CDR_UPDATE = updateAssignments(CDR_DERIVED_COLUMNS);
+const CDR_RECORDSET_TYPES = recordsetTypes([...CDR_DERIVED_COLUMNS, ['call_day', 'date']]);
+
+/** Writes re-derived columns over the stored `cdrs` rows; delivery counts and the record stay. */
+export async function updateDerivedCdrs(trx: Db, rows: readonly RederivedCdrRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const days = [...new Set(rows.map((row) => row.call_day))];
+  await sql`
+    UPDATE cdrs SET ${sql.raw(CDR_UPDATE)}
+    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS v(${sql.raw(CDR_RECORDSET_TYPES)})
+    WHERE cdrs.session_id = v.session_id AND cdrs.call_day = v.call_day AND cdrs.call_day = ANY(${days}::date[])`.execute(trx);
+}
