@@ -16,6 +16,7 @@ CREATE TABLE public.call_events (
     first_received_at timestamp with time zone NOT NULL,
     last_received_at timestamp with time zone NOT NULL,
     call_day date NOT NULL,
+    anomalies jsonb DEFAULT '[]'::jsonb NOT NULL,
     CONSTRAINT call_events_delivery_count_check CHECK ((delivery_count > 0))
 )
 PARTITION BY RANGE (call_day);
@@ -38,6 +39,7 @@ CREATE TABLE public.call_events_default (
     first_received_at timestamp with time zone NOT NULL,
     last_received_at timestamp with time zone NOT NULL,
     call_day date NOT NULL,
+    anomalies jsonb DEFAULT '[]'::jsonb NOT NULL,
     CONSTRAINT call_events_delivery_count_check CHECK ((delivery_count > 0))
 );
 
@@ -129,6 +131,7 @@ CREATE TABLE public.cdrs (
     first_received_at timestamp with time zone NOT NULL,
     last_received_at timestamp with time zone NOT NULL,
     call_day date NOT NULL,
+    anomalies jsonb DEFAULT '[]'::jsonb NOT NULL,
     CONSTRAINT cdrs_business_check CHECK ((business = ANY (ARRAY['click2call'::text, 'notify'::text, 'verify'::text]))),
     CONSTRAINT cdrs_delivery_count_check CHECK ((delivery_count > 0))
 )
@@ -188,6 +191,7 @@ CREATE TABLE public.cdrs_default (
     first_received_at timestamp with time zone NOT NULL,
     last_received_at timestamp with time zone NOT NULL,
     call_day date NOT NULL,
+    anomalies jsonb DEFAULT '[]'::jsonb NOT NULL,
     CONSTRAINT cdrs_business_check CHECK ((business = ANY (ARRAY['click2call'::text, 'notify'::text, 'verify'::text]))),
     CONSTRAINT cdrs_delivery_count_check CHECK ((delivery_count > 0))
 );
@@ -200,6 +204,8 @@ CREATE TABLE public.push_deliveries (
     stored_at timestamp with time zone DEFAULT now() NOT NULL,
     record_count integer NOT NULL,
     rejected_record_count integer DEFAULT 0 NOT NULL,
+    anomalies jsonb DEFAULT '[]'::jsonb NOT NULL,
+    original_body bytea,
     CONSTRAINT push_deliveries_push_kind_check CHECK ((push_kind = ANY (ARRAY['status'::text, 'fee'::text])))
 )
 PARTITION BY RANGE (received_at);
@@ -212,6 +218,8 @@ CREATE TABLE public.push_deliveries_default (
     stored_at timestamp with time zone DEFAULT now() NOT NULL,
     record_count integer NOT NULL,
     rejected_record_count integer DEFAULT 0 NOT NULL,
+    anomalies jsonb DEFAULT '[]'::jsonb NOT NULL,
+    original_body bytea,
     CONSTRAINT push_deliveries_push_kind_check CHECK ((push_kind = ANY (ARRAY['status'::text, 'fee'::text])))
 );
 
@@ -245,6 +253,8 @@ CREATE TABLE public.rejected_pushes (
     body_truncated boolean DEFAULT false NOT NULL,
     record jsonb,
     stored_at timestamp with time zone DEFAULT now() NOT NULL,
+    readmitted_at timestamp with time zone,
+    readmitted_as uuid,
     CONSTRAINT rejected_pushes_stage_check CHECK ((stage = ANY (ARRAY['ingest'::text, 'worker'::text])))
 )
 PARTITION BY RANGE (received_at);
@@ -273,6 +283,8 @@ CREATE TABLE public.rejected_pushes_default (
     body_truncated boolean DEFAULT false NOT NULL,
     record jsonb,
     stored_at timestamp with time zone DEFAULT now() NOT NULL,
+    readmitted_at timestamp with time zone,
+    readmitted_as uuid,
     CONSTRAINT rejected_pushes_stage_check CHECK ((stage = ANY (ARRAY['ingest'::text, 'worker'::text])))
 );
 

@@ -33,6 +33,7 @@ const CDR_DERIVED_TYPES = {
   ul_fail_reason_desc: 'text',
   fwd_unasw_rsn_desc: 'text',
   call_out_unasw_rsn_desc: 'text',
+  anomalies: 'jsonb',
 } as const satisfies ColumnTypes<CdrsTable, Exclude<keyof CdrsTable, CdrBookkeepingColumn>>;
 
 /** The columns kept as received or counted per delivery, in insert order. */
@@ -68,6 +69,7 @@ export function cdrDerivedRow(cdr: CdrRecord): CdrDerivedRow {
     ul_fail_reason_desc: cdr.derived.failReasonDesc,
     fwd_unasw_rsn_desc: cdr.derived.fwdUnaswRsnDesc,
     call_out_unasw_rsn_desc: cdr.derived.callOutUnaswRsnDesc,
+    anomalies: cdr.anomalies,
   };
 }
 

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { ADVISORY_LOCK } from './advisory-locks.ts';
 import type { Db } from './database.ts';
 import type { AcceptedDelivery } from './deliveries.ts';
-import { columnList, columnPairs, compareKeys, recordsetTypes, type ColumnTypes, type RecordsetRow } from './recordset.ts';
+import { byteaText, columnList, columnPairs, compareKeys, recordsetTypes, type ColumnTypes, type RecordsetRow } from './recordset.ts';
 import type { PushDeliveriesTable } from './tables/push-deliveries.ts';
 
 const LEDGER_TYPES = {
@@ -12,6 +12,8 @@ const LEDGER_TYPES = {
   received_at: 'timestamptz',
   record_count: 'integer',
   rejected_record_count: 'integer',
+  anomalies: 'jsonb',
+  original_body: 'bytea',
 } as const satisfies ColumnTypes<PushDeliveriesTable, Exclude<keyof PushDeliveriesTable, 'stored_at'>>;
 
 /** Every column of `push_deliveries` with its type, as the migrations create it (checked by a test). */
@@ -36,6 +38,8 @@ export async function claimDeliveries(trx: Db, deliveries: readonly AcceptedDeli
       received_at: delivery.receivedAt,
       record_count: delivery.push.kind === 'status' ? 1 : delivery.push.records.length,
       rejected_record_count: delivery.push.kind === 'status' ? 0 : delivery.push.rejectedRecords.length,
+      anomalies: delivery.anomalies ?? [],
+      original_body: delivery.originalBodyBase64 ? byteaText(Buffer.from(delivery.originalBodyBase64, 'base64')) : null,
     }))
     .sort((a, b) => compareKeys(a.delivery_id, b.delivery_id));
   if (rows.length === 0) return [];

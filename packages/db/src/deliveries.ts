@@ -1,4 +1,4 @@
-import type { CdrRecord, PushVerdict, RejectedRecord, StatusEvent } from '@callpipe/events';
+import type { Anomaly, CdrRecord, PushVerdict, RejectedRecord, StatusEvent } from '@callpipe/events';
 
 /** A push that passed validation, ready to be stored. One HTTP request is one delivery. */
 export interface AcceptedDelivery {
@@ -14,6 +14,10 @@ export interface AcceptedDelivery {
    */
   receivedAtVaries?: boolean;
   push: { kind: 'status'; event: StatusEvent } | { kind: 'fee'; records: CdrRecord[]; rejectedRecords: RejectedRecord[] };
+  /** The push's own anomalies (its events and records carry theirs); absent means none. */
+  anomalies?: Anomaly[];
+  /** The exact bytes when the stored text is not them (a body that was not UTF-8). */
+  originalBodyBase64?: string | null;
 }
 
 /** A push refused as a whole, kept with its raw bytes. */
@@ -51,6 +55,8 @@ export function acceptedDelivery(
 ): AcceptedDelivery {
   return {
     ...meta,
+    anomalies: verdict.anomalies,
+    originalBodyBase64: verdict.originalBodyBase64,
     push:
       verdict.kind === 'status'
         ? { kind: 'status', event: verdict.event }

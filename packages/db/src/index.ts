@@ -27,14 +27,17 @@ export { storeRefusedPushes } from './refused-pushes.ts';
 export { isRetryableDatabaseError } from './retryable.ts';
 export { CALL_COLUMNS, callRow, type CallRow } from './call-row.ts';
 export { CDR_DERIVED_COLUMNS, cdrDerivedRow, type CdrDerivedRow } from './cdr-row.ts';
+export { CALL_EVENT_DERIVED_COLUMNS, callEventDerivedRow, type CallEventDerivedRow } from './call-event-row.ts';
 export { changedColumns } from './changed-columns.ts';
 export { recordsetTypes, type PgType } from './recordset.ts';
 export { updateCallRows } from './upsert-calls.ts';
 export {
   readStoredCalls,
   selectCallIds,
+  updateDerivedCallEvents,
   updateDerivedCdrs,
   type CallSelection,
+  type RederivedCallEventRow,
   type RederivedCdrRow,
   type StoredCalls,
 } from './reprocess-queries.ts';

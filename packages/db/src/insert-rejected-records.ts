@@ -4,8 +4,11 @@ import type { Db } from './database.ts';
 import { columnPairs, recordsetTypes, type ColumnTypes, type RecordsetRow } from './recordset.ts';
 import type { RejectedPushesTable } from './tables/rejected-pushes.ts';
 
-/** Set by the database, by the statement itself (`stage`), or only for whole pushes refused at the ingest. */
-type IngestOnlyColumn = 'id' | 'stage' | 'content_type' | 'body' | 'body_truncated' | 'stored_at';
+/**
+ * Set by the database, by the statement itself (`stage`), only for whole pushes refused at the
+ * ingest, or later by a readmission.
+ */
+type NotSetHere = 'id' | 'stage' | 'content_type' | 'body' | 'body_truncated' | 'stored_at' | 'readmitted_at' | 'readmitted_as';
 
 const REJECTED_RECORD_TYPES = {
   rejection_key: 'text',
@@ -16,7 +19,7 @@ const REJECTED_RECORD_TYPES = {
   source: 'text',
   received_at: 'timestamptz',
   record: 'jsonb',
-} as const satisfies ColumnTypes<RejectedPushesTable, Exclude<keyof RejectedPushesTable, IngestOnlyColumn>>;
+} as const satisfies ColumnTypes<RejectedPushesTable, Exclude<keyof RejectedPushesTable, NotSetHere>>;
 
 type RejectedRecordRow = RecordsetRow<RejectedPushesTable, typeof REJECTED_RECORD_TYPES>;
 

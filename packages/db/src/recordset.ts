@@ -5,7 +5,7 @@ import type { InsertType } from 'kysely';
 // tables/ are the source of the column names; the maps below are checked against them.
 
 /** The Postgres types a recordset column is declared with. */
-export type PgType = 'text' | 'integer' | 'boolean' | 'timestamptz' | 'date' | 'jsonb' | 'uuid';
+export type PgType = 'text' | 'integer' | 'boolean' | 'timestamptz' | 'date' | 'jsonb' | 'uuid' | 'bytea';
 
 /**
  * A Postgres type for each of the given columns of a table: `satisfies ColumnTypes<CallsTable>`
@@ -15,11 +15,17 @@ export type ColumnTypes<Table, Column extends keyof Table = keyof Table> = { rea
 
 /**
  * A row as it goes into `jsonb_to_recordset`: each column's insert type from the table interface,
- * except jsonb columns, which carry the JSON value itself rather than the text kysely would send.
+ * except jsonb columns, which carry the JSON value itself rather than the text kysely would send,
+ * and bytea columns, which carry Postgres's hex text (`\\x…`, see `byteaText`).
  */
 export type RecordsetRow<Table, Types extends Partial<Record<keyof Table, PgType>>> = {
-  [C in keyof Types & keyof Table]: Types[C] extends 'jsonb' ? unknown : InsertType<Table[C]>;
+  [C in keyof Types & keyof Table]: Types[C] extends 'jsonb' ? unknown : Types[C] extends 'bytea' ? string | null : InsertType<Table[C]>;
 };
+
+/** Bytes as the text form a bytea column of a recordset reads. */
+export function byteaText(bytes: Uint8Array): string {
+  return `\\x${Buffer.from(bytes).toString('hex')}`;
+}
 
 export type ColumnPairs<Column extends string = string> = ReadonlyArray<readonly [Column, PgType]>;
 

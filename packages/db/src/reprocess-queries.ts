@@ -1,5 +1,6 @@
 import type { Business } from '@callpipe/events';
 import { sql, type Selectable } from 'kysely';
+import { CALL_EVENT_DERIVED_COLUMNS, type CallEventDerivedRow } from './call-event-row.ts';
 import { CDR_DERIVED_COLUMNS, type CdrDerivedRow } from './cdr-row.ts';
 import type { Db } from './database.ts';
 import { recordsetTypes, updateAssignments, type RecordsetRow } from './recordset.ts';
@@ -41,7 +42,7 @@ export async function selectCallIds(db: Db, selection: CallSelection, after: str
 export interface StoredCalls {
   calls: Array<Selectable<CallsTable>>;
   cdrs: Array<Selectable<CdrsTable>>;
-  events: Array<Pick<Selectable<CallEventsTable>, 'session_id' | 'payload'>>;
+  events: Array<Selectable<CallEventsTable>>;
 }
 
 /**
@@ -68,7 +69,8 @@ export async function readStoredCalls(trx: Db, sessionIds: readonly string[], op
     .execute();
   const events = await trx
     .selectFrom('call_events')
-    .select(['session_id', 'payload'])
+    .selectAll()
+    .select(sql<string>`call_day::text`.as('call_day'))
     .where('session_id', '=', (eb) => eb.fn.any(eb.val(sessionIds)))
     .where('call_day', '=', (eb) => eb.fn.any(eb.val(days)))
     .execute();
@@ -88,4 +90,26 @@ export async function updateDerivedCdrs(trx: Db, rows: readonly RederivedCdrRow[
     UPDATE cdrs SET ${sql.raw(CDR_UPDATE)}
     FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS v(${sql.raw(CDR_RECORDSET_TYPES)})
     WHERE cdrs.session_id = v.session_id AND cdrs.call_day = v.call_day AND cdrs.call_day = ANY(${days}::date[])`.execute(trx);
+}
+
+export type RederivedCallEventRow = CallEventDerivedRow &
+  RecordsetRow<CallEventsTable, { session_id: 'text'; event_key: 'text'; call_day: 'date' }>;
+
+const EVENT_UPDATE = updateAssignments(CALL_EVENT_DERIVED_COLUMNS);
+const EVENT_RECORDSET_TYPES = recordsetTypes([
+  ['session_id', 'text'],
+  ['event_key', 'text'],
+  ['call_day', 'date'],
+  ...CALL_EVENT_DERIVED_COLUMNS,
+]);
+
+/** Writes re-derived columns over the stored `call_events` rows; the payload and delivery counts stay. */
+export async function updateDerivedCallEvents(trx: Db, rows: readonly RederivedCallEventRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const days = [...new Set(rows.map((row) => row.call_day))];
+  await sql`
+    UPDATE call_events SET ${sql.raw(EVENT_UPDATE)}
+    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS v(${sql.raw(EVENT_RECORDSET_TYPES)})
+    WHERE call_events.session_id = v.session_id AND call_events.event_key = v.event_key AND call_events.call_day = v.call_day
+      AND call_events.call_day = ANY(${days}::date[])`.execute(trx);
 }

@@ -1,6 +1,7 @@
 import type { StatusEvent } from '@callpipe/events';
 import { sql } from 'kysely';
 import type { Aggregated } from './aggregate-deliveries.ts';
+import { CALL_EVENT_DERIVED_TYPES, callEventDerivedRow } from './call-event-row.ts';
 import type { Db } from './database.ts';
 import { columnList, columnPairs, compareKeys, recordsetTypes, type ColumnTypes, type RecordsetRow } from './recordset.ts';
 import type { CallEventsTable } from './tables/call-events.ts';
@@ -11,16 +12,7 @@ export const CALL_EVENTS_TYPES = {
   session_id: 'text',
   call_day: 'date',
   event_key: 'text',
-  event_type: 'text',
-  known_event_type: 'boolean',
-  event_at: 'timestamptz',
-  caller: 'text',
-  called: 'text',
-  state_code: 'integer',
-  state_desc: 'text',
-  digit_info: 'text',
-  user_data: 'text',
-  party_type: 'integer',
+  ...CALL_EVENT_DERIVED_TYPES,
   payload: 'jsonb',
   delivery_count: 'integer',
   first_received_at: 'timestamptz',
@@ -41,25 +33,13 @@ export async function upsertCallEvents(
 ): Promise<UpsertOutcome> {
   if (events.length === 0) return { inserted: 0, updated: 0 };
   const rows = events
-    .map((aggregated): CallEventRow => {
-      const e = aggregated.item;
-      return {
-        ...deliveryColumns(aggregated, callDays),
-        session_id: e.sessionId,
-        event_key: e.eventKey,
-        event_type: e.eventType,
-        known_event_type: e.known,
-        event_at: e.eventAt,
-        caller: e.caller,
-        called: e.called,
-        state_code: e.stateCode,
-        state_desc: e.stateDesc,
-        digit_info: e.digitInfo,
-        user_data: e.userData,
-        party_type: e.partyType,
-        payload: e.payload,
-      };
-    })
+    .map((aggregated): CallEventRow => ({
+      ...deliveryColumns(aggregated, callDays),
+      ...callEventDerivedRow(aggregated.item),
+      session_id: aggregated.item.sessionId,
+      event_key: aggregated.item.eventKey,
+      payload: aggregated.item.payload,
+    }))
     .sort((a, b) => compareKeys(eventKeyOf(a), eventKeyOf(b)));
   const outcome = await sql<{ session_id: string; event_key: string; delivery_count: number }>`
     INSERT INTO call_events (${sql.raw(columnList(COLUMNS))})

@@ -17,6 +17,7 @@ const DATA_TYPE: Record<PgType, string> = {
   date: 'date',
   jsonb: 'jsonb',
   uuid: 'uuid',
+  bytea: 'bytea',
 };
 
 const tables: Record<string, Readonly<Record<string, PgType>>> = {

@@ -81,10 +81,12 @@ async function write0001Era(db: Kysely<Database>, count: number): Promise<{ expe
         db,
       );
     }
-    const cdrColumns = CDR_DERIVED_COLUMNS.map(([c]) => c).join(', ');
+    // The 0001 schema has the derived columns of its day: none added by later migrations.
+    const era0001Columns = CDR_DERIVED_COLUMNS.filter(([c]) => c !== 'anomalies');
+    const cdrColumns = era0001Columns.map(([c]) => c).join(', ');
     await sql`INSERT INTO cdrs (${sql.raw(cdrColumns)}, record, delivery_count, first_received_at, last_received_at)
       SELECT ${sql.raw(cdrColumns)}, ${JSON.stringify(cdr.record)}::jsonb, 2, ${cdrAt}::timestamptz, ${cdrAt}::timestamptz + interval '2 days'
-      FROM jsonb_to_recordset(${JSON.stringify([cdrDerivedRow(cdr)])}::jsonb) AS r(${sql.raw(recordsetTypes(CDR_DERIVED_COLUMNS))})`.execute(
+      FROM jsonb_to_recordset(${JSON.stringify([cdrDerivedRow(cdr)])}::jsonb) AS r(${sql.raw(recordsetTypes(era0001Columns))})`.execute(
       db,
     );
     await sql`INSERT INTO push_deliveries (delivery_id, push_kind, source, received_at, record_count) VALUES (${randomUUID()}, 'fee', 'test', ${cdrAt}, 1)`.execute(
@@ -121,7 +123,7 @@ describe('migration 0002 (time partitioning) on a database with 0001-era data', 
       const { expectedDays } = await write0001Era(database.db, 40);
       const before = await contents(database.db);
 
-      const result = await database.migrator.migrateToLatest();
+      const result = await database.migrator.migrateTo('0002_time_partitioning');
       expect(result.error).toBeUndefined();
       const after = await contents(database.db);
       expect(after).toEqual(before);
@@ -153,7 +155,9 @@ describe('migration 0002 (time partitioning) on a database with 0001-era data', 
       );
       expect(inDefault.rows[0]!.n).toBe('0');
 
-      // The old rows go on being upserted: a CDR re-sent now counts on its backfilled row.
+      // The old rows go on being upserted (by today's store, on today's schema): a CDR re-sent now
+      // counts on its backfilled row.
+      expect((await database.migrator.migrateToLatest()).error).toBeUndefined();
       const [call] = generateCalls(77, 40, { lossProbability: 0.2 });
       const verdict = parsePush(JSON.stringify({ eventType: 'fee', feeLst: [call!.cdr] }), options);
       if (!verdict.ok) throw new Error('bad fixture');

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parsePush } from '@callpipe/events';
+import { decodeBody, parsePush } from '@callpipe/events';
 import { createRandom, demoBusinessByAppKey, expectedCall, generateCalls, type Push } from '@callpipe/fixtures';
 import { testContext, type TestDatabase } from '@callpipe/testkit';
 import { acceptedDelivery, storeDeliveries, storeRefusedPushes, type AcceptedDelivery } from '@callpipe/db';
@@ -136,7 +136,8 @@ describe('storeDeliveries bookkeeping', () => {
 
   it('when a batch holds a bad record among good ones, then the good ones are stored and the bad one is kept once', async () => {
     const calls = generateCalls(3, 2);
-    const push = { eventType: 'fee', feeLst: [calls[0]!.cdr, { ...calls[1]!.cdr, callEndTime: '2024-13-40 99:00:00' }] } as Push;
+    const { sessionId: _unattributable, ...withoutSession } = calls[1]!.cdr;
+    const push = { eventType: 'fee', feeLst: [calls[0]!.cdr, withoutSession] } as Push;
     const delivery = deliveryOf(push);
     await storeDeliveries(database.db, [delivery]);
     await storeDeliveries(database.db, [delivery]);
@@ -152,8 +153,48 @@ describe('storeDeliveries bookkeeping', () => {
     expect(stored.map((row) => row.session_id)).toEqual([calls[0]!.sessionId]);
     const rejected = await database.db.selectFrom('rejected_pushes').selectAll().where('delivery_id', '=', delivery.deliveryId).execute();
     expect(rejected).toHaveLength(1);
-    expect(rejected[0]).toMatchObject({ stage: 'worker', record_index: 1, reason_code: 'invalid_timestamp' });
-    expect((rejected[0]!.record as Record<string, unknown>)['sessionId']).toBe(calls[1]!.sessionId);
+    expect(rejected[0]).toMatchObject({ stage: 'worker', record_index: 1, reason_code: 'invalid_session_id' });
+    expect((rejected[0]!.record as Record<string, unknown>)['icid']).toBe(calls[1]!.cdr['icid']);
+  });
+
+  it('when a record holds a value that does not fit, then it is stored with that column NULL and the anomaly beside it', async () => {
+    const [call] = generateCalls(31, 1);
+    const push = { eventType: 'fee', feeLst: [{ ...call!.cdr, callEndTime: '2024-13-40 99:00:00', ulFailReason: '518' }] } as Push;
+    await storeDeliveries(database.db, [deliveryOf(push)]);
+    const row = await database.db
+      .selectFrom('cdrs')
+      .select(['call_end_time', 'ul_fail_reason', 'anomalies'])
+      .where('session_id', '=', call!.sessionId)
+      .executeTakeFirstOrThrow();
+    expect(row.call_end_time).toBeNull();
+    expect(row.ul_fail_reason).toBe(518);
+    expect(row.anomalies).toEqual(
+      expect.arrayContaining([
+        { field: 'callEndTime', code: 'unparseable_time', value: '2024-13-40 99:00:00' },
+        { field: 'ulFailReason', code: 'integer_as_string', value: '518' },
+      ]),
+    );
+  });
+
+  it('when a body was not UTF-8, then the ledger keeps its exact bytes and the push anomaly', async () => {
+    const [call] = generateCalls(32, 1);
+    const text = JSON.stringify(call!.statusPushes[0]).replace(/}}$/, ',"userData":"XX"}}');
+    // userData in GBK, as a misconfigured sender would write it: not UTF-8.
+    const [before, after] = text.split('XX') as [string, string];
+    const bytes = Buffer.concat([Buffer.from(before), Buffer.from([0xc4, 0xe3]), Buffer.from(after)]);
+    const decoded = decodeBody(bytes);
+    if (!decoded.ok) throw new Error('bad fixture');
+    const verdict = parsePush(decoded, options);
+    if (!verdict.ok) throw new Error(`bad fixture: ${verdict.rejection.message}`);
+    const delivery = acceptedDelivery({ deliveryId: randomUUID(), source: 'test', receivedAt: '2024-06-11T03:00:00.000Z' }, verdict);
+    await storeDeliveries(database.db, [delivery]);
+    const ledger = await database.db
+      .selectFrom('push_deliveries')
+      .select(['anomalies', 'original_body'])
+      .where('delivery_id', '=', delivery.deliveryId)
+      .executeTakeFirstOrThrow();
+    expect(ledger.original_body).toEqual(bytes);
+    expect(ledger.anomalies).toEqual([{ field: 'body', code: 'invalid_utf8_replaced', value: null }]);
   });
 
   it('when a refused push is stored twice, then it is kept once with its raw bytes', async () => {

@@ -1,5 +1,7 @@
 import {
   CALL_COLUMNS,
+  CALL_EVENT_DERIVED_COLUMNS,
+  callEventDerivedRow,
   callRow,
   CDR_DERIVED_COLUMNS,
   cdrDerivedRow,
@@ -7,11 +9,14 @@ import {
   readStoredCalls,
   selectCallIds,
   updateCallRows,
+  updateDerivedCallEvents,
   updateDerivedCdrs,
   type CallRow,
   type CallSelection,
   type Database,
+  type RederivedCallEventRow,
   type RederivedCdrRow,
+  type StoredCalls,
 } from '@callpipe/db';
 import {
   factsFromCdr,
@@ -21,6 +26,7 @@ import {
   type BusinessByAppKey,
   type CallFacts,
   type CdrRecord,
+  type StatusEvent,
 } from '@callpipe/events';
 import type { Kysely, Transaction } from 'kysely';
 import { withRetries } from './retry.ts';
@@ -42,6 +48,8 @@ export interface ReprocessResult {
   callsChanged: number;
   cdrsExamined: number;
   cdrsChanged: number;
+  eventsExamined: number;
+  eventsChanged: number;
   /** How many rows changed in each column, e.g. `calls.outcome`: what the new model changed. */
   changedColumns: Record<string, number>;
   /** Calls left as they are because a stored payload no longer passes validation. */
@@ -73,6 +81,8 @@ export async function reprocessCalls(db: Kysely<Database>, filter: ReprocessFilt
     callsChanged: 0,
     cdrsExamined: 0,
     cdrsChanged: 0,
+    eventsExamined: 0,
+    eventsChanged: 0,
     changedColumns: {},
     unreadable: 0,
     unreadableExamples: [],
@@ -105,15 +115,20 @@ async function reprocessBatch(trx: Transaction<Database>, sessionIds: string[], 
     callsChanged: 0,
     cdrsExamined: cdrs.length,
     cdrsChanged: 0,
+    eventsExamined: events.length,
+    eventsChanged: 0,
     changedColumns: {},
     unreadable: 0,
     unreadableExamples: [],
   };
   const cdrBySession = new Map(cdrs.map((row) => [row.session_id, row]));
-  const eventsBySession = new Map<string, unknown[]>();
-  for (const row of events) eventsBySession.set(row.session_id, [...(eventsBySession.get(row.session_id) ?? []), row.payload]);
+  const eventsBySession = Map.groupBy(events, (row) => row.session_id);
   const changedCalls: CallRow[] = [];
   const changedCdrs: RederivedCdrRow[] = [];
+  const changedEvents: RederivedCallEventRow[] = [];
+  const count = (table: string, columns: readonly string[]) => {
+    for (const column of columns) outcome.changedColumns[`${table}.${column}`] = (outcome.changedColumns[`${table}.${column}`] ?? 0) + 1;
+  };
 
   for (const call of calls) {
     const rebuilt = rebuild(
@@ -132,7 +147,15 @@ async function reprocessBatch(trx: Transaction<Database>, sessionIds: string[], 
     const callChanges = changedColumns(call, derivedCall, CALL_COLUMNS);
     if (callChanges.length > 0) {
       changedCalls.push(derivedCall);
-      for (const column of callChanges) outcome.changedColumns[`calls.${column}`] = (outcome.changedColumns[`calls.${column}`] ?? 0) + 1;
+      count('calls', callChanges);
+    }
+    for (const { stored, event } of rebuilt.events) {
+      const derived = callEventDerivedRow(event);
+      const eventChanges = changedColumns(stored, derived, CALL_EVENT_DERIVED_COLUMNS);
+      if (eventChanges.length > 0) {
+        changedEvents.push({ ...derived, session_id: stored.session_id, event_key: stored.event_key, call_day: call.call_day });
+        count('call_events', eventChanges);
+      }
     }
     const storedCdr = cdrBySession.get(call.session_id);
     if (storedCdr && rebuilt.cdr) {
@@ -140,30 +163,37 @@ async function reprocessBatch(trx: Transaction<Database>, sessionIds: string[], 
       const cdrChanges = changedColumns(storedCdr, derived, CDR_DERIVED_COLUMNS);
       if (cdrChanges.length > 0) {
         changedCdrs.push({ ...derived, call_day: call.call_day });
-        for (const column of cdrChanges) outcome.changedColumns[`cdrs.${column}`] = (outcome.changedColumns[`cdrs.${column}`] ?? 0) + 1;
+        count('cdrs', cdrChanges);
       }
     }
   }
   outcome.callsChanged = changedCalls.length;
   outcome.cdrsChanged = changedCdrs.length;
+  outcome.eventsChanged = changedEvents.length;
   if (options.dryRun) return outcome;
   await updateCallRows(trx, changedCalls);
+  await updateDerivedCallEvents(trx, changedEvents);
   await updateDerivedCdrs(trx, changedCdrs);
   return outcome;
 }
 
-type Rebuilt = { ok: true; facts: CallFacts; cdr: CdrRecord | null } | { ok: false; reason: string };
+type StoredEvent = StoredCalls['events'][number];
+type Rebuilt =
+  | { ok: true; facts: CallFacts; cdr: CdrRecord | null; events: Array<{ stored: StoredEvent; event: StatusEvent }> }
+  | { ok: false; reason: string };
 
 /** The call's facts from scratch: each stored payload parsed again as the push it came in. */
-function rebuild(sessionId: string, payloads: readonly unknown[], record: unknown, businessByAppKey: BusinessByAppKey): Rebuilt {
+function rebuild(sessionId: string, storedEvents: readonly StoredEvent[], record: unknown, businessByAppKey: BusinessByAppKey): Rebuilt {
   const options = { businessByAppKey };
   const facts: CallFacts[] = [];
-  for (const payload of payloads) {
-    const verdict = parsePush(JSON.stringify(payload), options);
+  const events: Array<{ stored: StoredEvent; event: StatusEvent }> = [];
+  for (const stored of storedEvents) {
+    const verdict = parsePush(JSON.stringify(stored.payload), options);
     if (!verdict.ok)
       return { ok: false, reason: `a stored status event is now refused: [${verdict.rejection.code}] ${verdict.rejection.message}` };
     if (verdict.kind !== 'status') return { ok: false, reason: 'a stored status event payload is not a status push' };
     facts.push(factsFromStatusEvent(verdict.event));
+    events.push({ stored, event: verdict.event });
   }
   let cdr: CdrRecord | null = null;
   if (record !== undefined) {
@@ -177,7 +207,7 @@ function rebuild(sessionId: string, payloads: readonly unknown[], record: unknow
   if (facts.length === 0) return { ok: false, reason: 'no stored status event or CDR to derive the call from' };
   const merged = mergeAllCallFacts(facts);
   return merged.sessionId === sessionId
-    ? { ok: true, facts: merged, cdr }
+    ? { ok: true, facts: merged, cdr, events }
     : { ok: false, reason: `the stored data names session ${merged.sessionId}` };
 }
 
@@ -186,6 +216,8 @@ function merge(into: ReprocessResult, batch: BatchOutcome): void {
   into.callsChanged += batch.callsChanged;
   into.cdrsExamined += batch.cdrsExamined;
   into.cdrsChanged += batch.cdrsChanged;
+  into.eventsExamined += batch.eventsExamined;
+  into.eventsChanged += batch.eventsChanged;
   into.unreadable += batch.unreadable;
   for (const [column, count] of Object.entries(batch.changedColumns))
     into.changedColumns[column] = (into.changedColumns[column] ?? 0) + count;

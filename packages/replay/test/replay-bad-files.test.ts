@@ -172,7 +172,7 @@ describe('replay of bad files', () => {
   it('when --strict and any record is invalid, then nothing at all is written', async () => {
     const database = await fresh();
     const good = await files.write('strict-good.jsonl', jsonLines(cdrs.slice(0, 10)));
-    const bad = await files.write('strict-bad.jsonl', jsonLines([...cdrs.slice(10, 15), { ...cdrs[15], callEndTime: 'never' }]));
+    const bad = await files.write('strict-bad.jsonl', jsonLines([...cdrs.slice(10, 15), { ...cdrs[15], sessionId: '' }]));
     const before = await fullSnapshot(database.db);
     const run = await replayFiles(database.db, [good, bad], { strict: true });
     expect(run.summary).toMatchObject({ strict: true, written: false, stored: null, records: { total: 16, invalid: 1 } });

@@ -24,8 +24,8 @@ describe('replay --dry-run', () => {
       alteredDisconnect,
       freshEvent!.statusPushes[0],
       'this line is not JSON',
-      { ...fresh!.cdr, sessionId: `${fresh!.sessionId}-2`, callOutStartTime: '2024-02-30 10:00:00' },
-      { eventType: 'fee', feeLst: [fresh!.cdr, { sessionId: 42 }] } satisfies Push | object,
+      { ...fresh!.cdr, sessionId: '\u0007' },
+      { eventType: 'fee', feeLst: [fresh!.cdr, { sessionId: true }] } satisfies Push | object,
     ];
     const path = await fixture.files.write(
       'check.jsonl',
@@ -71,8 +71,8 @@ describe('replay --dry-run', () => {
         file,
         location: 'line 9',
         status: 'invalid',
-        code: 'invalid_timestamp',
-        reason: expect.stringMatching(/^callOutStartTime: .*not a real calendar time/) as string,
+        code: 'invalid_session_id',
+        reason: expect.stringMatching(/^sessionId/) as string,
       },
       { file, location: 'line 10, record 1 of the push', status: 'new', kind: 'cdr', sessionId: fresh!.sessionId },
       {

@@ -12,7 +12,7 @@ describe('replaying a file twice', () => {
     const pushes: Push[] = [
       ...calls.flatMap((call) => call.statusPushes),
       ...feePushes(cdrs.slice(0, 30), 10),
-      { eventType: 'fee', feeLst: [{ ...cdrs[30]!, callEndTime: 'soon' }, cdrs[31]!] },
+      { eventType: 'fee', feeLst: [{ ...cdrs[30]!, sessionId: '' }, cdrs[31]!] },
     ];
     const paths = [
       await fixture.files.write('pushes.jsonl.gz', jsonLines(pushes), true),
@@ -39,7 +39,7 @@ describe('replaying a file twice', () => {
     expect(before.rejected).toHaveLength(1);
     // The bad record is reported both times: the file still holds it.
     expect(second.records).toEqual([
-      expect.objectContaining({ location: `line ${pushes.length}, record 1 of the push`, status: 'invalid', code: 'invalid_timestamp' }),
+      expect.objectContaining({ location: `line ${pushes.length}, record 1 of the push`, status: 'invalid', code: 'invalid_session_id' }),
     ]);
   });
 });

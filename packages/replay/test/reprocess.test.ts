@@ -132,17 +132,59 @@ describe('reprocessCalls', () => {
   it('when a stored record no longer passes validation, then that call is left as it is and reported', async () => {
     const { database, sessionIds } = await storedCalls(104, 10);
     const [victim] = sessionIds;
-    await sql`UPDATE cdrs SET record = jsonb_set(record, '{callEndTime}', '"not a time"') WHERE session_id = ${victim!}`.execute(
-      database.db,
-    );
+    await sql`UPDATE cdrs SET record = jsonb_set(record, '{sessionId}', '""') WHERE session_id = ${victim!}`.execute(database.db);
     await sql`UPDATE calls SET outcome = 'failed' WHERE session_id = ${victim!}`.execute(database.db);
     const result = await reprocessCalls(database.db, {}, { businessByAppKey });
     expect(result).toMatchObject({
       callsExamined: 10,
       unreadable: 1,
-      unreadableExamples: [{ sessionId: victim, reason: expect.stringContaining('[invalid_timestamp]') as string }],
+      unreadableExamples: [{ sessionId: victim, reason: expect.stringContaining('[invalid_session_id]') as string }],
     });
     const row = await database.db.selectFrom('calls').select('outcome').where('session_id', '=', victim!).executeTakeFirstOrThrow();
     expect(row.outcome).toBe('failed');
+  });
+
+  it('when stored payloads hold spellings an older model mis-derived, then reprocessing re-derives event and CDR columns and their anomalies', async () => {
+    const { database, sessionIds } = await storedCalls(105, 6);
+    const db = database.db;
+    const [target] = sessionIds;
+    const { event_key: eventKey } = await db
+      .selectFrom('call_events')
+      .select('event_key')
+      .where('session_id', '=', target!)
+      .orderBy('event_key')
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    // As an older model would have left them: the ISO spellings stored raw, the columns NULL, no anomalies.
+    await sql`UPDATE call_events SET payload = jsonb_set(payload, '{statusInfo,timestamp}', '"2024-06-11T02:31:23Z"'),
+      event_at = NULL, anomalies = '[]' WHERE session_id = ${target!} AND event_key = ${eventKey}`.execute(db);
+    await sql`UPDATE cdrs SET record = jsonb_set(record, '{callEndTime}', '"2024-06-11T02:33:02+08:00"'),
+      call_end_time = NULL, anomalies = '[]' WHERE session_id = ${target!}`.execute(db);
+    const result = await reprocessCalls(db, {}, { businessByAppKey });
+    expect(result.unreadable).toBe(0);
+    expect(result.changedColumns).toMatchObject({
+      'call_events.event_at': 1,
+      'call_events.anomalies': 1,
+      'cdrs.call_end_time': 1,
+      'cdrs.anomalies': 1,
+    });
+    const event = await db
+      .selectFrom('call_events')
+      .select(['event_at', 'anomalies'])
+      .where('session_id', '=', target!)
+      .where('event_key', '=', eventKey)
+      .executeTakeFirstOrThrow();
+    expect(event.event_at?.toISOString()).toBe('2024-06-11T02:31:23.000Z');
+    expect(event.anomalies).toEqual([{ field: 'timestamp', code: 'time_iso8601', value: '2024-06-11T02:31:23Z' }]);
+    const cdr = await db
+      .selectFrom('cdrs')
+      .select(['call_end_time', 'anomalies'])
+      .where('session_id', '=', target!)
+      .executeTakeFirstOrThrow();
+    expect(cdr.call_end_time?.toISOString()).toBe('2024-06-10T18:33:02.000Z');
+    expect(cdr.anomalies).toEqual([{ field: 'callEndTime', code: 'time_iso8601', value: '2024-06-11T02:33:02+08:00' }]);
+    // A second run finds nothing more to change.
+    const again = await reprocessCalls(db, {}, { businessByAppKey });
+    expect(again).toMatchObject({ callsChanged: 0, cdrsChanged: 0, eventsChanged: 0 });
   });
 });

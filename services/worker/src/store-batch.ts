@@ -1,3 +1,4 @@
+import { anomalyFieldLabel, type Anomaly } from '@callpipe/events';
 import { storeDeliveriesIn, storeRefusedPushes, type Database, type StoreResult } from '@callpipe/db';
 import type { WorkerMetrics } from '@callpipe/metrics';
 import type { Kysely } from 'kysely';
@@ -22,11 +23,14 @@ export function createBatchStore(db: Kysely<Database>, metrics: WorkerMetrics) {
     metrics.lateEvents.inc(result.lateEvents);
     metrics.lastCommitted.set(now / 1000);
     for (const delivery of accepted) {
+      countAnomalies(metrics, 'push', delivery.anomalies);
       if (delivery.push.kind === 'status') {
+        countAnomalies(metrics, 'status', delivery.push.event.anomalies);
         if (delivery.push.event.eventAt)
           metrics.freshness.observe({ kind: 'status' }, Math.max(0, now - Date.parse(delivery.push.event.eventAt)) / 1000);
       } else {
         for (const record of delivery.push.records) {
+          countAnomalies(metrics, 'cdr', record.anomalies);
           const end = record.fields.callEndTime ?? record.fields.failTime;
           if (end) metrics.freshness.observe({ kind: 'cdr' }, Math.max(0, now - Date.parse(end)) / 1000);
         }
@@ -34,4 +38,9 @@ export function createBatchStore(db: Kysely<Database>, metrics: WorkerMetrics) {
       }
     }
   };
+}
+
+/** Field names are bounded to the documented ones (else `other`), so the label set stays small. */
+function countAnomalies(metrics: WorkerMetrics, kind: 'push' | 'status' | 'cdr', anomalies: readonly Anomaly[] | undefined): void {
+  for (const anomaly of anomalies ?? []) metrics.fieldAnomalies.inc({ kind, field: anomalyFieldLabel(anomaly.field), code: anomaly.code });
 }

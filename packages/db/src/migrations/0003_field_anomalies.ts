@@ -14,7 +14,9 @@ import { sql, type Kysely } from 'kysely';
 export async function up(db: Kysely<any>): Promise<void> {
   await sql`ALTER TABLE call_events ADD COLUMN anomalies jsonb NOT NULL DEFAULT '[]'::jsonb`.execute(db);
   await sql`ALTER TABLE cdrs ADD COLUMN anomalies jsonb NOT NULL DEFAULT '[]'::jsonb`.execute(db);
-  await sql`ALTER TABLE push_deliveries ADD COLUMN anomalies jsonb NOT NULL DEFAULT '[]'::jsonb, ADD COLUMN original_body bytea`.execute(db);
+  await sql`ALTER TABLE push_deliveries ADD COLUMN anomalies jsonb NOT NULL DEFAULT '[]'::jsonb, ADD COLUMN original_body bytea`.execute(
+    db,
+  );
   await sql`ALTER TABLE rejected_pushes ADD COLUMN readmitted_at timestamptz, ADD COLUMN readmitted_as uuid`.execute(db);
 }
 
