@@ -86,9 +86,7 @@ async function write0001Era(db: Kysely<Database>, count: number): Promise<{ expe
     const cdrColumns = era0001Columns.map(([c]) => c).join(', ');
     await sql`INSERT INTO cdrs (${sql.raw(cdrColumns)}, record, delivery_count, first_received_at, last_received_at)
       SELECT ${sql.raw(cdrColumns)}, ${JSON.stringify(cdr.record)}::jsonb, 2, ${cdrAt}::timestamptz, ${cdrAt}::timestamptz + interval '2 days'
-      FROM jsonb_to_recordset(${JSON.stringify([cdrDerivedRow(cdr)])}::jsonb) AS r(${sql.raw(recordsetTypes(era0001Columns))})`.execute(
-      db,
-    );
+      FROM jsonb_to_recordset(${JSON.stringify([cdrDerivedRow(cdr)])}::jsonb) AS r(${sql.raw(recordsetTypes(era0001Columns))})`.execute(db);
     await sql`INSERT INTO push_deliveries (delivery_id, push_kind, source, received_at, record_count) VALUES (${randomUUID()}, 'fee', 'test', ${cdrAt}, 1)`.execute(
       db,
     );
