@@ -1,6 +1,12 @@
 import type { CdrFields } from './cdr-fields.ts';
 import { businessSources, type Business, type BusinessSource, type BusinessByAppKey } from './types.ts';
 
+/**
+ * The FeeInfo `serviceType` codes (the CDR field table of the push spec): 001 is voice playback (voice notification and voice
+ * verification alike), 002 is click-to-call.
+ */
+export const SERVICE_TYPE = { voicePlayback: '001', clickToCall: '002' } as const;
+
 export interface BusinessClaim {
   business: Business;
   source: BusinessSource;
@@ -26,7 +32,7 @@ export function strongerClaim(a: BusinessClaim | null, b: BusinessClaim | null):
 export function businessFromCdr(fields: CdrFields, businessByAppKey: BusinessByAppKey): BusinessClaim | null {
   const configured = fields.appKey === null ? undefined : businessByAppKey.get(fields.appKey);
   if (configured) return { business: configured, source: 'app_key' };
-  if (fields.serviceType === '002') return { business: 'click2call', source: 'service_type' };
+  if (fields.serviceType === SERVICE_TYPE.clickToCall) return { business: 'click2call', source: 'service_type' };
   if (fields.fwdDstNum !== null || fields.fwdStartTime !== null || fields.fwdAnswerTime !== null) {
     return { business: 'click2call', source: 'forward_leg' };
   }

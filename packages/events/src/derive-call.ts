@@ -1,7 +1,7 @@
 import type { BusinessSource, Business } from './types.ts';
 import type { CallFacts, LegFacts } from './call-facts.ts';
 import { minOf } from './call-facts.ts';
-import { strongerClaim } from './business.ts';
+import { SERVICE_TYPE, strongerClaim } from './business.ts';
 import { describeFailReason, describeStateCode } from './codes/index.ts';
 import { isPlatformFailReason, isPlatformStateCode } from './outcome.ts';
 import { secondsBetween } from './time.ts';
@@ -55,7 +55,7 @@ export function deriveCall(facts: CallFacts): CallSummary {
   const namedLegs = facts.legs.filter((leg) => leg.called !== '');
   const unnamedLeg = facts.legs.find((leg) => leg.called === '');
   // Two legs mean click-to-call, unless the CDR says voice playback (serviceType 001).
-  const twoLegs = namedLegs.length >= 2 && cdr?.serviceType !== '001';
+  const twoLegs = namedLegs.length >= 2 && cdr?.serviceType !== SERVICE_TYPE.voicePlayback;
   const claim = strongerClaim(facts.business, twoLegs ? { business: 'click2call', source: 'two_legs' } : null);
   const business = claim?.business ?? null;
   const isClickToCall = business === 'click2call';
