@@ -34,3 +34,14 @@ export {
   updateAssignments,
   type Row,
 } from './row-shapes.ts';
+export {
+  countReadmitted,
+  findRejected,
+  listRejected,
+  markReadmitted,
+  rejectedToReadmit,
+  type ReadmittedMark,
+  type RejectedFilter,
+  type RejectedRow,
+  type RejectedSummary,
+} from './rejected-queries.ts';
