@@ -7,6 +7,7 @@ import { ingestCommand } from './commands/ingest.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { partitionsCommand } from './commands/partitions.ts';
 import { replayCommand } from './commands/replay.ts';
+import { rejectedCommand } from './commands/rejected.ts';
 import { reprocessCommand } from './commands/reprocess.ts';
 import { simulateCommand } from './commands/simulate.ts';
 import { startCommand } from './commands/start.ts';
@@ -39,6 +40,7 @@ const program = new Command('callpipe')
   .addCommand(deadLettersCommand(context))
   .addCommand(replayCommand(context))
   .addCommand(reprocessCommand(context))
+  .addCommand(rejectedCommand(context))
   .addCommand(simulateCommand(context));
 applyConventions(program, context);
 

@@ -171,6 +171,6 @@ export async function readmitRejected(db: Kysely<Database>, filter: RejectedFilt
     options.onProgress?.({ examined: result.examined, accepted: result.accepted, stillRejected: result.stillRejected });
     if (rows.length < batchSize) break;
   }
-  result.elapsedSeconds = (performance.now() - started) / 1000;
+  result.elapsedSeconds = Math.round(performance.now() - started) / 1000;
   return result;
 }

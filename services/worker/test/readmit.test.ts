@@ -91,6 +91,7 @@ async function insertRejectedRecord(db: Kysely<Database>, index: number, record:
       content_type: null,
       received_at: RECEIVED,
       body: null,
+      body_truncated: false,
       record: JSON.stringify(record),
     })
     .execute();
