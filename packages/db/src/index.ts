@@ -42,3 +42,14 @@ export {
   type StoredCalls,
 } from './reprocess-queries.ts';
 export { readStoredForClassification, type StoredForClassification } from './classify-queries.ts';
+export {
+  countReadmitted,
+  findRejected,
+  listRejected,
+  markReadmitted,
+  rejectedToReadmit,
+  type ReadmittedMark,
+  type RejectedFilter,
+  type RejectedRow,
+  type RejectedSummary,
+} from './rejected-queries.ts';

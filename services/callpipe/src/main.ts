@@ -7,6 +7,7 @@ import { ingestCommand } from './commands/ingest.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { partitionsCommand } from './commands/partitions.ts';
 import { replayCommand } from './commands/replay.ts';
+import { rejectedCommand } from './commands/rejected.ts';
 import { reprocessCommand } from './commands/reprocess.ts';
 import { simulateCommand } from './commands/simulate.ts';
 import { spoolCommand } from './commands/spool.ts';
@@ -41,6 +42,7 @@ const program = new Command('callpipe')
   .addCommand(spoolCommand(context))
   .addCommand(replayCommand(context))
   .addCommand(reprocessCommand(context))
+  .addCommand(rejectedCommand(context))
   .addCommand(simulateCommand(context));
 applyConventions(program, context);
 

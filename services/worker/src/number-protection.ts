@@ -4,6 +4,8 @@ import { createHmac } from 'node:crypto';
 const STATUS_NUMBER_FIELDS = ['caller', 'called', 'displayCallerNum'];
 const CDR_NUMBER_FIELDS = ['callerNum', 'calleeNum', 'fwdDisplayNum', 'fwdDstNum', 'origCalleeNum', 'displayCallerNum'];
 const PHONE_IN_TEXT = /\+\d{6,15}|(?<![\d\w])1[3-9]\d{9}(?![\d\w])/g;
+/** What createNumberHasher produces. */
+const HASH_TOKEN = /^h:[0-9a-f]{24}$/;
 
 export type NumberHasher = (number: string) => string;
 
@@ -16,7 +18,11 @@ export function createNumberHasher(key: string): NumberHasher {
   return (number) => `h:${createHmac('sha256', key).update(number).digest('hex').slice(0, 24)}`;
 }
 
-/** Replaces every phone-number field of a push body before it is parsed, normalized and stored. */
+/**
+ * Replaces every phone-number field of a push body before it is parsed, normalized and stored.
+ * Idempotent: a value that is already a hash token is left as it is, so bodies kept protected
+ * (refusals re-admitted by `callpipe rejected readmit`) are not hashed twice.
+ */
 export function protectPushNumbers(text: string, hash: NumberHasher): string {
   let body: unknown;
   try {
@@ -44,7 +50,7 @@ function replaceFields(target: Record<string, unknown>, fields: string[], hash: 
   for (const field of fields) {
     const value = target[field];
     // A number where a string is expected is tolerated by the model (as its decimal text), so it is hashed too.
-    if (typeof value === 'string' && value.length > 0) target[field] = hash(value);
+    if (typeof value === 'string' && value.length > 0 && !HASH_TOKEN.test(value)) target[field] = hash(value);
     else if (typeof value === 'number' && Number.isFinite(value)) target[field] = hash(String(value));
   }
 }
