@@ -166,10 +166,11 @@ describe('readmitting rejected pushes', () => {
 
     const event = await database.db
       .selectFrom('call_events')
-      .select(['event_at', 'caller'])
+      .select(['event_at', 'caller', 'anomalies'])
       .where('session_id', '=', 'readmit-status')
       .executeTakeFirstOrThrow();
     expect(event.event_at?.toISOString()).toBe('2016-12-26T01:19:46.000Z');
+    expect(event.anomalies).toEqual([{ field: 'timestamp', code: 'time_extra_spaces', value: '2016-12-26  01:19:46' }]);
     const record = await database.db
       .selectFrom('cdrs')
       .select(['call_end_time'])

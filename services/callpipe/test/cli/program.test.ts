@@ -3,7 +3,20 @@ import { describe, expect, it } from 'vitest';
 import { callpipe, expectHelp, expectUsageError, refusedEnv } from '../support/cli.ts';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-const commands = ['migrate', 'ingest', 'worker', 'start', 'partitions', 'dead-letters', 'replay', 'reprocess', 'simulate', 'spool', 'help'];
+const commands = [
+  'migrate',
+  'ingest',
+  'worker',
+  'start',
+  'partitions',
+  'dead-letters',
+  'replay',
+  'reprocess',
+  'simulate',
+  'spool',
+  'rejected',
+  'help',
+];
 
 describe('callpipe', () => {
   it.each(['--version', '-V'])('when given %s, then it prints the package version and exits 0', async (flag) => {
