@@ -5,8 +5,9 @@ import { sql, type Kysely } from 'kysely';
 // value}` with the original value, beside the raw payload it came from:
 // - call_events.anomalies, cdrs.anomalies: the event's and the record's own;
 // - push_deliveries.anomalies: the push's (a body that was not UTF-8, text Postgres cannot store
-//   replaced, more records than documented), and original_body, the exact bytes of a body that was
-//   not UTF-8 (set only then: every other body is its decoded text, kept in the payloads).
+//   replaced, more records than documented), and original_body, the exact bytes when the stored
+//   text is not them (a body that was not UTF-8, or text Postgres cannot store replaced; NULL for
+//   every other push, whose decoded text is kept in the payloads).
 // rejected_pushes.readmitted_at/_as record a refusal that a later model accepted: when, and as
 // which delivery (`callpipe rejected readmit`).
 //

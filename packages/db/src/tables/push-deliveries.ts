@@ -12,6 +12,6 @@ export interface PushDeliveriesTable {
   rejected_record_count: number;
   /** The push's own anomalies: a body that was not UTF-8, replaced text, more records than documented. */
   anomalies: ColumnType<Anomaly[], string | undefined, never>;
-  /** The exact bytes of a body that was not UTF-8; NULL for every other push. */
+  /** The exact bytes when the stored text is not them: a body that was not UTF-8, or text Postgres cannot store replaced; else NULL. */
   original_body: ColumnType<Buffer | null, Buffer | null | undefined, never>;
 }
