@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { decodeBody, parsePush, type Rejection } from '@callpipe/events';
+import { attributePush, decodeBody, type Rejection } from '@callpipe/events';
 import type { IngestMetrics } from '@callpipe/metrics';
 import type { Enqueuer, PushJobData, SinglePushName } from '@callpipe/queue';
 import { coerceError, type Logger } from '@callpipe/runtime';
@@ -11,8 +11,6 @@ import type { GateVerdict } from './security/signature-gate.ts';
 export const JSON_UTF8 = 'application/json;charset=UTF-8';
 /** The platform decides a CDR push's success from `resultcode` when present. */
 const SUCCESS_BODY = JSON.stringify({ resultcode: '0', resultdesc: 'Success' });
-/** The ingest only needs the verdict: the worker resolves businesses and content keys. */
-const VERDICT_ONLY = { businessByAppKey: new Map(), contentKeys: false } as const;
 
 export interface PushHandlerDeps {
   enqueuer: Enqueuer;
@@ -85,13 +83,12 @@ export function createPushHandler(deps: PushHandlerDeps) {
       }
     }
     const decoded = decodeBody(read.bytes);
-    const verdict = decoded.ok ? parsePush(decoded, VERDICT_ONLY) : decoded;
+    const verdict = decoded.ok ? attributePush(decoded) : decoded;
     if (!verdict.ok) {
       await fileRefusal(deps, meta, read.bytes, verdict.rejection, false);
       finish(400, 'rejected', verdict.rejection.code, errorBody(verdict.rejection));
       return;
     }
-    const routingKey = verdict.kind === 'status' ? verdict.event.sessionId : verdict.records[0]?.sessionId;
     const job: PushJobData = {
       ...meta,
       // Bytes that are not UTF-8 travel as they came, so the worker keeps the exact original.
@@ -99,7 +96,7 @@ export function createPushHandler(deps: PushHandlerDeps) {
         ? { body: decoded.text, bodyEncoding: 'utf8' as const }
         : { body: read.bytes.toString('base64'), bodyEncoding: 'base64' as const }),
       refusal: null,
-      ...(routingKey === undefined ? {} : { routingKey }),
+      routingKey: verdict.routingKey,
     };
     const stored = await store(deps, verdict.kind, job);
     if (stored === 'lost') {
