@@ -20,8 +20,8 @@ export interface AcceptedDelivery {
   originalBodyBase64?: string | null;
 }
 
-/** A push refused as a whole, kept with its raw bytes. */
-export interface RefusedPush {
+/** A push rejected as a whole, kept with its raw bytes. */
+export interface RejectedPush {
   deliveryId: string;
   stage: 'ingest' | 'worker';
   source: string;

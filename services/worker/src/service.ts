@@ -73,7 +73,7 @@ export function createWorkerService(env: WorkerEnv, logger: Logger): WorkerServi
       outcome.status === 'rejected' ? [{ push: pushes[index]!, error: outcome.reason as unknown }] : [],
     );
     for (const [index, outcome] of outcomes.entries()) {
-      if (outcome.status === 'fulfilled') metrics.jobs.inc({ outcome: items[index]!.kind === 'refused' ? 'refused' : 'stored' });
+      if (outcome.status === 'fulfilled') metrics.jobs.inc({ outcome: items[index]!.kind === 'rejected' ? 'rejected' : 'stored' });
     }
     metrics.jobDuration.observe((Date.now() - started) / 1000);
     const [first, ...rest] = failures;
