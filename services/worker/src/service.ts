@@ -7,6 +7,7 @@ import {
   isPushBatch,
   PUSH_QUEUE_NAME,
   pushesOf,
+  pushJob,
   queuesSnapshot,
   retryDelayMs,
   RETRY_BACKOFF,
@@ -100,7 +101,7 @@ export function createWorkerService(env: WorkerEnv, logger: Logger): WorkerServi
         await job.moveToDelayed(Date.now() + decision.delayMs, token);
         throw new DelayedError();
       case 'split':
-        await queue.addBulk(decision.pushes.map((push) => ({ name: push.name, data: push.data, opts: { jobId: push.data.deliveryId } })));
+        await queue.addBulk(decision.pushes.map(pushJob));
         metrics.jobs.inc({ outcome: 'split' }, decision.pushes.length);
         logger.warn('pushes of a batch failed, queued again on their own', {
           jobId: job.id,
