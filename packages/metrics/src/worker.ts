@@ -40,9 +40,9 @@ export function createWorkerMetrics(registry: Registry) {
       help: 'Status events received again after they were stored.',
       registers: [registry],
     }),
-    lateEvents: new Counter({
-      name: 'callpipe_worker_out_of_order_events_total',
-      help: 'Pushes that arrived after the call had already progressed past them.',
+    lateCalls: new Counter({
+      name: 'callpipe_worker_late_calls_total',
+      help: 'Calls whose stored state had already progressed past the state the facts of a batch alone give, counted once per call per batch.',
       registers: [registry],
     }),
     fieldAnomalies: new Counter({

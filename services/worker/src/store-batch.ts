@@ -20,7 +20,7 @@ export function createBatchStore(db: Kysely<Database>, metrics: WorkerMetrics) {
     metrics.batchPushes.observe(items.length);
     metrics.cdrRedeliveries.inc(result.cdrsRedelivered);
     metrics.eventRedeliveries.inc(result.eventsRedelivered);
-    metrics.lateEvents.inc(result.lateEvents);
+    metrics.lateCalls.inc(result.lateCalls);
     metrics.lastCommitted.set(now / 1000);
     for (const delivery of accepted) {
       countAnomalies(metrics, 'push', delivery.anomalies);
