@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { acceptedDelivery, storeDeliveries, storeRefusedPushes, type AcceptedDelivery } from '@callpipe/db';
+import { acceptedDelivery, storeDeliveries, storeRejectedPushes, type AcceptedDelivery } from '@callpipe/db';
 import { deriveCall, mergeAllCallFacts, parsePush, type CallSummary, type CdrRecord } from '@callpipe/events';
 import { demoBusinessByAppKey, factsOfPush, generateCalls, type GeneratedCall, type Push } from '@callpipe/fixtures';
 import { testContext, type TestDatabase } from '@callpipe/testkit';
@@ -48,7 +48,7 @@ const redeliveries = new Map([
   [withCdr[0]!.sessionId, 3],
   [withCdr[1]!.sessionId, 2],
 ]);
-const refusals = [
+const rejections = [
   { reasonCode: 'invalid_json', times: 3 },
   { reasonCode: 'fee_list_size', times: 1 },
 ];
@@ -97,9 +97,9 @@ beforeAll(async () => {
       deliveries.push(delivery(cdrPush(call), new Date(endedAt + (arrivalDelay(index) + time * 600) * 1_000)));
   });
   await storeDeliveries(database.db, deliveries);
-  for (const { reasonCode, times } of refusals)
+  for (const { reasonCode, times } of rejections)
     for (let time = 0; time < times; time += 1)
-      await storeRefusedPushes(database.db, [
+      await storeRejectedPushes(database.db, [
         {
           deliveryId: randomUUID(),
           stage: 'ingest',
@@ -285,7 +285,7 @@ describe('Calls board SQL on known calls and CDRs', () => {
   it('Rejected pushes: counted per stage and reason code', async () => {
     const rows = await run('Rejected pushes and records [table]');
     expect(rows.map((row) => ({ stage: row['stage'], reason_code: row['reason_code'], rejections: Number(row['rejections']) }))).toEqual(
-      refusals.map(({ reasonCode, times }) => ({ stage: 'ingest', reason_code: reasonCode, rejections: times })),
+      rejections.map(({ reasonCode, times }) => ({ stage: 'ingest', reason_code: reasonCode, rejections: times })),
     );
   });
 });

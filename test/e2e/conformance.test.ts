@@ -177,7 +177,7 @@ async function deliveriesIn(window: { from: Date; to: Date }) {
     .execute();
 }
 
-async function refusalsIn(window: { from: Date; to: Date }) {
+async function rejectionsIn(window: { from: Date; to: Date }) {
   return db
     .selectFrom('rejected_pushes')
     .selectAll()
@@ -204,7 +204,7 @@ async function checkAccepted(index: number, expected: ExpectedAcceptance): Promi
   expect(delivery.push_kind).toBe(expected.kind);
   expect(delivery.anomalies).toEqual(expected.pushAnomalies);
   expect(hex(delivery.original_body)).toBe(expected.keepsOriginalBytes ? hex(cases[index]!.bytes) : null);
-  expect(await refusalsIn(answer)).toEqual([]);
+  expect(await rejectionsIn(answer)).toEqual([]);
 
   if (expected.kind === 'status') {
     const event = expected.event!;
@@ -254,16 +254,16 @@ async function checkRejected(index: number, code: string): Promise<void> {
   const answer = sent[index]!;
   expect(answer.status, answer.body).toBe(400);
   expect(JSON.parse(answer.body)).toMatchObject({ error: { code } });
-  const refusals = await waitFor(
+  const rejections = await waitFor(
     async () => {
-      const found = await refusalsIn(answer);
+      const found = await rejectionsIn(answer);
       return found.length > 0 ? found : null;
     },
-    { what: 'the refused body kept', timeoutMs: 20_000 },
+    { what: 'the rejected body kept', timeoutMs: 20_000 },
   );
-  expect(refusals).toHaveLength(1);
-  expect(refusals[0]).toMatchObject({ reason_code: code, body_truncated: false, record_index: null });
-  expect(hex(refusals[0]!.body)).toBe(hex(cases[index]!.bytes));
+  expect(rejections).toHaveLength(1);
+  expect(rejections[0]).toMatchObject({ reason_code: code, body_truncated: false, record_index: null });
+  expect(hex(rejections[0]!.body)).toBe(hex(cases[index]!.bytes));
   expect(await deliveriesIn(answer)).toEqual([]);
 }
 
@@ -324,7 +324,7 @@ describe('callpipe start, the conformance corpus over HTTP', () => {
     else await checkAccepted(index, expected);
   });
 
-  it('stored one ledger row per accepted case and kept one refusal per rejected case, nothing else', async () => {
+  it('stored one ledger row per accepted case and kept one rejection per rejected case, nothing else', async () => {
     const accepted = cases.filter(({ expected }) => !('rejected' in expected)).length;
     const deliveries = await waitFor(
       async () => {
@@ -337,8 +337,8 @@ describe('callpipe start, the conformance corpus over HTTP', () => {
     const kept = deliveries.flatMap((row) => (row.original_body ? [hex(row.original_body)] : [])).sort();
     const keeping = cases.flatMap(({ expected, bytes }) => ('rejected' in expected || !expected.keepsOriginalBytes ? [] : [hex(bytes)]));
     expect(kept).toEqual(keeping.sort());
-    const refusals = await db.selectFrom('rejected_pushes').select('reason_code').where('stage', '=', 'ingest').execute();
-    expect(refusals.map((row) => row.reason_code).sort()).toEqual(
+    const rejections = await db.selectFrom('rejected_pushes').select('reason_code').where('stage', '=', 'ingest').execute();
+    expect(rejections.map((row) => row.reason_code).sort()).toEqual(
       cases.flatMap(({ expected }) => ('rejected' in expected ? [expected.rejected] : [])).sort(),
     );
   });

@@ -130,7 +130,7 @@ describe('callpipe start, end to end', () => {
         const found = await db.selectFrom('rejected_pushes').select(['reason_code', 'body']).where('stage', '=', 'ingest').execute();
         return found.length >= cases.length ? found : null;
       },
-      { what: 'refusals kept' },
+      { what: 'rejections kept' },
     );
     for (const [body, code] of cases) expect(rows.some((row) => row.reason_code === code && row.body?.toString() === body)).toBe(true);
   });

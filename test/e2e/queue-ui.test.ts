@@ -31,16 +31,24 @@ beforeAll(async () => {
   admin = `http://127.0.0.1:${port}`;
   worker = runCallpipe(['worker'], { ...env, WORKER_ADMIN_HOST: '127.0.0.1', WORKER_ADMIN_PORT: String(port) });
   await waitForHttp(`${admin}/healthz`);
-  // A job to look at: an empty body, which the worker files as refused and completes.
+  // A job to look at: an empty body, which the worker files as rejected and completes.
   const connection = createRedisConnection(redisUrl, 'worker');
   const queue = createPushQueue(connection, queuePrefix(prefix));
   const deliveryId = randomUUID();
   await queue.add(
-    'refused',
-    { deliveryId, source: 'test', receivedAt: new Date().toISOString(), contentType: null, body: '', bodyEncoding: 'utf8', refusal: null },
+    'rejected',
+    {
+      deliveryId,
+      source: 'test',
+      receivedAt: new Date().toISOString(),
+      contentType: null,
+      body: '',
+      bodyEncoding: 'utf8',
+      rejection: null,
+    },
     { jobId: deliveryId },
   );
-  await waitFor(async () => (await queue.getJob(deliveryId))?.finishedOn, { timeoutMs: 10_000, what: 'the refused job processed' });
+  await waitFor(async () => (await queue.getJob(deliveryId))?.finishedOn, { timeoutMs: 10_000, what: 'the rejected job processed' });
   await queue.close();
   await connection.quit();
   browser = await chromium.launch({

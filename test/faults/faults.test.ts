@@ -144,7 +144,7 @@ describe('faults', () => {
           contentType: null,
           body,
           bodyEncoding: 'utf8',
-          refusal: null,
+          rejection: null,
         },
         { jobId: 'poison-not-a-uuid' },
       );

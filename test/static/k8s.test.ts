@@ -18,6 +18,7 @@ import { parseAllDocuments } from 'yaml';
 import { ingestEnvSchema, parseIngestEnv } from '@callpipe/ingest';
 import { parseWorkerEnv, workerEnvSchema } from '@callpipe/worker';
 import { REPO_ROOT } from '../support/process.ts';
+import { coerceError } from '@callpipe/runtime';
 
 // Static checks of infra/k8s, since no cluster runs where CI does. Two layers validate every
 // document against the Kubernetes (and KEDA CRD) schemas that kubernetes-models generates from the
@@ -90,7 +91,7 @@ function schemaErrors(doc: Manifest): string[] {
     new entry.model(doc as never).validate();
     return [];
   } catch (error) {
-    return (error as Error).message.split(', ');
+    return coerceError(error).message.split(', ');
   }
 }
 
@@ -208,7 +209,7 @@ function parsedOr<T>(parse: () => T, fallback: () => T): T {
   try {
     return parse();
   } catch (error) {
-    envErrors.push((error as Error).message);
+    envErrors.push(coerceError(error).message);
     return fallback();
   }
 }

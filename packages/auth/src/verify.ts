@@ -7,7 +7,7 @@ import { parseAkskHeaders } from './headers.ts';
 export interface AppCredentials {
   /**
    * APP_Secrets to try, current first then previous ones, so a secret can be rotated without
-   * refusing pushes signed with the old one. Empty strings are ignored (never a usable key).
+   * rejecting pushes signed with the old one. Empty strings are ignored (never a usable key).
    */
   secrets: readonly string[];
   /** Digest variants to accept for this app (see {@link DigestVariant}). */

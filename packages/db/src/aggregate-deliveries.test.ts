@@ -63,7 +63,7 @@ describe('aggregateDeliveries', () => {
     expect(batch.firstDays).toEqual(new Map([[call!.sessionId, '2024-06-11']]));
   });
 
-  it('when a CDR push carries a refused record, then the record is kept with the delivery that carried it', () => {
+  it('when a CDR push carries a rejected record, then the record is kept with the delivery that carried it', () => {
     const delivery = deliveryOf({ eventType: 'fee', feeLst: [call!.cdr, 'not a record'] } as never, '2024-06-11T03:00:00.000Z');
     const batch = aggregateDeliveries([delivery]);
     expect(batch.rejected).toHaveLength(1);

@@ -22,7 +22,7 @@ export interface Aggregated<T> {
   lastReceivedAt: string;
 }
 
-/** A record refused inside an accepted CDR push, with the delivery that carried it. */
+/** A record rejected inside an accepted CDR push, with the delivery that carried it. */
 export interface RejectedInDelivery {
   delivery: AcceptedDelivery;
   rejected: RejectedRecord;

@@ -20,8 +20,8 @@ export interface AcceptedDelivery {
   originalBodyBase64?: string | null;
 }
 
-/** A push refused as a whole, kept with its raw bytes. */
-export interface RefusedPush {
+/** A push rejected as a whole, kept with its raw bytes. */
+export interface RejectedPush {
   deliveryId: string;
   stage: 'ingest' | 'worker';
   source: string;
@@ -44,8 +44,8 @@ export interface StoreResult {
   callsCreated: number;
   callsUpdated: number;
   rejectedRecords: number;
-  /** Sessions whose stored state had progressed past an event that arrived now. */
-  lateEvents: number;
+  /** Calls whose stored state had already progressed past what this batch's facts alone give (once per call). */
+  lateCalls: number;
 }
 
 /** Wraps a successful parse verdict with its delivery metadata. */

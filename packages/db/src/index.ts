@@ -23,7 +23,7 @@ export {
   type PartitionMaintenanceResult,
   type PartitionStatus,
 } from './partitions.ts';
-export { storeRefusedPushes } from './refused-pushes.ts';
+export { storeRejectedPushes } from './store-rejected-pushes.ts';
 export { isRetryableDatabaseError } from './retryable.ts';
 export { CALL_COLUMNS, callRow, type CallRow } from './call-row.ts';
 export { CDR_DERIVED_COLUMNS, cdrDerivedRow, type CdrDerivedRow } from './cdr-row.ts';

@@ -5,7 +5,7 @@ import { columnPairs, recordsetTypes, type ColumnTypes, type RecordsetRow } from
 import type { RejectedPushesTable } from './tables/rejected-pushes.ts';
 
 /**
- * Set by the database, by the statement itself (`stage`), only for whole pushes refused at the
+ * Set by the database, by the statement itself (`stage`), only for whole pushes rejected at the
  * ingest, or later by a readmission.
  */
 type NotSetHere = 'id' | 'stage' | 'content_type' | 'body' | 'body_truncated' | 'stored_at' | 'readmitted_at' | 'readmitted_as';
@@ -25,7 +25,7 @@ type RejectedRecordRow = RecordsetRow<RejectedPushesTable, typeof REJECTED_RECOR
 
 const RECORDSET_TYPES = recordsetTypes(columnPairs(REJECTED_RECORD_TYPES));
 
-/** Keeps each record refused inside an accepted CDR push, once per delivery and index. */
+/** Keeps each record rejected inside an accepted CDR push, once per delivery and index. */
 export async function insertRejectedRecords(trx: Db, rejected: readonly RejectedInDelivery[]): Promise<number> {
   if (rejected.length === 0) return 0;
   const rows = rejected.map(({ delivery, rejected: { index, rejection, record } }): RejectedRecordRow => ({

@@ -3,7 +3,7 @@ import type { Database } from './database.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-/** Which refusals a command looks at. Times bound `received_at`, the partition key, so old partitions are skipped. */
+/** Which rejections a command looks at. Times bound `received_at`, the partition key, so old partitions are skipped. */
 export interface RejectedFilter {
   code?: string;
   /** ISO time, inclusive. */

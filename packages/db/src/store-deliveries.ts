@@ -41,7 +41,7 @@ export async function storeDeliveriesIn(trx: Db, deliveries: readonly AcceptedDe
     callsCreated: 0,
     callsUpdated: 0,
     rejectedRecords: 0,
-    lateEvents: 0,
+    lateCalls: 0,
   };
   const unique = distinctDeliveries(deliveries);
   if (unique.length === 0) return result;
@@ -54,7 +54,7 @@ export async function storeDeliveriesIn(trx: Db, deliveries: readonly AcceptedDe
   const calls = await upsertCalls(trx, batch.facts, batch.firstDays);
   result.callsCreated = calls.created;
   result.callsUpdated = calls.updated;
-  result.lateEvents = calls.late;
+  result.lateCalls = calls.late;
   const events = await upsertCallEvents(trx, batch.events, calls.callDays);
   result.eventsInserted = events.inserted;
   result.eventsRedelivered = events.updated;

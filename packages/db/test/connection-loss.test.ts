@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { createDatabase, isRetryableDatabaseError } from '@callpipe/db';
+import { errorCode } from '@callpipe/runtime';
 import { testContext, waitFor } from '@callpipe/testkit';
 
 // A Postgres restart cuts connections that are checked out in the middle of a transaction. That
@@ -27,7 +28,7 @@ describe('connection loss inside a transaction', () => {
           () => null,
           (error: unknown) => error,
         );
-      expect((lost[0] as Error & { code?: string }).code).toBe('57P01'); // admin_shutdown: terminated by the server
+      expect(errorCode(lost[0])).toBe('57P01'); // admin_shutdown: terminated by the server
       // The second statement met the broken client, not a server error of its own.
       expect(String(failure)).toMatch(/Client has encountered a connection error and is not queryable/);
       expect(isRetryableDatabaseError(failure)).toBe(true);

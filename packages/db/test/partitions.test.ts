@@ -11,7 +11,7 @@ import {
   ensurePartitions,
   listPartitions,
   storeDeliveries,
-  storeRefusedPushes,
+  storeRejectedPushes,
   type AcceptedDelivery,
   type Database,
 } from '@callpipe/db';
@@ -139,7 +139,7 @@ describe('ensurePartitions', () => {
       const cdr: Push = { eventType: 'fee', feeLst: [call!.cdr] };
       // Nothing maintained yet: a fresh install, or maintenance down for longer than aheadDays.
       await storeDeliveries(fresh.db, [deliveryOf(cdr, at('2024-05-05')), deliveryOf(call!.statusPushes[0]!, at('2024-05-05'))]);
-      await storeRefusedPushes(fresh.db, [
+      await storeRejectedPushes(fresh.db, [
         {
           deliveryId: randomUUID(),
           stage: 'ingest',
@@ -306,7 +306,7 @@ describe('pooler safety', () => {
     return state.rows[0]!;
   }
 
-  it('when deliveries, replays, refused pushes and partition maintenance run on one connection, then its session state is unchanged after each commit', async () => {
+  it('when deliveries, replays, rejected pushes and partition maintenance run on one connection, then its session state is unchanged after each commit', async () => {
     const db = createDatabase({ connectionString: database.url, poolSize: 1 });
     try {
       const before = await sessionState(db);
@@ -322,7 +322,7 @@ describe('pooler safety', () => {
         db,
         pushes.slice(0, 3).map((push) => deliveryOf(push, at('2024-06-12'), { receivedAtVaries: true })),
       );
-      await storeRefusedPushes(db, [
+      await storeRejectedPushes(db, [
         {
           deliveryId: randomUUID(),
           stage: 'ingest',

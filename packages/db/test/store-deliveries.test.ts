@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeBody, parsePush } from '@callpipe/events';
 import { createRandom, demoBusinessByAppKey, expectedCall, generateCalls, type Push } from '@callpipe/fixtures';
 import { testContext, type TestDatabase } from '@callpipe/testkit';
-import { acceptedDelivery, storeDeliveries, storeRefusedPushes, type AcceptedDelivery } from '@callpipe/db';
+import { acceptedDelivery, storeDeliveries, storeRejectedPushes, type AcceptedDelivery } from '@callpipe/db';
 
 const options = { businessByAppKey: demoBusinessByAppKey };
 const context = testContext();
@@ -197,10 +197,10 @@ describe('storeDeliveries bookkeeping', () => {
     expect(ledger.anomalies).toEqual([{ field: 'body', code: 'invalid_utf8_replaced', value: null }]);
   });
 
-  it('when a refused push is stored twice, then it is kept once with its raw bytes', async () => {
+  it('when a rejected push is stored twice, then it is kept once with its raw bytes', async () => {
     const deliveryId = randomUUID();
     const body = Buffer.from([0x7b, 0xff, 0x00, 0x7d]);
-    const refused = {
+    const rejected = {
       deliveryId,
       stage: 'ingest' as const,
       source: 'http:/voicecall/events',
@@ -211,8 +211,8 @@ describe('storeDeliveries bookkeeping', () => {
       body,
       bodyTruncated: false,
     };
-    expect(await storeRefusedPushes(database.db, [refused])).toBe(1);
-    expect(await storeRefusedPushes(database.db, [refused])).toBe(0);
+    expect(await storeRejectedPushes(database.db, [rejected])).toBe(1);
+    expect(await storeRejectedPushes(database.db, [rejected])).toBe(0);
     const row = await database.db.selectFrom('rejected_pushes').selectAll().where('delivery_id', '=', deliveryId).executeTakeFirstOrThrow();
     expect(Buffer.compare(row.body!, body)).toBe(0);
     expect(row.reason_code).toBe('invalid_utf8');

@@ -1,6 +1,7 @@
 import { strongerClaim, type BusinessClaim } from './business.ts';
 import { canonicalJson } from './canonical.ts';
 import type { CdrRecord } from './cdr-record.ts';
+import { supersedesCdr } from './cdr-precedence.ts';
 import type { StatusEvent } from './types.ts';
 
 /**
@@ -138,10 +139,9 @@ export function mergeCallFacts(a: CallFacts, b: CallFacts): CallFacts {
     collect: greatest(a.collect, b.collect, (c) => [c.at ?? '', canonicalJson(c)]),
     userData: maxOf(a.userData, b.userData),
     business: strongerClaim(a.business, b.business),
-    // The same CDR re-pushed is identical. If two versions of one call's CDR ever arrive (a manual
-    // re-send from the CDR file, say), the fuller one wins, then the larger content key; `cdrs`
-    // applies the same rule, so both tables agree whatever the order.
-    cdr: greatest(a.cdr, b.cdr, (c) => [String(c.fieldCount).padStart(4, '0'), c.recordKey]),
+    // Two versions of one call's CDR resolve by the rule `cdrs` applies too, so both tables agree
+    // whatever the order.
+    cdr: keptCdr(a.cdr, b.cdr),
   };
 }
 
@@ -180,6 +180,12 @@ export function maxOf(a: string | null, b: string | null): string | null {
   if (a === null) return b;
   if (b === null) return a;
   return a >= b ? a : b;
+}
+
+function keptCdr(a: CdrFacts | null, b: CdrFacts | null): CdrFacts | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return supersedesCdr(b, a) ? b : a;
 }
 
 function greatest<T>(a: T | null, b: T | null, key: (value: T) => string[]): T | null {

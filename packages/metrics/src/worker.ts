@@ -2,13 +2,13 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export type WorkerMetrics = ReturnType<typeof createWorkerMetrics>;
 
-export const jobOutcomes = ['stored', 'refused', 'retry', 'split', 'failed', 'stalled'] as const;
+export const jobOutcomes = ['stored', 'rejected', 'retry', 'split', 'failed', 'stalled'] as const;
 
 export function createWorkerMetrics(registry: Registry) {
   const metrics = {
     jobs: new Counter({
       name: 'callpipe_worker_jobs_total',
-      help: 'Pushes processed by outcome (a job carries one push or a batch): stored, refused (kept in rejected_pushes), retry (will be retried), split (failed inside a batch job, queued again as a job of its own), failed (attempts exhausted, now a dead letter); stalled counts jobs whose worker died.',
+      help: 'Pushes processed by outcome (a job carries one push or a batch): stored, rejected (kept in rejected_pushes), retry (will be retried), split (failed inside a batch job, queued again as a job of its own), failed (attempts exhausted, now a dead letter); stalled counts jobs whose worker died.',
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),
@@ -40,9 +40,9 @@ export function createWorkerMetrics(registry: Registry) {
       help: 'Status events received again after they were stored.',
       registers: [registry],
     }),
-    lateEvents: new Counter({
-      name: 'callpipe_worker_out_of_order_events_total',
-      help: 'Pushes that arrived after the call had already progressed past them.',
+    lateCalls: new Counter({
+      name: 'callpipe_worker_late_calls_total',
+      help: 'Calls whose stored state had already progressed past the state the facts of a batch alone give, counted once per call per batch.',
       registers: [registry],
     }),
     fieldAnomalies: new Counter({
@@ -53,7 +53,7 @@ export function createWorkerMetrics(registry: Registry) {
     }),
     rejectedRecords: new Counter({
       name: 'callpipe_worker_rejected_records_total',
-      help: 'CDR records refused inside otherwise valid pushes, by rejection code.',
+      help: 'CDR records rejected inside otherwise valid pushes, by rejection code.',
       labelNames: ['code'] as const,
       registers: [registry],
     }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchJob, pushesOf, pushJob, type PushJobData } from './jobs.ts';
+import { batchJob, pushesOf, pushJob, rejectionOf, type LegacyPushJobData, type PushJobData } from './jobs.ts';
 
 const push = (deliveryId: string): PushJobData => ({
   deliveryId,
@@ -8,7 +8,7 @@ const push = (deliveryId: string): PushJobData => ({
   contentType: null,
   body: '{}',
   bodyEncoding: 'utf8',
-  refusal: null,
+  rejection: null,
 });
 
 describe('pushesOf', () => {
@@ -19,12 +19,23 @@ describe('pushesOf', () => {
   it('unpacks a batch job', () => {
     const pushes = [
       { name: 'status' as const, data: push('a') },
-      { name: 'refused' as const, data: push('b') },
+      { name: 'rejected' as const, data: push('b') },
     ];
     expect(pushesOf('batch', { pushes })).toEqual(pushes);
   });
 
-  it('refuses a job named batch that carries a single push (a corrupt job), instead of guessing its kind', () => {
+  it('when a job was queued or spooled before the rename (name refused, field refusal), then it is read as rejected', () => {
+    const rejection = { code: 'invalid_json', message: 'not JSON', bodyTruncated: true };
+    const { rejection: _current, ...rest } = push('old');
+    const old: LegacyPushJobData = { ...rest, refusal: rejection };
+    const current = { name: 'rejected', data: { ...push('old'), rejection } };
+    expect(pushesOf('refused', old)).toEqual([current]);
+    expect(pushesOf('batch', { pushes: [{ name: 'refused', data: old }] } as never)).toEqual([current]);
+    expect(rejectionOf(old)).toEqual(rejection);
+    expect(pushesOf('fee', push('new'))).toEqual([{ name: 'fee', data: push('new') }]);
+  });
+
+  it('rejects a job named batch that carries a single push (a corrupt job), instead of guessing its kind', () => {
     expect(() => pushesOf('batch', push('a'))).toThrow('a batch job without pushes');
   });
 });

@@ -13,16 +13,22 @@ export interface PushJobData {
   contentType: string | null;
   body: string;
   bodyEncoding: 'utf8' | 'base64';
-  /** Set when the ingest refused the push: the worker only files it in `rejected_pushes`. */
-  refusal: { code: string; message: string; bodyTruncated: boolean } | null;
+  /** Set when the ingest rejected the push: the worker only files it in `rejected_pushes`. */
+  rejection: PushRejection | null;
   /**
    * The call's session id (a CDR push's first record), so every push of a call goes to the same
-   * queue shard. Absent for refused bodies and for jobs queued before shards existed.
+   * queue shard. Absent for rejected bodies and for jobs queued before shards existed.
    */
   routingKey?: string;
 }
 
-export type SinglePushName = 'status' | 'fee' | 'refused';
+export interface PushRejection {
+  code: string;
+  message: string;
+  bodyTruncated: boolean;
+}
+
+export type SinglePushName = 'status' | 'fee' | 'rejected';
 
 /** One push with the kind it was taken as: what a batch job holds and what the ingest spools. */
 export interface SinglePush {
@@ -63,13 +69,32 @@ export function batchJob(pushes: readonly SinglePush[]): PushJob {
   return { name: 'batch', data: { pushes: pushes.map(({ name, data }) => ({ name, data })) } };
 }
 
-export function isPushBatch(data: QueueJobData): data is PushBatchData {
+export function isPushBatch(data: QueueJobData | LegacyPushJobData): data is PushBatchData {
   return 'pushes' in data;
 }
 
-/** The pushes a job carries, whatever its shape. */
-export function pushesOf(name: PushJobName, data: QueueJobData): PushBatchData['pushes'] {
-  if (isPushBatch(data)) return data.pushes;
+/**
+ * How jobs and spool entries written before "refused" became "rejected" look: the job name
+ * `'refused'` and the field `refusal`. They outlive an upgrade in Redis and in spool files, so
+ * they are read through `currentPush`, the one place that knows the old names.
+ */
+export type LegacyPushName = 'refused';
+export type LegacyPushJobData = Omit<PushJobData, 'rejection'> & { refusal: PushRejection | null };
+
+/** Why the ingest rejected the push, under the current field name or the old one. */
+export function rejectionOf(data: PushJobData | LegacyPushJobData): PushRejection | null {
+  return ('rejection' in data ? data.rejection : null) ?? ('refusal' in data ? data.refusal : null) ?? null;
+}
+
+/** A push under its current name and fields, whether it was written before the rename or after. */
+export function currentPush(name: SinglePushName | LegacyPushName, data: PushJobData | LegacyPushJobData): SinglePush {
+  const { refusal: _legacy, ...current } = data as PushJobData & Partial<LegacyPushJobData>;
+  return { name: name === 'refused' ? 'rejected' : name, data: { ...current, rejection: rejectionOf(data) } };
+}
+
+/** The pushes a job carries, whatever its shape and age. */
+export function pushesOf(name: PushJobName | LegacyPushName, data: QueueJobData | LegacyPushJobData): SinglePush[] {
+  if (isPushBatch(data)) return data.pushes.map((push) => currentPush(push.name, push.data));
   if (name === 'batch') throw new Error('a batch job without pushes');
-  return [{ name, data }];
+  return [currentPush(name, data)];
 }

@@ -36,7 +36,7 @@ describe('shardOf', () => {
     for (const count of counts) expect(count).toBeGreaterThan(800);
   });
 
-  it('sends pushes without a routing key (refused bodies, old jobs) to shard 0, and everything to 0 with one shard', () => {
+  it('sends pushes without a routing key (rejected bodies, old jobs) to shard 0, and everything to 0 with one shard', () => {
     expect(shardOf(undefined, 4)).toBe(0);
     expect(shardOf('anything', 1)).toBe(0);
   });

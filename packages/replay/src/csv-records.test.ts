@@ -51,7 +51,7 @@ describe('recordFromRow', () => {
     });
   });
 
-  it('when an integer field holds something else, then it stays text for validation to refuse or accept', () => {
+  it('when an integer field holds something else, then it stays text for validation to reject or accept', () => {
     expect(recordFromRow(header, ['s1', '007', 'x', '', '123', ''])).toEqual({
       sessionId: 's1',
       direction: '007',

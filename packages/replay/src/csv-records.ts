@@ -46,7 +46,7 @@ export function checkHeader(cells: readonly string[], detected: boolean): Header
  * A row as the CDR record the platform would have pushed: empty cells are absent fields, and
  * integer fields become JSON numbers, as in a live push, so a CSV export of a stored CDR has the
  * same content key as the original and replaying it only counts a delivery. A value that is not a
- * plain integer stays text, for the validation to refuse with its usual message.
+ * plain integer stays text, for the validation to reject with its usual message.
  */
 export function recordFromRow(header: Header, cells: readonly string[]): Record<string, unknown> {
   const record: Record<string, unknown> = {};

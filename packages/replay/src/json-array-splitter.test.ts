@@ -31,7 +31,7 @@ describe('JsonArraySplitter', () => {
     expect(split('[ ]', 1)).toEqual([]);
   });
 
-  it('when an element is garbage, then it comes out as it is (to be refused) and the next element is read', () => {
+  it('when an element is garbage, then it comes out as it is (to be rejected) and the next element is read', () => {
     expect(split('[{"a":1} x y, {"b":2}]', 3)).toEqual([
       { element: 1, json: { unparsed: '{"a":1} x y' } },
       { element: 2, json: { b: 2 } },

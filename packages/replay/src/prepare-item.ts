@@ -132,7 +132,7 @@ function fromVerdict(
 }
 
 /**
- * parsePush refuses a fee push whose records are all invalid with the first reason only; the
+ * parsePush rejects a fee push whose records are all invalid with the first reason only; the
  * report names every record. Null when the push failed for another reason than its records.
  */
 function recordRejections(body: Record<string, unknown>, options: NormalizeOptions): Array<{ code: string; reason: string }> | null {

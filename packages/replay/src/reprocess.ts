@@ -190,7 +190,7 @@ function rebuild(sessionId: string, storedEvents: readonly StoredEvent[], record
   for (const stored of storedEvents) {
     const verdict = parsePush(JSON.stringify(stored.payload), options);
     if (!verdict.ok)
-      return { ok: false, reason: `a stored status event is now refused: [${verdict.rejection.code}] ${verdict.rejection.message}` };
+      return { ok: false, reason: `a stored status event is now rejected: [${verdict.rejection.code}] ${verdict.rejection.message}` };
     if (verdict.kind !== 'status') return { ok: false, reason: 'a stored status event payload is not a status push' };
     facts.push(factsFromStatusEvent(verdict.event));
     events.push({ stored, event: verdict.event });
@@ -199,8 +199,8 @@ function rebuild(sessionId: string, storedEvents: readonly StoredEvent[], record
   if (record !== undefined) {
     const verdict = parsePush(JSON.stringify({ eventType: 'fee', feeLst: [record] }), options);
     if (!verdict.ok)
-      return { ok: false, reason: `the stored CDR is now refused: [${verdict.rejection.code}] ${verdict.rejection.message}` };
-    if (verdict.kind !== 'fee' || verdict.records.length !== 1) return { ok: false, reason: 'the stored CDR is now refused' };
+      return { ok: false, reason: `the stored CDR is now rejected: [${verdict.rejection.code}] ${verdict.rejection.message}` };
+    if (verdict.kind !== 'fee' || verdict.records.length !== 1) return { ok: false, reason: 'the stored CDR is now rejected' };
     cdr = verdict.records[0]!;
     facts.push(factsFromCdr(cdr));
   }

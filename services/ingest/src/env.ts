@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { redisUrlProblem } from '@callpipe/queue';
-import { boundedInt, checkedString, ConfigError, logLevel, parseEnv, port } from '@callpipe/runtime';
+import { boundedInt, checkedString, coerceError, ConfigError, errorCode, logLevel, parseEnv, port } from '@callpipe/runtime';
 import { loadAppSecrets, type AppSecrets } from './security/app-secrets.ts';
 import { signatureModes } from './security/signature-gate.ts';
 import { parseCidrList } from './security/source-address.ts';
@@ -13,7 +13,7 @@ const cidrList = z
     try {
       return parseCidrList(text);
     } catch (error) {
-      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      ctx.addIssue({ code: 'custom', message: coerceError(error).message });
       return z.NEVER;
     }
   });
@@ -97,7 +97,7 @@ export function parseIngestEnv(env: NodeJS.ProcessEnv): IngestEnv {
   try {
     appSecrets = loadAppSecrets(parsed.INGEST_APP_SECRETS, parsed.INGEST_APP_SECRETS_FILE);
   } catch (error) {
-    throw new ConfigError(`invalid configuration:\n  ${(error as Error).message}`);
+    throw new ConfigError(`invalid configuration:\n  ${coerceError(error).message}`);
   }
   if (parsed.INGEST_SIGNATURE_MODE !== 'off' && appSecrets.size === 0) {
     throw new ConfigError(
@@ -109,9 +109,7 @@ export function parseIngestEnv(env: NodeJS.ProcessEnv): IngestEnv {
     try {
       tls = { cert: readFileSync(parsed.INGEST_TLS_CERT_FILE), key: readFileSync(parsed.INGEST_TLS_KEY_FILE) };
     } catch (error) {
-      throw new ConfigError(
-        `invalid configuration:\n  INGEST_TLS_CERT_FILE/INGEST_TLS_KEY_FILE: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`,
-      );
+      throw new ConfigError(`invalid configuration:\n  INGEST_TLS_CERT_FILE/INGEST_TLS_KEY_FILE: ${errorCode(error) ?? 'unreadable'}`);
     }
   }
   return { ...parsed, appSecrets, tls };

@@ -25,7 +25,7 @@ export interface PushHandlerDeps {
 
 /**
  * Answers 200 only once the push is in Redis; 400 (413 for size) with a stable code for bad input,
- * after filing the refused body for the worker to keep in `rejected_pushes`; 503 when Redis did not
+ * after filing the rejected body for the worker to keep in `rejected_pushes`; 503 when Redis did not
  * take the push in time, so the platform (for CDRs) retries. No Postgres on this path.
  */
 export function createPushHandler(deps: PushHandlerDeps) {
@@ -68,7 +68,7 @@ export function createPushHandler(deps: PushHandlerDeps) {
         message: `the body exceeds ${deps.bodyLimitBytes} bytes${read.declaredLength === null ? '' : ` (Content-Length ${read.declaredLength})`}`,
       };
       deps.metrics.receivedBytes.inc(read.prefix.length);
-      await fileRefusal(deps, meta, read.prefix, rejection, true);
+      await fileRejection(deps, meta, read.prefix, rejection, true);
       finish(413, 'rejected', rejection.code, errorBody(rejection), true);
       response.once('finish', () => request.socket.destroy());
       return;
@@ -77,7 +77,7 @@ export function createPushHandler(deps: PushHandlerDeps) {
     for (const gate of deps.gates) {
       const verdict = await gate(request);
       if (!verdict.ok) {
-        await fileRefusal(deps, meta, read.bytes, verdict, false);
+        await fileRejection(deps, meta, read.bytes, verdict, false);
         finish(verdict.status, 'rejected', verdict.code, errorBody(verdict));
         return;
       }
@@ -85,7 +85,7 @@ export function createPushHandler(deps: PushHandlerDeps) {
     const decoded = decodeBody(read.bytes);
     const verdict = decoded.ok ? attributePush(decoded) : decoded;
     if (!verdict.ok) {
-      await fileRefusal(deps, meta, read.bytes, verdict.rejection, false);
+      await fileRejection(deps, meta, read.bytes, verdict.rejection, false);
       finish(400, 'rejected', verdict.rejection.code, errorBody(verdict.rejection));
       return;
     }
@@ -95,7 +95,7 @@ export function createPushHandler(deps: PushHandlerDeps) {
       ...(decoded.ok && !decoded.lossy
         ? { body: decoded.text, bodyEncoding: 'utf8' as const }
         : { body: read.bytes.toString('base64'), bodyEncoding: 'base64' as const }),
-      refusal: null,
+      rejection: null,
       routingKey: verdict.routingKey,
     };
     const stored = await store(deps, verdict.kind, job);
@@ -112,7 +112,7 @@ export function createPushHandler(deps: PushHandlerDeps) {
   };
 }
 
-async function fileRefusal(
+async function fileRejection(
   deps: PushHandlerDeps,
   meta: Pick<PushJobData, 'deliveryId' | 'source' | 'receivedAt' | 'contentType'>,
   bytes: Buffer,
@@ -124,11 +124,11 @@ async function fileRefusal(
     ...meta,
     body: text.ok && !text.lossy ? text.text : bytes.toString('base64'),
     bodyEncoding: text.ok && !text.lossy ? 'utf8' : 'base64',
-    refusal: { code: rejection.code, message: rejection.message, bodyTruncated },
+    rejection: { code: rejection.code, message: rejection.message, bodyTruncated },
   };
   // The sender gets its 400 either way: the answer is about the body, not about our storage.
-  if ((await store(deps, 'refused', job)) === 'lost') {
-    deps.logger.error('refused push could not be kept', { code: rejection.code, deliveryId: meta.deliveryId });
+  if ((await store(deps, 'rejected', job)) === 'lost') {
+    deps.logger.error('rejected push could not be kept', { code: rejection.code, deliveryId: meta.deliveryId });
   }
 }
 

@@ -4,7 +4,7 @@ export type BodyReadResult = { kind: 'complete'; bytes: Buffer } | { kind: 'too_
 
 /**
  * Reads the raw request bytes whatever the Content-Type claims (the platform sends a byte stream).
- * Stops reading past the limit and keeps what was read, so a refused body can still be inspected.
+ * Stops reading past the limit and keeps what was read, so a rejected body can still be inspected.
  */
 export function readBody(request: IncomingMessage, limitBytes: number): Promise<BodyReadResult> {
   const declared = request.headers['content-length'] === undefined ? null : Number(request.headers['content-length']);

@@ -20,7 +20,7 @@ const push = (routingKey?: string): PushJobData => ({
   contentType: null,
   body: '{}',
   bodyEncoding: 'utf8',
-  refusal: null,
+  rejection: null,
   ...(routingKey === undefined ? {} : { routingKey }),
 });
 

@@ -81,7 +81,7 @@ describe('ingest', () => {
     });
     const job = await jobFor((data) => data.body === body);
     expect(job?.name).toBe('status');
-    expect(job?.data).toMatchObject({ source: 'http:/voicecall/events', bodyEncoding: 'utf8', refusal: null });
+    expect(job?.data).toMatchObject({ source: 'http:/voicecall/events', bodyEncoding: 'utf8', rejection: null });
     expect(job?.id).toBe(job?.data.deliveryId);
   });
 
@@ -110,8 +110,8 @@ describe('ingest', () => {
     const response = await post(body);
     expect(response.status).toBe(400);
     expect(response.body).toEqual({ error: { code, message: expect.any(String) as string } });
-    const job = await jobFor((data) => data.refusal?.code === code && data.body === body);
-    expect(job?.name).toBe('refused');
+    const job = await jobFor((data) => data.rejection?.code === code && data.body === body);
+    expect(job?.name).toBe('rejected');
   });
 
   it('when a CDR push holds 51 records, then it is accepted whole (the documented limit is 50) and queued as a CDR push', async () => {
@@ -131,14 +131,14 @@ describe('ingest', () => {
     expect(response.status).toBe(200);
     const job = await jobFor((data) => data.bodyEncoding === 'base64' && Buffer.from(data.body, 'base64').equals(bytes));
     expect(job?.name).toBe('status');
-    expect(job?.data.refusal).toBeNull();
+    expect(job?.data.rejection).toBeNull();
   });
 
   it('when a body that is not UTF-8 is not JSON either, then it gets 400 invalid_json and the raw bytes are kept in base64', async () => {
     const bytes = new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22]);
     const response = await post(bytes);
     expect(response.body).toMatchObject({ error: { code: 'invalid_json' } });
-    const job = await jobFor((data) => data.refusal?.code === 'invalid_json' && data.bodyEncoding === 'base64');
+    const job = await jobFor((data) => data.rejection?.code === 'invalid_json' && data.bodyEncoding === 'base64');
     expect(Buffer.from(job!.data.body, 'base64')).toEqual(Buffer.from(bytes));
   });
 
@@ -147,8 +147,8 @@ describe('ingest', () => {
     const response = await post(body);
     expect(response.status).toBe(413);
     expect(response.body).toMatchObject({ error: { code: 'body_too_large' } });
-    const job = await jobFor((data) => data.refusal?.code === 'body_too_large');
-    expect(job?.data.refusal?.bodyTruncated).toBe(true);
+    const job = await jobFor((data) => data.rejection?.code === 'body_too_large');
+    expect(job?.data.rejection?.bodyTruncated).toBe(true);
     expect(job?.data.body).toHaveLength(65_536);
     expect(body.startsWith(job!.data.body)).toBe(true);
   });

@@ -165,8 +165,8 @@ describe('signature verification, enforce', () => {
     const connection = createRedisConnection(redisUrl, 'worker');
     const queue = createPushQueue(connection, queuePrefix(prefix));
     const [job] = await queuedPushes(queue);
-    expect(job?.name).toBe('refused');
-    expect(job?.data.refusal?.code).toBe(code);
+    expect(job?.name).toBe('rejected');
+    expect(job?.data.rejection?.code).toBe(code);
     expect(job?.data.body).toBe(body);
     await queue.close();
     await connection.quit();

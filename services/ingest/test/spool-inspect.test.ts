@@ -10,7 +10,7 @@ import { Spool } from '../src/spool/spool.ts';
 
 const push = (receivedAt: string): SinglePush => ({
   name: 'fee',
-  data: { deliveryId: randomUUID(), source: 'test', receivedAt, contentType: null, body: '{}', bodyEncoding: 'utf8', refusal: null },
+  data: { deliveryId: randomUUID(), source: 'test', receivedAt, contentType: null, body: '{}', bodyEncoding: 'utf8', rejection: null },
 });
 
 /** Every file under the directory with its bytes, to prove nothing changed. */

@@ -17,7 +17,7 @@ const entry = (body = '{"eventType":"callout","statusInfo":{"sessionId":"s"}}', 
     contentType: null,
     body,
     bodyEncoding: 'utf8',
-    refusal: null,
+    rejection: null,
   };
   return { name: 'status', data };
 };

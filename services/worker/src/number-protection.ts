@@ -21,7 +21,7 @@ export function createNumberHasher(key: string): NumberHasher {
 /**
  * Replaces every phone-number field of a push body before it is parsed, normalized and stored.
  * Idempotent: a value that is already a hash token is left as it is, so bodies kept protected
- * (refusals re-admitted by `callpipe rejected readmit`) are not hashed twice.
+ * (rejections re-admitted by `callpipe rejected readmit`) are not hashed twice.
  */
 export function protectPushNumbers(text: string, hash: NumberHasher): string {
   let body: unknown;

@@ -40,7 +40,7 @@ export interface ReadmitResult {
   /** The rows still rejected, per the code the current model gives them. */
   stillRejectedByCode: Record<string, number>;
   /**
-   * Records of readmitted CDR pushes that the current model still refuses. They are not filed
+   * Records of readmitted CDR pushes that the current model still rejects. They are not filed
    * again: each is a row of its own already, under the original delivery.
    */
   recordsStillRejected: number;
@@ -70,7 +70,7 @@ export function readmitDeliveryId(rejectionKey: string): string {
 }
 
 /**
- * What the current model makes of a refused push or record, through the live worker's own path
+ * What the current model makes of a rejected push or record, through the live worker's own path
  * (workItemFromJob: same parsing, same number protection). A record is re-read as a CDR push of
  * its own; a truncated body lacks its end, so no model can accept it.
  */
@@ -88,10 +88,10 @@ export function readmitVerdict(row: RejectedRow, options: NormalizeOptions, hash
     receivedAt: row.receivedAt.toISOString(),
     contentType: row.contentType,
     ...content,
-    refusal: null,
+    rejection: null,
   };
   const item = workItemFromJob(job, options, hashNumber);
-  if (item.kind === 'refused') return { kind: 'rejected', code: item.refused.reasonCode, message: item.refused.reasonMessage };
+  if (item.kind === 'rejected') return { kind: 'rejected', code: item.rejected.reasonCode, message: item.rejected.reasonMessage };
   const { push } = item.delivery;
   if (push.kind === 'status') return { kind: 'accepted', delivery: item.delivery, recordsStillRejected: 0 };
   return {
@@ -102,9 +102,9 @@ export function readmitVerdict(row: RejectedRow, options: NormalizeOptions, hash
 }
 
 /**
- * `callpipe rejected readmit`: refused pushes and records not readmitted yet go through the current
+ * `callpipe rejected readmit`: rejected pushes and records not readmitted yet go through the current
  * model; those it accepts are stored and their rows marked, in one transaction per batch, so a row
- * is readmitted exactly once even if a run is interrupted. Rows still refused stay as they are.
+ * is readmitted exactly once even if a run is interrupted. Rows still rejected stay as they are.
  */
 export async function readmitRejected(db: Kysely<Database>, filter: RejectedFilter, options: ReadmitOptions): Promise<ReadmitResult> {
   const started = performance.now();

@@ -7,6 +7,7 @@ import {
   isPushBatch,
   PUSH_QUEUE_NAME,
   pushesOf,
+  pushJob,
   queuesSnapshot,
   retryDelayMs,
   RETRY_BACKOFF,
@@ -73,7 +74,7 @@ export function createWorkerService(env: WorkerEnv, logger: Logger): WorkerServi
       outcome.status === 'rejected' ? [{ push: pushes[index]!, error: outcome.reason as unknown }] : [],
     );
     for (const [index, outcome] of outcomes.entries()) {
-      if (outcome.status === 'fulfilled') metrics.jobs.inc({ outcome: items[index]!.kind === 'refused' ? 'refused' : 'stored' });
+      if (outcome.status === 'fulfilled') metrics.jobs.inc({ outcome: items[index]!.kind === 'rejected' ? 'rejected' : 'stored' });
     }
     metrics.jobDuration.observe((Date.now() - started) / 1000);
     const [first, ...rest] = failures;
@@ -100,7 +101,7 @@ export function createWorkerService(env: WorkerEnv, logger: Logger): WorkerServi
         await job.moveToDelayed(Date.now() + decision.delayMs, token);
         throw new DelayedError();
       case 'split':
-        await queue.addBulk(decision.pushes.map((push) => ({ name: push.name, data: push.data, opts: { jobId: push.data.deliveryId } })));
+        await queue.addBulk(decision.pushes.map(pushJob));
         metrics.jobs.inc({ outcome: 'split' }, decision.pushes.length);
         logger.warn('pushes of a batch failed, queued again on their own', {
           jobId: job.id,

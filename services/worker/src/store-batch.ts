@@ -1,5 +1,5 @@
 import { anomalyFieldLabel, type Anomaly } from '@callpipe/events';
-import { storeDeliveriesIn, storeRefusedPushes, type Database, type StoreResult } from '@callpipe/db';
+import { storeDeliveriesIn, storeRejectedPushes, type Database, type StoreResult } from '@callpipe/db';
 import type { WorkerMetrics } from '@callpipe/metrics';
 import type { Kysely } from 'kysely';
 import type { WorkItem } from './work-item.ts';
@@ -9,10 +9,10 @@ export function createBatchStore(db: Kysely<Database>, metrics: WorkerMetrics) {
   return async (items: WorkItem[]): Promise<void> => {
     const started = process.hrtime.bigint();
     const accepted = items.flatMap((item) => (item.kind === 'accepted' ? [item.delivery] : []));
-    const refused = items.flatMap((item) => (item.kind === 'refused' ? [item.refused] : []));
+    const rejected = items.flatMap((item) => (item.kind === 'rejected' ? [item.rejected] : []));
     const result: StoreResult = await db.transaction().execute(async (trx) => {
       const stored = await storeDeliveriesIn(trx, accepted);
-      await storeRefusedPushes(trx, refused);
+      await storeRejectedPushes(trx, rejected);
       return stored;
     });
     const now = Date.now();
@@ -20,7 +20,7 @@ export function createBatchStore(db: Kysely<Database>, metrics: WorkerMetrics) {
     metrics.batchPushes.observe(items.length);
     metrics.cdrRedeliveries.inc(result.cdrsRedelivered);
     metrics.eventRedeliveries.inc(result.eventsRedelivered);
-    metrics.lateEvents.inc(result.lateEvents);
+    metrics.lateCalls.inc(result.lateCalls);
     metrics.lastCommitted.set(now / 1000);
     for (const delivery of accepted) {
       countAnomalies(metrics, 'push', delivery.anomalies);

@@ -1,29 +1,30 @@
 import { decodeBody, parsePush, type NormalizeOptions } from '@callpipe/events';
-import { acceptedDelivery, type AcceptedDelivery, type RefusedPush } from '@callpipe/db';
-import type { PushJobData } from '@callpipe/queue';
+import { acceptedDelivery, type AcceptedDelivery, type RejectedPush } from '@callpipe/db';
+import { rejectionOf, type PushJobData } from '@callpipe/queue';
 import { protectNumbersInText, protectPushNumbers, type NumberHasher } from './number-protection.ts';
 
-export type WorkItem = { kind: 'accepted'; delivery: AcceptedDelivery } | { kind: 'refused'; refused: RefusedPush };
+export type WorkItem = { kind: 'accepted'; delivery: AcceptedDelivery } | { kind: 'rejected'; rejected: RejectedPush };
 
 /**
  * Turns a job back into what gets stored, with the same pure model the ingest used. A push the
- * ingest accepted but this worker refuses (a newer model, a replay) is kept as a worker refusal.
+ * ingest accepted but this worker rejects (a newer model, a replay) is kept as a worker rejection.
  */
 export function workItemFromJob(job: PushJobData, options: NormalizeOptions, hashNumber: NumberHasher | null = null): WorkItem {
   const raw = job.bodyEncoding === 'base64' ? Buffer.from(job.body, 'base64') : Buffer.from(job.body, 'utf8');
   const body = hashNumber ? protectBody(raw, hashNumber) : raw;
   const meta = { deliveryId: job.deliveryId, source: job.source, receivedAt: job.receivedAt };
-  if (job.refusal) {
+  const rejection = rejectionOf(job);
+  if (rejection) {
     return {
-      kind: 'refused',
-      refused: {
+      kind: 'rejected',
+      rejected: {
         ...meta,
         stage: 'ingest',
         contentType: job.contentType,
-        reasonCode: job.refusal.code,
-        reasonMessage: job.refusal.message,
+        reasonCode: rejection.code,
+        reasonMessage: rejection.message,
         body,
-        bodyTruncated: job.refusal.bodyTruncated,
+        bodyTruncated: rejection.bodyTruncated,
       },
     };
   }
@@ -33,8 +34,8 @@ export function workItemFromJob(job: PushJobData, options: NormalizeOptions, has
     : decoded;
   if (!verdict.ok) {
     return {
-      kind: 'refused',
-      refused: {
+      kind: 'rejected',
+      rejected: {
         ...meta,
         stage: 'worker',
         contentType: job.contentType,
@@ -49,7 +50,7 @@ export function workItemFromJob(job: PushJobData, options: NormalizeOptions, has
 }
 
 /**
- * Raw bytes kept (refused bodies, the original of a lossy decoding) get the same protection. Bytes
+ * Raw bytes kept (rejected bodies, the original of a lossy decoding) get the same protection. Bytes
  * that are not UTF-8 are read as Latin-1, one character per byte: numbers are ASCII, so they are
  * replaced while every other byte stays exactly as it came.
  */

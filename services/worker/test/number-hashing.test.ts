@@ -6,10 +6,10 @@ import { pushJob, workerFixture } from './support.ts';
 import { sql } from 'kysely';
 
 const fixture = workerFixture('hash', { CALLPIPE_NUMBER_HASH_KEY: 'test-number-hash-key-0001' });
-const job = (body: string, refusal: PushJobData['refusal'] = null) => pushJob(body, { refusal });
+const job = (body: string, rejection: PushJobData['rejection'] = null) => pushJob(body, { rejection });
 
 describe('numbers stored as keyed hashes', () => {
-  it('when CALLPIPE_NUMBER_HASH_KEY is set, then no table holds a phone number in clear, raw payloads and refusals included', async () => {
+  it('when CALLPIPE_NUMBER_HASH_KEY is set, then no table holds a phone number in clear, raw payloads and rejections included', async () => {
     const calls = generateCalls(55, 10);
     const pushes: Push[] = calls.flatMap((call) => [
       ...call.statusPushes,
@@ -32,7 +32,7 @@ describe('numbers stored as keyed hashes', () => {
           (await sql<{ n: string }>`SELECT count(*) AS n FROM rejected_pushes WHERE stage = 'ingest'`.execute(fixture.database.db)).rows[0]!
             .n,
         ) === 1,
-      { what: 'refusal kept' },
+      { what: 'rejection kept' },
     );
 
     const dump = await sql<{ text: string }>`

@@ -21,7 +21,7 @@ const data = (deliveryId: string) => ({
   contentType: null,
   body: '{}',
   bodyEncoding: 'utf8' as const,
-  refusal: null,
+  rejection: null,
 });
 
 describe('queuesSnapshot', () => {

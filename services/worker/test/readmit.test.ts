@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql, type Kysely } from 'kysely';
-import { storeRefusedPushes, type Database, type RefusedPush } from '@callpipe/db';
+import { storeRejectedPushes, type Database, type RejectedPush } from '@callpipe/db';
 import { testContext, type TestDatabase } from '@callpipe/testkit';
 import { readmitDeliveryId, readmitRejected, type ReadmitOptions } from '@callpipe/worker';
 import { createNumberHasher, protectNumbersInText } from '../src/number-protection.ts';
@@ -21,16 +21,16 @@ function cdr(sessionId: string, extra: Record<string, unknown> = {}) {
   };
 }
 
-/** Refusals as the previous, strict model filed them. */
-function oldRefusals(): RefusedPush[] {
-  const refused = (deliveryId: string, reasonCode: string, body: Buffer, extra: Partial<RefusedPush> = {}): RefusedPush => ({
+/** Rejections as the previous, strict model filed them. */
+function oldRejections(): RejectedPush[] {
+  const rejected = (deliveryId: string, reasonCode: string, body: Buffer, extra: Partial<RejectedPush> = {}): RejectedPush => ({
     deliveryId,
     stage: 'ingest',
     source: SOURCE,
     receivedAt: RECEIVED,
     contentType: 'application/json',
     reasonCode,
-    reasonMessage: `refused: ${reasonCode}`,
+    reasonMessage: `rejected: ${reasonCode}`,
     body,
     bodyTruncated: false,
     ...extra,
@@ -40,7 +40,7 @@ function oldRefusals(): RefusedPush[] {
   const [head, tail] = JSON.stringify({ eventType: 'fee', feeLst: [cdr('readmit-latin1', { userData: 'caf<e9>' })] }).split('<e9>');
   const notUtf8 = Buffer.concat([Buffer.from(head!, 'utf8'), Buffer.from([0xe9]), Buffer.from(tail!, 'utf8')]);
   return [
-    refused(
+    rejected(
       'a0000000-0000-4000-8000-000000000001',
       'invalid_timestamp',
       json({
@@ -48,25 +48,25 @@ function oldRefusals(): RefusedPush[] {
         statusInfo: { sessionId: 'readmit-status', timestamp: '2016-12-26  01:19:46', caller: '+8657188880001', called: '+8613800000001' },
       }),
     ),
-    refused('a0000000-0000-4000-8000-000000000002', 'invalid_utf8', notUtf8),
-    refused(
+    rejected('a0000000-0000-4000-8000-000000000002', 'invalid_utf8', notUtf8),
+    rejected(
       'a0000000-0000-4000-8000-000000000003',
       'fee_list_size',
       json({ eventType: 'fee', feeLst: Array.from({ length: 51 }, (_, index) => cdr(`readmit-many-${index}`)) }),
     ),
-    // A fee push the worker refused whole; now one record is taken and the other still has no session id.
-    refused(
+    // A fee push the worker rejected whole; now one record is taken and the other still has no session id.
+    rejected(
       'a0000000-0000-4000-8000-000000000004',
       'invalid_timestamp',
       json({ eventType: 'fee', feeLst: [cdr('readmit-mixed', { callEndTime: 1718073083 }), cdr('', { sessionId: undefined })] }),
       { stage: 'worker' },
     ),
-    refused(
+    rejected(
       'a0000000-0000-4000-8000-000000000005',
       'missing_session_id',
       json({ eventType: 'callout', statusInfo: { caller: '+8657188880001', timestamp: '2024-06-11 02:30:00' } }),
     ),
-    refused(
+    rejected(
       'a0000000-0000-4000-8000-000000000006',
       'body_too_large',
       json({ eventType: 'fee', feeLst: [cdr('readmit-cut')] }).subarray(0, 40),
@@ -86,7 +86,7 @@ async function insertRejectedRecord(db: Kysely<Database>, index: number, record:
       record_index: index,
       stage: 'worker',
       reason_code: reasonCode,
-      reason_message: `refused: ${reasonCode}`,
+      reason_message: `rejected: ${reasonCode}`,
       source: SOURCE,
       content_type: null,
       received_at: RECEIVED,
@@ -116,7 +116,7 @@ describe('readmitting rejected pushes', () => {
   let database: TestDatabase;
   beforeAll(async () => {
     database = await context.createDatabase();
-    await storeRefusedPushes(database.db, oldRefusals());
+    await storeRejectedPushes(database.db, oldRejections());
     await insertRejectedRecord(database.db, 1, cdr('readmit-record', { callEndTime: '2024-06-11T02:31:23Z' }), 'invalid_timestamp');
   });
   afterAll(() => database.drop());
@@ -129,7 +129,7 @@ describe('readmitting rejected pushes', () => {
     expect(await snapshot(database.db)).toEqual(before);
   });
 
-  it('when given a reason code, then only the refusals of that code are readmitted', async () => {
+  it('when given a reason code, then only the rejections of that code are readmitted', async () => {
     const result = await readmitRejected(database.db, { code: 'invalid_utf8' }, options);
     expect(result).toMatchObject({
       examined: 1,
@@ -239,13 +239,13 @@ describe('readmitting with CALLPIPE_NUMBER_HASH_KEY', () => {
   });
   afterAll(() => database.drop());
 
-  it('when the refused body was stored protected, then its numbers are not hashed a second time', async () => {
+  it('when the rejected body was stored protected, then its numbers are not hashed a second time', async () => {
     const body = JSON.stringify({
       eventType: 'callout',
       statusInfo: { sessionId: 'readmit-hashed', timestamp: '2016-12-26  01:19:46', caller: '+8657188880001', called: '057188880002' },
     });
     // What the worker files: numbers in the text protected, a number of another shape still as sent.
-    await storeRefusedPushes(database.db, [
+    await storeRejectedPushes(database.db, [
       {
         deliveryId: 'b0000000-0000-4000-8000-000000000001',
         stage: 'ingest',
@@ -253,7 +253,7 @@ describe('readmitting with CALLPIPE_NUMBER_HASH_KEY', () => {
         receivedAt: RECEIVED,
         contentType: null,
         reasonCode: 'invalid_timestamp',
-        reasonMessage: 'refused',
+        reasonMessage: 'rejected',
         body: Buffer.from(protectNumbersInText(body, hash), 'utf8'),
         bodyTruncated: false,
       },

@@ -27,10 +27,10 @@ export function pushJob(
     contentType: null,
     body,
     bodyEncoding: 'utf8',
-    refusal: null,
+    rejection: null,
     ...overrides,
   };
-  const name: SinglePushName = data.refusal ? 'refused' : typeof push !== 'string' && push.eventType === 'fee' ? 'fee' : 'status';
+  const name: SinglePushName = data.rejection ? 'rejected' : typeof push !== 'string' && push.eventType === 'fee' ? 'fee' : 'status';
   return { name, data, opts: { jobId: deliveryId } };
 }
 

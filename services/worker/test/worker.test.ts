@@ -56,15 +56,36 @@ describe('worker', () => {
     expect(Number(cdrDeliveries.total)).toBe(cdrPushes);
   });
 
-  it('when the ingest refused a push, then the worker keeps it in rejected_pushes', async () => {
-    const refused = job('not json', { refusal: { code: 'invalid_json', message: 'bad', bodyTruncated: false } });
-    await fixture.queue.addBulk([refused]);
+  it('when the ingest rejected a push, then the worker keeps it in rejected_pushes', async () => {
+    const rejected = job('not json', { rejection: { code: 'invalid_json', message: 'bad', bodyTruncated: false } });
+    await fixture.queue.addBulk([rejected]);
     const row = await waitFor(
       () =>
-        fixture.database.db.selectFrom('rejected_pushes').selectAll().where('delivery_id', '=', refused.data.deliveryId).executeTakeFirst(),
-      { what: 'refused push kept' },
+        fixture.database.db
+          .selectFrom('rejected_pushes')
+          .selectAll()
+          .where('delivery_id', '=', rejected.data.deliveryId)
+          .executeTakeFirst(),
+      { what: 'rejected push kept' },
     );
     expect(row).toMatchObject({ stage: 'ingest', reason_code: 'invalid_json', body_truncated: false });
+    expect(row.body?.toString('utf8')).toBe('not json');
+  });
+
+  it('when a job was queued before the rename (name refused, field refusal), then it is still filed as rejected', async () => {
+    const { rejection: _current, ...data } = job('not json').data;
+    await fixture.queue.add(
+      'refused' as never,
+      { ...data, refusal: { code: 'invalid_json', message: 'bad', bodyTruncated: true } } as never,
+      {
+        jobId: data.deliveryId,
+      },
+    );
+    const row = await waitFor(
+      () => fixture.database.db.selectFrom('rejected_pushes').selectAll().where('delivery_id', '=', data.deliveryId).executeTakeFirst(),
+      { what: 'old-shaped rejected push kept' },
+    );
+    expect(row).toMatchObject({ stage: 'ingest', reason_code: 'invalid_json', body_truncated: true });
     expect(row.body?.toString('utf8')).toBe('not json');
   });
 
@@ -163,13 +184,13 @@ describe('worker', () => {
     expect(failedBatches).toHaveLength(0);
   });
 
-  it('when a push the ingest accepted fails the worker model, then it is kept as a worker refusal', async () => {
+  it('when a push the ingest accepted fails the worker model, then it is kept as a worker rejection', async () => {
     // An older ingest, or a replay tool, may have queued what this model cannot attribute to a call.
     const odd = job(JSON.stringify({ eventType: 'callout', statusInfo: { timestamp: '2024-06-11 02:31:23' } }));
     await fixture.queue.addBulk([odd]);
     const row = await waitFor(
       () => fixture.database.db.selectFrom('rejected_pushes').selectAll().where('delivery_id', '=', odd.data.deliveryId).executeTakeFirst(),
-      { what: 'worker refusal' },
+      { what: 'worker rejection' },
     );
     expect(row).toMatchObject({ stage: 'worker', reason_code: 'invalid_session_id' });
   });

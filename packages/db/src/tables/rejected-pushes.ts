@@ -1,6 +1,6 @@
 import type { ColumnType, Generated } from 'kysely';
 
-/** Everything refused, with the reason and the raw bytes, for inspection and replay. */
+/** Everything rejected, with the reason and the raw bytes, for inspection and replay. */
 export interface RejectedPushesTable {
   id: Generated<string>;
   rejection_key: string;

@@ -17,7 +17,7 @@ Delivery counts, receive times and the raw payloads are left alone, so nothing i
     .option('--dry-run', 'count what would change, write nothing')
     .option('--json', 'the result as one JSON line on stdout')
     .option('--batch-size <n>', 'calls per transaction (default 500)')
-    .addHelpText('after', '\nExit code: 0 done, 1 some calls could not be re-derived (their stored data is now refused), 2 usage error.')
+    .addHelpText('after', '\nExit code: 0 done, 1 some calls could not be re-derived (their stored data is now rejected), 2 usage error.')
     .action(async (flags, command) => {
       const { reprocess } = await import('../run/reprocess.ts');
       ctx.settle(await reprocess(command, flags, ctx.env, ctx.io));

@@ -261,7 +261,7 @@ function describeReadmit(result: ReadmitResult): string[] {
     ...(stillNow.length > 0 ? [`  still rejected, by the current model's code: ${stillNow.join(', ')}`] : []),
     ...(result.recordsStillRejected > 0
       ? [
-          `  ${n(result.recordsStillRejected)} ${result.recordsStillRejected === 1 ? 'record inside a readmitted push is' : 'records inside readmitted pushes are'} still refused (already kept as rows of their own)`,
+          `  ${n(result.recordsStillRejected)} ${result.recordsStillRejected === 1 ? 'record inside a readmitted push is' : 'records inside readmitted pushes are'} still rejected (already kept as rows of their own)`,
         ]
       : []),
     ...(result.dryRun

@@ -88,7 +88,7 @@ function describeResult(result: ReprocessResult): string[] {
     ...(columns.length > 0 ? [`  changed columns: ${columns.join(', ')}`] : []),
     ...(result.unreadable > 0
       ? [
-          `  ${n(result.unreadable)} calls left as they are, their stored data is now refused:`,
+          `  ${n(result.unreadable)} calls left as they are, their stored data is now rejected:`,
           ...result.unreadableExamples.map((example) => `    ${example.sessionId}: ${example.reason}`),
         ]
       : []),

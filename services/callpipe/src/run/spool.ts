@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import { z } from 'zod';
 import { ingestEnvSchema, inspectSpool, type SpoolReport } from '@callpipe/ingest';
-import { parseEnv } from '@callpipe/runtime';
+import { errorCode, parseEnv } from '@callpipe/runtime';
 import { checkOptions, usageError, type CliIo, type Outcome } from '../commands/context.ts';
 import type { SpoolAction } from '../commands/spool.ts';
 
@@ -39,7 +39,7 @@ async function directoryProblem(dir: string): Promise<string | null> {
   try {
     return (await stat(dir)).isDirectory() ? null : 'not a directory';
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'no such directory';
+    if (errorCode(error) === 'ENOENT') return 'no such directory';
     throw error;
   }
 }

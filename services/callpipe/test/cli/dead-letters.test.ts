@@ -21,7 +21,7 @@ beforeAll(async () => {
       contentType: null,
       body: '{}',
       bodyEncoding: 'utf8',
-      refusal: null,
+      rejection: null,
     },
     { jobId: 'cli-dead-letter', attempts: 1 },
   );

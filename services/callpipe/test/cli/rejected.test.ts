@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { storeRefusedPushes, type RefusedPush } from '@callpipe/db';
+import { storeRejectedPushes, type RejectedPush } from '@callpipe/db';
 import { testContext, type TestDatabase } from '@callpipe/testkit';
 import { callpipe, connectionCounter, countedEnv, expectHelp, expectUsageError, refusedEnv } from '../support/cli.ts';
 
@@ -10,7 +10,7 @@ let env: Record<string, string>;
 const CALLER = '+8657188880001';
 const CALLED = '+8613800000001';
 
-function refused(deliveryId: string, reasonCode: string, body: Buffer, receivedAt: string): RefusedPush {
+function rejected(deliveryId: string, reasonCode: string, body: Buffer, receivedAt: string): RejectedPush {
   return {
     deliveryId,
     stage: 'ingest',
@@ -18,7 +18,7 @@ function refused(deliveryId: string, reasonCode: string, body: Buffer, receivedA
     receivedAt,
     contentType: 'application/json',
     reasonCode,
-    reasonMessage: `refused: ${reasonCode}`,
+    reasonMessage: `rejected: ${reasonCode}`,
     body,
     bodyTruncated: false,
   };
@@ -37,15 +37,15 @@ beforeAll(async () => {
       { sessionId: 'cli-readmit-fee', callerNum: CALLER, calleeNum: CALLED, callEndTime: '2024-06-11 02:31:23', userData: 'caf<e9>' },
     ],
   }).split('<e9>');
-  await storeRefusedPushes(database.db, [
-    refused('c0000000-0000-4000-8000-000000000001', 'invalid_timestamp', Buffer.from(status, 'utf8'), '2024-06-11T03:00:00.000Z'),
-    refused(
+  await storeRejectedPushes(database.db, [
+    rejected('c0000000-0000-4000-8000-000000000001', 'invalid_timestamp', Buffer.from(status, 'utf8'), '2024-06-11T03:00:00.000Z'),
+    rejected(
       'c0000000-0000-4000-8000-000000000002',
       'invalid_utf8',
       Buffer.concat([Buffer.from(head!, 'utf8'), Buffer.from([0xe9]), Buffer.from(tail!, 'utf8')]),
       '2024-06-11T04:00:00.000Z',
     ),
-    refused(
+    rejected(
       'c0000000-0000-4000-8000-000000000003',
       'missing_session_id',
       Buffer.from('{"eventType":"callout","statusInfo":{}}'),

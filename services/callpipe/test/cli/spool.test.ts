@@ -13,7 +13,7 @@ afterAll(() => Promise.all(directories.map((dir) => rm(dir, { recursive: true, f
 
 const push = (receivedAt: string): SpoolEntry => ({
   name: 'status',
-  data: { deliveryId: randomUUID(), source: 'test', receivedAt, contentType: null, body: '{}', bodyEncoding: 'utf8', refusal: null },
+  data: { deliveryId: randomUUID(), source: 'test', receivedAt, contentType: null, body: '{}', bodyEncoding: 'utf8', rejection: null },
 });
 
 /** A spool directory written by the ingest's own writer: one segment per batch, closed like a stopped ingest. */

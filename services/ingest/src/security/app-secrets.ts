@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { digestVariants, type AppCredentials } from '@callpipe/auth';
+import { errorCode } from '@callpipe/runtime';
 
 const appsSchema = z.record(
   z.string().min(1).max(128),
@@ -51,6 +52,6 @@ function readSecretsFile(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
-    throw new Error(`INGEST_APP_SECRETS_FILE ${path} cannot be read: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+    throw new Error(`INGEST_APP_SECRETS_FILE ${path} cannot be read: ${errorCode(error) ?? 'error'}`);
   }
 }

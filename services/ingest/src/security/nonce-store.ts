@@ -5,7 +5,7 @@ export type NonceVerdict = 'fresh' | 'replayed' | 'unchecked';
 
 /**
  * Remembers accepted nonces in Redis, shared by every ingest replica. When Redis cannot answer, the
- * push is accepted as `unchecked` (and counted): a status push refused here would be lost for good,
+ * push is accepted as `unchecked` (and counted): a status push rejected here would be lost for good,
  * while a replayed push is at worst one extra counted delivery.
  */
 export class NonceStore {

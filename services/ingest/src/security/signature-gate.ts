@@ -25,8 +25,8 @@ export type GateVerdict = { ok: true } | { ok: false; status: number; code: stri
 
 /**
  * Rolls out signature checks safely: `off` skips them, `log` verifies and counts (which digest
- * variant matched, or why none did) but lets every push through, `enforce` refuses what fails and
- * refuses a nonce seen before within the window.
+ * variant matched, or why none did) but lets every push through, `enforce` rejects what fails and
+ * rejects a nonce seen before within the window.
  */
 export function createSignatureGate(options: SignatureGateOptions) {
   const announced = new Set<string>();

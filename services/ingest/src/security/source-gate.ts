@@ -3,7 +3,7 @@ import type { BlockList } from 'node:net';
 import { clientAddress, matches } from './source-address.ts';
 import type { GateVerdict } from './signature-gate.ts';
 
-/** Refuses pushes from outside the allowlist (when one is configured), seen through trusted proxies. */
+/** Rejects pushes from outside the allowlist (when one is configured), seen through trusted proxies. */
 export function createSourceGate(allowed: { list: BlockList; size: number }, trustedProxies: BlockList) {
   return (request: IncomingMessage): GateVerdict => {
     if (allowed.size === 0) return { ok: true };

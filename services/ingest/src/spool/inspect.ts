@@ -4,6 +4,7 @@ import { isAlive, LOCK_FILE } from './lock.ts';
 import { quarantinedCount } from './quarantine.ts';
 import { parseSegment, segmentFormat, type BadRecord, type SegmentFormat } from './segment-format.ts';
 import { listSegments } from './spool.ts';
+import { errorCode } from '@callpipe/runtime';
 
 export interface SegmentReport {
   name: string;
@@ -42,7 +43,7 @@ export async function inspectSpool(dir: string): Promise<SpoolReport> {
     try {
       bytes = await readFile(join(dir, name));
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue; // drained meanwhile
+      if (errorCode(error) === 'ENOENT') continue; // drained meanwhile
       throw error;
     }
     const parsed = parseSegment(bytes, segmentFormat(name));

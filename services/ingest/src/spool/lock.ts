@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { link, open, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { errorCode } from '@callpipe/runtime';
 
 export const LOCK_FILE = 'LOCK';
 
@@ -34,7 +35,7 @@ export async function takeSpoolLock(dir: string): Promise<SpoolLock> {
         await link(temporary, lockPath);
         return { release: () => release(lockPath, content, token) };
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        if (errorCode(error) !== 'EEXIST') throw error;
       }
       const holder = await readLock(lockPath);
       if (!holder) continue; // removed since our link failed: race again
@@ -68,7 +69,7 @@ async function readLock(lockPath: string): Promise<LockHolder | null> {
     const [pid, token] = content.trim().split(' ');
     return { pid: Number(pid), token: token ?? null, content, inode: info.ino };
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    if (errorCode(error) === 'ENOENT') return null;
     throw error;
   }
 }
@@ -86,7 +87,7 @@ async function breakStaleLock(lockPath: string, stale: LockHolder): Promise<bool
   try {
     await link(lockPath, claim);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = errorCode(error);
     if (code === 'ENOENT') return true; // gone already
     if (code !== 'EEXIST') throw error;
     await new Promise((resolve) => setTimeout(resolve, 5));
@@ -114,6 +115,6 @@ export function isAlive(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    return errorCode(error) === 'EPERM';
   }
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { link, mkdir, open, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BadRecord } from './segment-format.ts';
+import { errorCode } from '@callpipe/runtime';
 
 /** Inside the spool directory; its files never match a segment name, so they are never drained. */
 export const QUARANTINE_DIR = 'quarantine';
@@ -44,7 +45,7 @@ export async function quarantineRecord(spoolDir: string, segment: string, record
   try {
     await link(temporary, join(spoolDir, file));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    if (errorCode(error) !== 'EEXIST') throw error;
     return null;
   } finally {
     await unlink(temporary);
@@ -62,7 +63,7 @@ export async function quarantinedCount(spoolDir: string): Promise<number> {
   try {
     return (await readdir(join(spoolDir, QUARANTINE_DIR))).filter((name) => name.endsWith('.json')).length;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    if (errorCode(error) === 'ENOENT') return 0;
     throw error;
   }
 }

@@ -12,7 +12,7 @@ const push = (deliveryId: string, body = '{"eventType":"answer"}'): SinglePush =
     contentType: null,
     body,
     bodyEncoding: 'utf8',
-    refusal: null,
+    rejection: null,
   },
 });
 const ids = (bytes: Buffer) => parseSegment(bytes, 'framed').entries.map((entry) => entry.data.deliveryId);
@@ -47,6 +47,13 @@ describe('framed spool segments', () => {
     expect(parsed.entries.map((entry) => entry.data.deliveryId)).toEqual(['a', 'c']);
     expect(parsed.bad.map((bad) => [bad.offset, bad.bytes.length, bad.reason])).toEqual([[a!.length, b!.length, reason]]);
     expect(parsed.tornTail).toBeNull();
+  });
+
+  it('when a record was spooled before the rename (name refused, field refusal), then it is read as rejected', () => {
+    const { rejection: _current, ...data } = push('old').data;
+    const rejection = { code: 'invalid_json', message: 'not JSON', bodyTruncated: false };
+    const old = encodeRecord({ name: 'refused', data: { ...data, refusal: rejection } } as never);
+    expect(parseSegment(old, 'framed').entries).toEqual([{ name: 'rejected', data: { ...data, rejection } }]);
   });
 
   it('when the last record is cut short anywhere, then it is a torn tail and never bad', () => {

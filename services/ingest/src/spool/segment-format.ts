@@ -1,5 +1,5 @@
 import { crc32 } from 'node:zlib';
-import type { SinglePush } from '@callpipe/queue';
+import { currentPush, type LegacyPushName, type SinglePush, type SinglePushName } from '@callpipe/queue';
 
 /**
  * How pushes sit in a spool segment. Current segments (`*.spool`) hold framed records:
@@ -135,7 +135,7 @@ function parseEntry(text: string): SinglePush | null {
     return null;
   }
   if (typeof value !== 'object' || value === null) return null;
-  const { name, data } = value as Partial<SinglePush>;
-  const known = name === 'status' || name === 'fee' || name === 'refused';
-  return known && typeof data?.deliveryId === 'string' && typeof data.body === 'string' ? (value as SinglePush) : null;
+  const { name, data } = value as Partial<Omit<SinglePush, 'name'> & { name: SinglePushName | LegacyPushName }>;
+  const known = name === 'status' || name === 'fee' || name === 'rejected' || name === 'refused';
+  return known && typeof data?.deliveryId === 'string' && typeof data.body === 'string' ? currentPush(name, data) : null;
 }

@@ -4,6 +4,7 @@ import type { SinglePush } from '@callpipe/queue';
 import { takeSpoolLock, type SpoolLock } from './lock.ts';
 import { quarantineRecord, type QuarantinedRecord } from './quarantine.ts';
 import { encodeRecord, parseSegment, SEGMENT_EXTENSION, SEGMENT_NAME, segmentFormat } from './segment-format.ts';
+import { coerceError } from '@callpipe/runtime';
 
 export type SpoolEntry = SinglePush;
 
@@ -157,7 +158,7 @@ export class Spool {
         this.oldestAt ??= this.clock();
         batch.forEach((entry) => entry.resolve());
       } catch (error) {
-        batch.forEach((entry) => entry.reject(error instanceof Error ? error : new Error(String(error))));
+        batch.forEach((entry) => entry.reject(coerceError(error)));
       }
     }
   }

@@ -1,14 +1,17 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './database.ts';
-import type { RefusedPush } from './deliveries.ts';
+import type { RejectedPush } from './deliveries.ts';
 
-/** Keeps refused pushes with their raw bytes; a retried job (same delivery id, same receive time) inserts each one once. */
-export async function storeRefusedPushes(db: Kysely<Database> | Transaction<Database>, refused: readonly RefusedPush[]): Promise<number> {
-  if (refused.length === 0) return 0;
+/** Keeps rejected pushes with their raw bytes; a retried job (same delivery id, same receive time) inserts each one once. */
+export async function storeRejectedPushes(
+  db: Kysely<Database> | Transaction<Database>,
+  rejected: readonly RejectedPush[],
+): Promise<number> {
+  if (rejected.length === 0) return 0;
   const result = await db
     .insertInto('rejected_pushes')
     .values(
-      refused.map((push) => ({
+      rejected.map((push) => ({
         rejection_key: push.deliveryId,
         delivery_id: push.deliveryId,
         record_index: null,
