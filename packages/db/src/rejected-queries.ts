@@ -1,5 +1,6 @@
-import { sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type SelectQueryBuilder, type Transaction } from 'kysely';
 import type { Database } from './database.ts';
+import type { RejectedPushesTable } from './tables/rejected-pushes.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -155,25 +156,7 @@ export async function markReadmitted(trx: Db, marks: readonly ReadmittedMark[]):
 
 const exactTime = sql<string>`to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('received_at_exact');
 
-function toRow(row: {
-  id: string;
-  rejection_key: string;
-  delivery_id: string | null;
-  record_index: number | null;
-  stage: 'ingest' | 'worker';
-  reason_code: string;
-  reason_message: string;
-  source: string;
-  content_type: string | null;
-  received_at: Date;
-  received_at_exact: string;
-  body: Buffer | null;
-  body_truncated: boolean;
-  record: unknown;
-  stored_at: Date;
-  readmitted_at: Date | null;
-  readmitted_as: string | null;
-}): RejectedRow {
+function toRow(row: Selectable<RejectedPushesTable> & { received_at_exact: string }): RejectedRow {
   return {
     id: row.id,
     rejectionKey: row.rejection_key,
