@@ -1,21 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createDatabase, type Database } from '@callpipe/db';
+import type { Database } from '@callpipe/db';
 import { cdrFieldSpecs, statusFieldSpecs, type Anomaly } from '@callpipe/events';
 import { conformanceBodyBytes, conformanceCorpus, type ExpectedAcceptance } from '@callpipe/fixtures';
-import { databaseUrlFor, dropDatabase, uniqueQueuePrefix, waitFor } from '@callpipe/testkit';
+import { waitFor } from '@callpipe/testkit';
 import type { Kysely } from 'kysely';
-import { freePort, runCallpipe, waitForHttp, type CallpipeProcess } from '../support/process.ts';
+import { startPipeline, type StartedPipeline } from '../support/start-pipeline.ts';
 
 // Every case of the conformance corpus, as exact bytes over HTTP into a real `callpipe start`, and
 // read back column by column: what the unit test proves of the verdict must also hold in the tables.
 const serverUrl = inject('databaseServerUrl');
 const redisUrl = inject('redisUrl');
-const databaseName = `callpipe_e2e_conformance_${Date.now()}`;
-const databaseUrl = databaseUrlFor(serverUrl, databaseName);
-const spoolDir = mkdtempSync(join(tmpdir(), 'callpipe-e2e-conformance-spool-'));
 
 type Expected = ExpectedAcceptance | { rejected: string };
 
@@ -116,34 +110,15 @@ function columnsOf(row: Record<string, unknown>, keys: string[], column: (key: s
 
 const hex = (bytes: Buffer | null | undefined) => (bytes ? bytes.toString('hex') : null);
 
-let pipeline: CallpipeProcess;
+let started: StartedPipeline | undefined;
 let db: Kysely<Database>;
 let ports: { ingest: number; ingestAdmin: number; workerAdmin: number };
 /** Per case: the HTTP answer and the window in which the ingest received it. */
 const sent: Array<{ status: number; body: string; from: Date; to: Date }> = [];
 
 beforeAll(async () => {
-  ports = { ingest: await freePort(), ingestAdmin: await freePort(), workerAdmin: await freePort() };
-  pipeline = runCallpipe(['start'], {
-    DATABASE_URL: databaseUrl,
-    REDIS_URL: redisUrl,
-    CALLPIPE_QUEUE_PREFIX: uniqueQueuePrefix('e2e-conformance'),
-    INGEST_HOST: '127.0.0.1',
-    INGEST_PORT: String(ports.ingest),
-    INGEST_ADMIN_HOST: '127.0.0.1',
-    INGEST_ADMIN_PORT: String(ports.ingestAdmin),
-    WORKER_ADMIN_HOST: '127.0.0.1',
-    WORKER_ADMIN_PORT: String(ports.workerAdmin),
-    LOG_LEVEL: 'info',
-    INGEST_SPOOL_DIR: spoolDir,
-  });
-  await Promise.all([
-    waitForHttp(`http://127.0.0.1:${ports.ingestAdmin}/readyz`, 30_000, pipeline),
-    waitForHttp(`http://127.0.0.1:${ports.workerAdmin}/readyz`, 30_000, pipeline),
-  ]).catch((error: unknown) => {
-    throw new Error(`pipeline did not start: ${String(error)}\n${pipeline.output()}`);
-  });
-  db = createDatabase({ connectionString: databaseUrl, poolSize: 2 });
+  started = await startPipeline({ serverUrl, redisUrl, label: 'e2e_conformance' });
+  ({ db, ports } = started);
 
   // One at a time, each in a millisecond of its own: push_deliveries and rejected_pushes carry no
   // session id, so a row is matched to its case by the ingest's received_at falling in its window.
@@ -162,10 +137,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await pipeline?.stop('SIGTERM');
-  await db?.destroy();
-  await dropDatabase(serverUrl, databaseName);
-  rmSync(spoolDir, { recursive: true, force: true });
+  await started?.stop();
 });
 
 async function deliveriesIn(window: { from: Date; to: Date }) {

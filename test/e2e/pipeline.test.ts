@@ -1,20 +1,18 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createDatabase, type Database } from '@callpipe/db';
+import type { Database } from '@callpipe/db';
 import { createRandom, demoAppKeys, expectedCall, generateCalls, type Push } from '@callpipe/fixtures';
-import { databaseUrlFor, dropDatabase, uniqueQueuePrefix, waitFor } from '@callpipe/testkit';
+import { waitFor } from '@callpipe/testkit';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
-import { freePort, REPO_ROOT, runCallpipe, waitForHttp, type CallpipeProcess } from '../support/process.ts';
+import { REPO_ROOT, runCallpipe, type CallpipeProcess } from '../support/process.ts';
+import { startPipeline, type StartedPipeline } from '../support/start-pipeline.ts';
 
 // The real entry point as a user runs it: `callpipe start` migrates a database that does not exist
 // yet, then serves; pushes go over HTTP and are read back from the tables.
 const serverUrl = inject('databaseServerUrl');
 const redisUrl = inject('redisUrl');
-const databaseName = `callpipe_e2e_${Date.now()}`;
-const databaseUrl = databaseUrlFor(serverUrl, databaseName);
 const SAMPLES = join(REPO_ROOT, '..', 'shared', 'domain', 'samples');
 // CI always lays ../shared beside the clone, so there a missing samples folder is a failure; on a
 // developer's machine without it the samples case is skipped, and says so.
@@ -23,7 +21,9 @@ const inCi = inject('inCi');
 const SAMPLES_MISSING = `${SAMPLES} not found (../shared/domain/samples beside the repository)`;
 if (!samplesFound && !inCi) console.warn(`pipeline e2e: skipping the shared samples case: ${SAMPLES_MISSING}`);
 
+let started: StartedPipeline | undefined;
 let pipeline: CallpipeProcess;
+let databaseUrl: string;
 let db: Kysely<Database>;
 let base: string;
 let ports: { ingest: number; ingestAdmin: number; workerAdmin: number };
@@ -39,40 +39,24 @@ async function deliveries(): Promise<number> {
 }
 
 beforeAll(async () => {
-  ports = { ingest: await freePort(), ingestAdmin: await freePort(), workerAdmin: await freePort() };
-  base = `http://127.0.0.1:${ports.ingest}`;
-  pipeline = runCallpipe(['start'], {
-    DATABASE_URL: databaseUrl,
-    REDIS_URL: redisUrl,
-    CALLPIPE_QUEUE_PREFIX: uniqueQueuePrefix('e2e'),
-    CALLPIPE_APP_BUSINESS: [
-      ...Object.entries(demoAppKeys).map(([business, key]) => `${key}=${business}`),
-      'Qm7v2XkT9pLs4NwR8cYd3HbJ6fGa=click2call',
-      'Zr5nK8wQ2mVx7tLp4cJs9HdB3gYe=notify',
-      'Hu3pW9sD6kQz2vNr8mTx5bLc7jFa=verify',
-    ].join(','),
-    INGEST_HOST: '127.0.0.1',
-    INGEST_PORT: String(ports.ingest),
-    INGEST_ADMIN_HOST: '127.0.0.1',
-    INGEST_ADMIN_PORT: String(ports.ingestAdmin),
-    WORKER_ADMIN_HOST: '127.0.0.1',
-    WORKER_ADMIN_PORT: String(ports.workerAdmin),
-    LOG_LEVEL: 'info',
-    INGEST_SPOOL_DIR: mkdtempSync(join(tmpdir(), 'callpipe-e2e-spool-')),
+  started = await startPipeline({
+    serverUrl,
+    redisUrl,
+    label: 'e2e',
+    env: {
+      CALLPIPE_APP_BUSINESS: [
+        ...Object.entries(demoAppKeys).map(([business, key]) => `${key}=${business}`),
+        'Qm7v2XkT9pLs4NwR8cYd3HbJ6fGa=click2call',
+        'Zr5nK8wQ2mVx7tLp4cJs9HdB3gYe=notify',
+        'Hu3pW9sD6kQz2vNr8mTx5bLc7jFa=verify',
+      ].join(','),
+    },
   });
-  await Promise.all([
-    waitForHttp(`http://127.0.0.1:${ports.ingestAdmin}/readyz`),
-    waitForHttp(`http://127.0.0.1:${ports.workerAdmin}/readyz`),
-  ]).catch((error: unknown) => {
-    throw new Error(`pipeline did not start: ${String(error)}\n${pipeline.output()}`);
-  });
-  db = createDatabase({ connectionString: databaseUrl, poolSize: 2 });
+  ({ process: pipeline, db, base, ports, databaseUrl } = started);
 });
 
 afterAll(async () => {
-  await pipeline?.stop('SIGKILL');
-  await db?.destroy();
-  await dropDatabase(serverUrl, databaseName);
+  await started?.stop('SIGKILL');
 });
 
 describe('callpipe start, end to end', () => {
