@@ -1,7 +1,8 @@
-import { createDatabase, ensurePartitions, partitionStatus, type PartitionMaintenanceResult, type PartitionStatus } from '@callpipe/db';
+import { ensurePartitions, partitionStatus, type PartitionMaintenanceResult, type PartitionStatus } from '@callpipe/db';
 import type { Outcome } from '../commands/context.ts';
 import type { PartitionsAction } from '../commands/partitions.ts';
 import { parseMigrateEnv } from '../env.ts';
+import { withCommandDatabase } from './database.ts';
 
 export interface PartitionsConfig {
   DATABASE_URL: string;
@@ -18,13 +19,7 @@ export const partitions = (action: PartitionsAction, env: NodeJS.ProcessEnv, out
  * worker runs every hour (create ahead, move DEFAULT rows, apply the retention) and says what it did.
  */
 export async function runPartitions(action: PartitionsAction, config: PartitionsConfig, out: (line: string) => void): Promise<number> {
-  const db = createDatabase({
-    connectionString: config.DATABASE_URL,
-    poolSize: 1,
-    applicationName: 'callpipe-partitions',
-    statementTimeoutMs: 120_000,
-  });
-  try {
+  return withCommandDatabase(config.DATABASE_URL, 'partitions', async (db) => {
     if (action === 'maintain') {
       const result = await ensurePartitions(db, {
         aheadDays: config.CALLPIPE_PARTITIONS_AHEAD_DAYS,
@@ -35,9 +30,7 @@ export async function runPartitions(action: PartitionsAction, config: Partitions
     }
     for (const line of describeStatus(await partitionStatus(db))) out(line);
     return 0;
-  } finally {
-    await db.destroy();
-  }
+  });
 }
 
 export function describeStatus(status: readonly PartitionStatus[]): string[] {

@@ -1,11 +1,12 @@
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import { z } from 'zod';
-import { createDatabase, findRejected, listRejected, type RejectedRow, type RejectedSummary } from '@callpipe/db';
+import { findRejected, listRejected, type RejectedRow, type RejectedSummary } from '@callpipe/db';
 import { decodeBody } from '@callpipe/events';
 import { maskPhoneNumbersIn, parseEnv } from '@callpipe/runtime';
 import { readmitRejected, workerEnvSchema, type ReadmitResult } from '@callpipe/worker';
 import { checkOptions, usageError, type CliIo, type Outcome } from '../commands/context.ts';
 import { migrateEnvSchema } from '../env.ts';
+import { withCommandDatabase } from './database.ts';
 
 /** `list` and `show` only read the table. */
 export const rejectedReadEnvSchema = z.object({ DATABASE_URL: migrateEnvSchema.shape.DATABASE_URL });
@@ -56,17 +57,6 @@ export interface RejectedReadmitFlags {
   batchSize?: string;
 }
 
-type Db = ReturnType<typeof createDatabase>;
-
-async function withDatabase<T>(url: string, work: (db: Db) => Promise<T>): Promise<T> {
-  const db = createDatabase({ connectionString: url, poolSize: 1, applicationName: 'callpipe-rejected', statementTimeoutMs: 120_000 });
-  try {
-    return await work(db);
-  } finally {
-    await db.destroy();
-  }
-}
-
 /** `callpipe rejected list`. */
 export async function rejectedList(
   command: CommandUnknownOpts,
@@ -76,7 +66,7 @@ export async function rejectedList(
 ): Promise<Outcome> {
   const options = checkOptions(command, listSchema, flags);
   const config = parseEnv(rejectedReadEnvSchema, env);
-  const rows = await withDatabase(config.DATABASE_URL, (db) => listRejected(db, options));
+  const rows = await withCommandDatabase(config.DATABASE_URL, 'rejected', (db) => listRejected(db, options));
   if (flags.json) for (const row of rows) io.out(JSON.stringify(listEntry(row)));
   else for (const line of formatTable(rows.map(listEntry))) io.out(line);
   io.err(
@@ -139,7 +129,7 @@ export async function rejectedShow(
 ): Promise<Outcome> {
   if (!ROW_ID.test(id)) return usageError(command, `rejected show: "${id}" is not a row id (the id column of \`callpipe rejected list\`)`);
   const config = parseEnv(rejectedReadEnvSchema, env);
-  const row = await withDatabase(config.DATABASE_URL, (db) => findRejected(db, id));
+  const row = await withCommandDatabase(config.DATABASE_URL, 'rejected', (db) => findRejected(db, id));
   if (row === undefined) {
     io.err(`callpipe: rejected show: no rejected push or record has the id ${id}\n`);
     return 1;
@@ -218,7 +208,7 @@ export async function rejectedReadmit(
   const { batchSize, ...filter } = checkOptions(command, readmitSchema, flags);
   const config = parseEnv(readmitEnvSchema, env);
   let lastReport = performance.now();
-  const result = await withDatabase(config.DATABASE_URL, (db) =>
+  const result = await withCommandDatabase(config.DATABASE_URL, 'rejected', (db) =>
     readmitRejected(db, filter, {
       businessByAppKey: config.CALLPIPE_APP_BUSINESS,
       numberHashKey: config.CALLPIPE_NUMBER_HASH_KEY,

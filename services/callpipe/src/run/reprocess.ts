@@ -1,9 +1,9 @@
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import { z } from 'zod';
-import { createDatabase } from '@callpipe/db';
 import { businesses } from '@callpipe/events';
 import { reprocessCalls, type ReprocessFilter, type ReprocessResult } from '@callpipe/replay';
 import { checkOptions, type CliIo, type Outcome } from '../commands/context.ts';
+import { withCommandDatabase } from './database.ts';
 import { parseReplayEnv, type ReplayEnv } from './replay.ts';
 
 const instant = z
@@ -50,13 +50,7 @@ export async function reprocess(command: CommandUnknownOpts, flags: ReprocessFla
 
 /** `callpipe reprocess`: stored calls re-derived with today's model. */
 export async function runReprocess(options: ReprocessOptions, config: ReplayEnv, io: Pick<CliIo, 'out' | 'err'>): Promise<number> {
-  const db = createDatabase({
-    connectionString: config.DATABASE_URL,
-    poolSize: 1,
-    applicationName: 'callpipe-reprocess',
-    statementTimeoutMs: 120_000,
-  });
-  try {
+  return withCommandDatabase(config.DATABASE_URL, 'reprocess', async (db) => {
     let lastReport = performance.now();
     const result = await reprocessCalls(db, options.filter, {
       businessByAppKey: config.CALLPIPE_APP_BUSINESS,
@@ -73,9 +67,7 @@ export async function runReprocess(options: ReprocessOptions, config: ReplayEnv,
     if (options.json) io.out(JSON.stringify(result));
     else for (const line of describeResult(result)) io.out(line);
     return result.unreadable > 0 ? 1 : 0;
-  } finally {
-    await db.destroy();
-  }
+  });
 }
 
 function describeResult(result: ReprocessResult): string[] {
@@ -84,7 +76,7 @@ function describeResult(result: ReprocessResult): string[] {
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([column, count]) => `${column} ${n(count)}`);
   return [
-    `${result.dryRun ? 'reprocess (dry run, nothing written)' : 'reprocess'}: ${n(result.callsExamined)} calls examined, ${n(result.callsChanged)} ${result.dryRun ? 'would change' : 'changed'}; ${n(result.cdrsExamined)} CDRs examined, ${n(result.cdrsChanged)} ${result.dryRun ? 'would change' : 'changed'}; ${result.elapsedSeconds.toFixed(1)} s`,
+    `${result.dryRun ? 'reprocess (dry run, nothing written)' : 'reprocess'}: ${n(result.callsExamined)} calls examined, ${n(result.callsChanged)} ${result.dryRun ? 'would change' : 'changed'}; ${n(result.cdrsExamined)} CDRs examined, ${n(result.cdrsChanged)} ${result.dryRun ? 'would change' : 'changed'}; ${n(result.eventsExamined)} status events examined, ${n(result.eventsChanged)} ${result.dryRun ? 'would change' : 'changed'}; ${result.elapsedSeconds.toFixed(1)} s`,
     ...(columns.length > 0 ? [`  changed columns: ${columns.join(', ')}`] : []),
     ...(result.unreadable > 0
       ? [
