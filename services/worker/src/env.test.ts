@@ -55,4 +55,12 @@ describe('worker env', () => {
     expect(() => parseWorkerEnv({ CALLPIPE_PARTITIONS_AHEAD_DAYS: '0' })).toThrow('CALLPIPE_PARTITIONS_AHEAD_DAYS');
     expect(() => parseWorkerEnv({ CALLPIPE_PARTITIONS_AHEAD_DAYS: '91' })).toThrow('CALLPIPE_PARTITIONS_AHEAD_DAYS');
   });
+
+  it('when the billing time zone is unset, then books are cut in Beijing time; an unknown zone is refused with the variable named', () => {
+    expect(parseWorkerEnv({})).toMatchObject({ CALLPIPE_BILLING_TIME_ZONE: 'Asia/Shanghai' });
+    expect(parseWorkerEnv({ CALLPIPE_BILLING_TIME_ZONE: 'UTC' })).toMatchObject({ CALLPIPE_BILLING_TIME_ZONE: 'UTC' });
+    expect(() => parseWorkerEnv({ CALLPIPE_BILLING_TIME_ZONE: 'Asia/Beijing' })).toThrow(
+      'CALLPIPE_BILLING_TIME_ZONE: must be an IANA time zone name',
+    );
+  });
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { businesses, type Business } from '@callpipe/events';
+import { businesses, isTimeZone, type Business } from '@callpipe/events';
 import { MAX_JOB_ATTEMPTS, redisUrlProblem } from '@callpipe/queue';
 import { boundedInt, checkedString, logLevel, parseEnv, port, url } from '@callpipe/runtime';
 import { queueUiModes } from './queue-ui.ts';
@@ -40,6 +40,17 @@ export const partitionEnvShape = {
   ),
 };
 
+/**
+ * Where the customer's books cut days and months (reconcile, rollups, export periods, the Calls
+ * board); storage stays UTC. Shared with the `callpipe` command.
+ */
+export const billingEnvShape = {
+  CALLPIPE_BILLING_TIME_ZONE: z
+    .string()
+    .default('Asia/Shanghai')
+    .refine(isTimeZone, 'must be an IANA time zone name such as Asia/Shanghai or UTC'),
+};
+
 export const workerEnvSchema = z
   .object({
     REDIS_URL: checkedString('redis://127.0.0.1:6379', redisUrlProblem),
@@ -55,6 +66,7 @@ export const workerEnvSchema = z
     // When set, phone numbers are stored as keyed hashes (h:<hex>) everywhere, raw payloads included.
     CALLPIPE_NUMBER_HASH_KEY: z.union([z.literal(''), z.string().min(16, 'use at least 16 characters')]).default(''),
     ...partitionEnvShape,
+    ...billingEnvShape,
     // Throughput: jobs in flight, and how they are grouped into transactions.
     // A job holds one push, or up to INGEST_ENQUEUE_MAX_BATCH pushes taken together by an ingest.
     WORKER_CONCURRENCY: boundedInt(1, 5_000, 256),
