@@ -56,4 +56,6 @@ fi
 # looks at the queue admin UI as an operator would.
 if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then apt_install prometheus; fi
 if [ ! -x /usr/bin/chromium ]; then apt_install chromium; fi
+# pgbouncer sits in front of a private PostgreSQL in the pooler fault test (it is not started here).
+if ! command -v pgbouncer >/dev/null && [ ! -x /usr/sbin/pgbouncer ]; then apt_install pgbouncer; fi
 echo "services: redis 127.0.0.1:$REDIS_PORT, postgresql 127.0.0.1:$PG_PORT; prometheus $(prometheus --version 2>&1 | head -n 1 | awk '{print $3}')"

@@ -5,6 +5,16 @@ export type { CdrsTable } from './tables/cdrs.ts';
 export type { PushDeliveriesTable } from './tables/push-deliveries.ts';
 export type { RejectedPushesTable } from './tables/rejected-pushes.ts';
 export { createDatabase, type DatabaseOptions } from './connect.ts';
+export {
+  describeHosts,
+  formatPostgresUrl,
+  parsePostgresUrl,
+  postgresUrlProblem,
+  withDatabase,
+  type PostgresHost,
+  type PostgresUrl,
+} from './postgres-url.ts';
+export { connectToPrimary, NoUsableHostError } from './primary-locator.ts';
 export { ensureDatabaseExists, migrateToLatest, quoteIdentifier } from './migrate.ts';
 export { syncReferenceData } from './reference-data.ts';
 export * from './deliveries.ts';

@@ -1,18 +1,18 @@
 import { Migrator, sql, type Kysely, type MigrationResultSet } from 'kysely';
 import { errorCode } from '@callpipe/runtime';
-import pg from 'pg';
 import type { Database } from './database.ts';
+import { parsePostgresUrl } from './postgres-url.ts';
+import { connectToPrimary } from './primary-locator.ts';
 import { PG_ERROR } from './sqlstate.ts';
 import { migrations } from './migrations/index.ts';
 
 /** Creates the database named in the URL when it does not exist yet, connecting to `postgres`. */
 export async function ensureDatabaseExists(connectionString: string): Promise<{ created: boolean; name: string }> {
-  const url = new URL(connectionString);
-  const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  const url = parsePostgresUrl(connectionString);
+  const name = url.database;
   if (!name) throw new Error('DATABASE_URL names no database');
-  url.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: url.toString() });
-  await client.connect();
+  // CREATE DATABASE needs the primary: the same host choice as every other connection.
+  const client = await connectToPrimary(connectionString, 'postgres');
   try {
     const existing = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (existing.rowCount) return { created: false, name };

@@ -24,6 +24,9 @@ const RETRYABLE_SQLSTATES = new Set<string>([
   PG_ERROR.sqlserverRejectedEstablishmentOfSqlconnection,
   PG_ERROR.connectionFailure,
   PG_ERROR.transactionResolutionUnknown,
+  // A connection that reached a standby (a failover in progress, or a demoted primary): the next
+  // connection finds the new primary.
+  PG_ERROR.readOnlySqlTransaction,
   // The schema is not (yet) the one this worker expects: `callpipe migrate` has not run or is
   // running, or a rollout mixes versions. Jobs wait for it instead of becoming dead letters.
   PG_ERROR.undefinedTable,

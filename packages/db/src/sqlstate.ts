@@ -10,6 +10,7 @@ export const PG_ERROR = {
   sqlserverRejectedEstablishmentOfSqlconnection: '08004',
   connectionFailure: '08006',
   transactionResolutionUnknown: '08007',
+  readOnlySqlTransaction: '25006',
   serializationFailure: '40001',
   deadlockDetected: '40P01',
   undefinedColumn: '42703',

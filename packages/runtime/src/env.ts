@@ -6,20 +6,6 @@ import { logLevels } from './logger.ts';
 export const port = (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback);
 export const boundedInt = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 export const logLevel = z.enum(logLevels).default('info');
-export const url = (protocols: readonly string[], fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .refine(
-      (value) => {
-        try {
-          return protocols.includes(new URL(value).protocol);
-        } catch {
-          return false;
-        }
-      },
-      `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
-    );
 /** A string checked by `problemOf`, which returns what is wrong with it (the message) or null. */
 export const checkedString = (fallback: string, problemOf: (value: string) => string | null) =>
   z

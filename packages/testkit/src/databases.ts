@@ -1,12 +1,22 @@
-import { createDatabase, ensureDatabaseExists, migrateToLatest, quoteIdentifier, syncReferenceData, type Database } from '@callpipe/db';
+import {
+  connectToPrimary,
+  createDatabase,
+  ensureDatabaseExists,
+  formatPostgresUrl,
+  migrateToLatest,
+  parsePostgresUrl,
+  quoteIdentifier,
+  syncReferenceData,
+  withDatabase,
+  type Database,
+} from '@callpipe/db';
 import type { Kysely } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import { randomUUID } from 'node:crypto';
 
 export function databaseUrlFor(serverUrl: string, name: string): string {
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
+  // Multi-host URLs too (the failover tests): every host kept.
+  return formatPostgresUrl(withDatabase(parsePostgresUrl(serverUrl), name));
 }
 
 /** Migrates a template database once per run; each test file clones it, which takes milliseconds. */
@@ -54,8 +64,8 @@ export async function createTestDatabase(serverUrl: string, template: string): P
 }
 
 async function withAdminClient<T>(serverUrl: string, action: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: databaseUrlFor(serverUrl, 'postgres') });
-  await client.connect();
+  // A multi-host server URL (the failover tests) is reached on its primary.
+  const client = await connectToPrimary(serverUrl, 'postgres');
   try {
     return await action(client);
   } finally {

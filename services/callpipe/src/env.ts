@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { redisUrlProblem } from '@callpipe/queue';
 import { partitionEnvShape } from '@callpipe/worker';
-import { boundedInt, checkedString, logLevel, parseEnv, url } from '@callpipe/runtime';
+import { postgresUrlProblem } from '@callpipe/db';
+import { boundedInt, checkedString, logLevel, parseEnv } from '@callpipe/runtime';
 
 export const migrateEnvSchema = z.object({
-  DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgres://postgres@127.0.0.1:5432/callpipe'),
+  // Several hosts and target_session_attrs=read-write as libpq takes them, for a primary switch.
+  DATABASE_URL: checkedString('postgres://postgres@127.0.0.1:5432/callpipe', postgresUrlProblem),
   // migrate and `partitions maintain` keep the daily partitions as the worker does.
   ...partitionEnvShape,
   LOG_LEVEL: logLevel,

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { businesses, isTimeZone, type Business } from '@callpipe/events';
 import { MAX_JOB_ATTEMPTS, redisUrlProblem } from '@callpipe/queue';
-import { boundedInt, checkedString, logLevel, parseEnv, port, url } from '@callpipe/runtime';
+import { postgresUrlProblem } from '@callpipe/db';
+import { boundedInt, checkedString, logLevel, parseEnv, port } from '@callpipe/runtime';
 import { queueUiModes } from './queue-ui.ts';
 
 /** `appKey=business,appKey=business`: each Huawei app has one fixed business, and CDRs of notify and verify look alike. */
@@ -61,7 +62,8 @@ export const workerEnvSchema = z
     // Several queues (hash of the session id) spread the load over Redis Cluster slots; every ingest,
     // worker and the CLI must agree on the number.
     CALLPIPE_QUEUE_SHARDS: boundedInt(1, 64, 1),
-    DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgres://postgres@127.0.0.1:5432/callpipe'),
+    // Several hosts and target_session_attrs=read-write as libpq takes them, for a primary switch.
+    DATABASE_URL: checkedString('postgres://postgres@127.0.0.1:5432/callpipe', postgresUrlProblem),
     CALLPIPE_APP_BUSINESS: appBusinessMap,
     // When set, phone numbers are stored as keyed hashes (h:<hex>) everywhere, raw payloads included.
     CALLPIPE_NUMBER_HASH_KEY: z.union([z.literal(''), z.string().min(16, 'use at least 16 characters')]).default(''),
