@@ -56,6 +56,7 @@ export {
 export {
   callsToCompare,
   countMissingCdrsByApp,
+  missingCdrsByAppQuery,
   DEFAULT_CDR_HORIZON_MS,
   listCdrsWithoutStatus,
   listMissingCdrs,
