@@ -64,7 +64,7 @@ export async function reconcile(command: CommandUnknownOpts, flags: ReconcileFla
     usageError(command, `--format: ${JSON.stringify(flags.format)} is not one of ${reconcileFormats.join(', ')}`);
   if (flags.appKey !== undefined && flags.appKey.trim() === '') usageError(command, '--app-key: must not be empty');
   return runReconcile(
-    { from, to, timeZone, horizonMs: horizonMs!, appKey: flags.appKey, format: flags.format as ReconcileFormat, now: new Date() },
+    { from, to, timeZone, horizonMs, appKey: flags.appKey, format: flags.format as ReconcileFormat, now: new Date() },
     config,
     io,
   );
