@@ -39,8 +39,8 @@ const now = Date.now();
 const from = grafanaTime(board.time.from, now);
 const to = grafanaTime(board.time.to, now);
 const options = { businessByAppKey: demoBusinessByAppKey };
-// Three hours ago: inside the board's range, and every call ended more than 30 minutes ago.
-const calls = generateCalls(41, 40, { startAt: new Date(now - 3 * 3_600_000) });
+// Nine hours ago: inside the board's range, and every call ended more than the 7-hour CDR horizon ago.
+const calls = generateCalls(41, 40, { startAt: new Date(now - 9 * 3_600_000) });
 const withoutCdr = calls.slice(0, 5);
 const withCdr = calls.slice(5);
 /** CDRs pushed more than once: the platform re-pushing, an operator re-sending. */
@@ -155,8 +155,8 @@ describe('Calls board SQL on known calls and CDRs', () => {
         'Average ring and talk time [stat]',
         'Billable minutes per app_key [barchart]',
         'CDR arrival delay [timeseries]',
-        'Calls ended without a CDR (> 30 min) [stat]',
-        'Calls ended without a CDR (> 30 min) [table]',
+        'Calls ended without a CDR (past 7 h) [stat]',
+        'Calls ended without a CDR (past 7 h) [table]',
         'Calls per minute by business and outcome [timeseries]',
         'Redelivered CDRs [table]',
         'Rejected pushes and records [table]',
@@ -267,9 +267,9 @@ describe('Calls board SQL on known calls and CDRs', () => {
   });
 
   it('Calls ended without a CDR: the calls whose CDR never came, counted and listed', async () => {
-    const [stat] = await run('Calls ended without a CDR (> 30 min) [stat]');
+    const [stat] = await run('Calls ended without a CDR (past 7 h) [stat]');
     expect(Number(stat!['calls without CDR'])).toBe(withoutCdr.length);
-    const rows = await run('Calls ended without a CDR (> 30 min) [table]');
+    const rows = await run('Calls ended without a CDR (past 7 h) [table]');
     const expected = summaries
       .slice(0, withoutCdr.length)
       .sort((a, b) => Date.parse(b.endedAt!) - Date.parse(a.endedAt!))

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { MISSING_CDR_BOARD_CONDITION } from '@callpipe/db';
 import { REPO_ROOT } from '../support/process.ts';
 
 // call_events and cdrs are partitioned by call_day (the day callpipe first saw the call). A query
@@ -26,5 +27,14 @@ describe('Calls dashboard SQL', () => {
     const reads = rawSql.match(/\bFROM (cdrs|call_events)\b/g) ?? [];
     const bounds = rawSql.match(/\bcall_day >= \(\$__timeFrom\(\)\)::date - 1\b/g) ?? [];
     expect(bounds.length).toBe(reads.length);
+  });
+});
+
+describe('Calls dashboard missing-CDR panels', () => {
+  const panels = dashboard.panels.filter((panel) => panel.title.startsWith('Calls ended without a CDR'));
+
+  it('use the one definition that `callpipe reconcile` and the worker gauge use (packages/db)', () => {
+    expect(panels).toHaveLength(2);
+    for (const panel of panels) expect(panel.targets?.[0]?.rawSql, panel.title).toContain(`WHERE ${MISSING_CDR_BOARD_CONDITION}\n`);
   });
 });

@@ -63,3 +63,18 @@ export {
   type RejectedRow,
   type RejectedSummary,
 } from './rejected-queries.ts';
+export {
+  callsToCompare,
+  countMissingCdrsByApp,
+  missingCdrsByAppQuery,
+  DEFAULT_CDR_HORIZON_MS,
+  listCdrsWithoutStatus,
+  listMissingCdrs,
+  missingCdr,
+  MISSING_CDR_BOARD_CONDITION,
+  reconcileDayCounts,
+  type CallToCompare,
+  type ReconcileCall,
+  type ReconcileDayCounts,
+  type ReconcilePeriod,
+} from './reconcile-queries.ts';

@@ -22,3 +22,4 @@ export * from './call-state.ts';
 export * from './cdr-precedence.ts';
 export * from './outcome.ts';
 export * from './codes/index.ts';
+export * from './reconcile.ts';

@@ -70,6 +70,12 @@ export function createWorkerMetrics(registry: Registry) {
       labelNames: ['table'] as const,
       registers: [registry],
     }),
+    callsMissingCdr: new Gauge({
+      name: 'callpipe_calls_missing_cdr',
+      help: 'Calls that ended more than the horizon (WORKER_MISSING_CDR_HORIZON, 7h: six hourly re-pushes and a margin) and less than 7 days ago without a CDR, by app_key ((unknown) until the CDR names the app: status events do not carry it); refreshed every minute. Above 0: ask Huawei support to re-send them (callpipe reconcile --format csv).',
+      labelNames: ['app_key'] as const,
+      registers: [registry],
+    }),
     lastCommitted: new Gauge({
       name: 'callpipe_last_committed_timestamp_seconds',
       help: 'Unix time of the last committed batch.',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
+import { parseDuration } from './duration.ts';
 import { logLevels } from './logger.ts';
 
 /** Shared building blocks for each service's own env schema. */
@@ -14,6 +15,19 @@ export const checkedString = (fallback: string, problemOf: (value: string) => st
     .superRefine((value, ctx) => {
       const problem = problemOf(value);
       if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+    });
+
+/** A duration such as `7h` or `1h30m` (see parseDuration), as milliseconds, between `minMs` and `maxMs`. */
+export const duration = (fallback: string, minMs: number, maxMs: number) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      const ms = parseDuration(text);
+      if (ms === null) ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration such as 7h, 90m or 1h30m` });
+      else if (ms < minMs || ms > maxMs) ctx.addIssue({ code: 'custom', message: `must be between ${minMs / 1000}s and ${maxMs / 1000}s` });
+      else return ms;
+      return z.NEVER;
     });
 
 /** Parses once, and on failure names every bad variable with its reason. */

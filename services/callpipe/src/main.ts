@@ -6,6 +6,7 @@ import { deadLettersCommand } from './commands/dead-letters.ts';
 import { ingestCommand } from './commands/ingest.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { partitionsCommand } from './commands/partitions.ts';
+import { reconcileCommand } from './commands/reconcile.ts';
 import { replayCommand } from './commands/replay.ts';
 import { rejectedCommand } from './commands/rejected.ts';
 import { reprocessCommand } from './commands/reprocess.ts';
@@ -42,6 +43,7 @@ const program = new Command('callpipe')
   .addCommand(spoolCommand(context))
   .addCommand(replayCommand(context))
   .addCommand(reprocessCommand(context))
+  .addCommand(reconcileCommand(context))
   .addCommand(rejectedCommand(context))
   .addCommand(simulateCommand(context));
 applyConventions(program, context);

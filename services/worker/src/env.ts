@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { businesses, isTimeZone, type Business } from '@callpipe/events';
 import { MAX_JOB_ATTEMPTS, redisUrlProblem } from '@callpipe/queue';
 import { postgresUrlProblem } from '@callpipe/db';
-import { boundedInt, checkedString, logLevel, parseEnv, port } from '@callpipe/runtime';
+import { boundedInt, checkedString, duration, logLevel, parseEnv, port } from '@callpipe/runtime';
 import { queueUiModes } from './queue-ui.ts';
 
 /** `appKey=business,appKey=business`: each Huawei app has one fixed business, and CDRs of notify and verify look alike. */
@@ -86,6 +86,9 @@ export const workerEnvSchema = z
     WORKER_LOCK_DURATION_MS: boundedInt(1_000, 600_000, 30_000),
     WORKER_STALLED_INTERVAL_MS: boundedInt(500, 600_000, 30_000),
     WORKER_MAX_STALLS: boundedInt(1, 100, 3),
+    // callpipe_calls_missing_cdr counts calls ended longer ago than this without a CDR: the platform
+    // re-pushes a CDR six times, hourly, so 7h; keep it equal to `callpipe reconcile --horizon`.
+    WORKER_MISSING_CDR_HORIZON: duration('7h', 60_000, 31 * 86_400_000),
     WORKER_ADMIN_HOST: z.string().min(1).default('0.0.0.0'),
     // Bull Board at /queues on the admin port.
     WORKER_QUEUE_UI: z.enum(queueUiModes).default('read-only'),

@@ -26,6 +26,7 @@ import { workItemFromJob, type WorkItem } from './work-item.ts';
 import { createNumberHasher } from './number-protection.ts';
 import { mountQueueUi } from './queue-ui.ts';
 import { createPartitionMaintenance } from './partition-maintenance.ts';
+import { createMissingCdrGauge } from './missing-cdr-gauge.ts';
 
 export interface WorkerService {
   start(): Promise<{ adminPort: number }>;
@@ -44,6 +45,7 @@ export function createWorkerService(env: WorkerEnv, logger: Logger): WorkerServi
     logger,
     metrics,
   );
+  const missingCdrs = createMissingCdrGauge(db, metrics, { horizonMs: env.WORKER_MISSING_CDR_HORIZON }, logger);
   const policy: RetryPolicy = {
     attempts: env.WORKER_MAX_ATTEMPTS,
     baseDelayMs: env.WORKER_RETRY_BASE_MS,
@@ -164,6 +166,7 @@ export function createWorkerService(env: WorkerEnv, logger: Logger): WorkerServi
     async start() {
       const { port } = await admin.start();
       partitions.start();
+      missingCdrs.start();
       running = Promise.all(workers.map((worker) => worker.run())).then(() => undefined);
       running.catch((error: unknown) => logger.error('worker loop stopped', { error: coerceError(error).message }));
       logger.info('worker running', { adminPort: port, concurrency: env.WORKER_CONCURRENCY, batchMax: env.WORKER_BATCH_MAX });
@@ -180,6 +183,7 @@ export function createWorkerService(env: WorkerEnv, logger: Logger): WorkerServi
       await Promise.all(queues.map((queue) => queue.close()));
       await Promise.all([workerRedis.quit().catch(() => workerRedis.disconnect()), adminRedis.quit().catch(() => adminRedis.disconnect())]);
       await partitions.stop();
+      await missingCdrs.stop();
       await db.destroy();
       await admin.stop();
     },

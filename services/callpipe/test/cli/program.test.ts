@@ -12,6 +12,7 @@ const commands = [
   'dead-letters',
   'replay',
   'reprocess',
+  'reconcile',
   'simulate',
   'spool',
   'rejected',
