@@ -53,3 +53,19 @@ export {
   type RejectedRow,
   type RejectedSummary,
 } from './rejected-queries.ts';
+export {
+  CALL_EVENT_EXPORT_COLUMNS,
+  CALL_EXPORT_COLUMNS,
+  CDR_EXPORT_COLUMNS,
+  cdrRecordFieldNames,
+  exportCallEvents,
+  exportCalls,
+  exportCdrs,
+  inExportSnapshot,
+  type CallEventExportRow,
+  type CallExportRow,
+  type CdrExportRow,
+  type ExportColumnKind,
+  type ExportPaging,
+  type ExportSelection,
+} from './export-queries.ts';

@@ -1,0 +1,63 @@
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { PassThrough, Transform, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+
+/** Where the exported bytes go, with backpressure: `write` resolves once the bytes may be buffered. */
+export interface Destination {
+  write(chunk: string | Uint8Array): Promise<void>;
+  /** Flushes everything; a file is moved to its name only now. Returns the bytes written (compressed, if gzip). */
+  finish(): Promise<number>;
+  /** After a failure: stops, and leaves no file behind. */
+  abort(): Promise<void>;
+}
+
+export interface DestinationOptions {
+  /** A file path, or null for `stdout`. */
+  file: string | null;
+  gzip: boolean;
+  stdout: Writable;
+}
+
+/**
+ * A file is written as `<file>.partial-<pid>` and renamed when complete, so an export that fails
+ * halfway never leaves a file that looks whole; standard output is written through and not ended.
+ */
+export function openDestination(options: DestinationOptions): Destination {
+  const source = new PassThrough({ highWaterMark: 1 << 20 });
+  let bytes = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      bytes += chunk.length;
+      done(null, chunk);
+    },
+  });
+  const partial = options.file === null ? null : `${options.file}.partial-${process.pid}`;
+  const target = partial === null ? options.stdout : createWriteStream(partial);
+  const stages = options.gzip ? [source, createGzip(), counter] : [source, counter];
+  const done = pipeline([...stages, target], { end: partial !== null });
+  let failure: unknown;
+  done.catch((error: unknown) => (failure ??= error));
+
+  return {
+    async write(chunk) {
+      if (failure !== undefined) throw failure;
+      if (!source.write(chunk)) await Promise.race([once(source, 'drain'), done]);
+      if (failure !== undefined) throw failure;
+    },
+    async finish() {
+      source.end();
+      await done;
+      if (partial !== null) await rename(partial, options.file!);
+      else if (options.stdout.writableNeedDrain) await once(options.stdout, 'drain');
+      return bytes;
+    },
+    async abort() {
+      source.destroy();
+      await done.catch(() => undefined);
+      if (partial !== null) await rm(partial, { force: true });
+    },
+  };
+}
