@@ -12,6 +12,7 @@ const commands = [
   'dead-letters',
   'replay',
   'reprocess',
+  'export',
   'simulate',
   'spool',
   'rejected',
