@@ -36,8 +36,9 @@ function conformanceRecords(): Record<string, unknown>[] {
     }
     const feeLst = (body as { feeLst?: unknown }).feeLst;
     if (!Array.isArray(feeLst)) continue;
-    for (const [position, record] of feeLst.entries()) {
-      if (typeof record === 'object' && record !== null) records.push({ ...record, sessionId: `conformance-${index}-${position}` });
+    for (const [position, record] of (feeLst as unknown[]).entries()) {
+      if (typeof record === 'object' && record !== null)
+        records.push({ ...(record as Record<string, unknown>), sessionId: `conformance-${index}-${position}` });
     }
   }
   return records;
@@ -311,7 +312,7 @@ describe('callpipe export', () => {
       .orderBy('session_id')
       .execute();
     expect(summary.rows).toBe(stored.length);
-    expect(read.map((row) => row['session_id'])).toEqual(stored.map((row) => row.session_id));
+    expect(read.map((row: Record<string, unknown>) => row['session_id'] as string)).toEqual(stored.map((row) => row.session_id));
     for (const [index, row] of stored.entries()) {
       const got = read[index]!;
       expect(got['call_end_time']).toEqual(row.call_end_time);

@@ -4,6 +4,7 @@ import { rename, rm } from 'node:fs/promises';
 import { PassThrough, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
+import { coerceError } from '@callpipe/runtime';
 
 /** Where the exported bytes go, with backpressure: `write` resolves once the bytes may be buffered. */
 export interface Destination {
@@ -38,18 +39,24 @@ export function openDestination(options: DestinationOptions): Destination {
   const target = partial === null ? options.stdout : createWriteStream(partial);
   const stages = options.gzip ? [source, createGzip(), counter] : [source, counter];
   const done = pipeline([...stages, target], { end: partial !== null });
-  let failure: unknown;
-  done.catch((error: unknown) => (failure ??= error));
+  let failure: Error | undefined;
+  done.catch((error: unknown) => (failure ??= explained(error, partial === null, () => bytes)));
+
+  const throwFailure = () => {
+    if (failure !== undefined) throw failure;
+  };
 
   return {
     async write(chunk) {
-      if (failure !== undefined) throw failure;
+      throwFailure();
       if (!source.write(chunk)) await Promise.race([once(source, 'drain'), done]);
-      if (failure !== undefined) throw failure;
+      throwFailure();
     },
     async finish() {
       source.end();
-      await done;
+      await done.catch((error: unknown) => {
+        throw explained(error, partial === null, () => bytes);
+      });
       if (partial !== null) await rename(partial, options.file!);
       else if (options.stdout.writableNeedDrain) await once(options.stdout, 'drain');
       return bytes;
@@ -60,4 +67,12 @@ export function openDestination(options: DestinationOptions): Destination {
       if (partial !== null) await rm(partial, { force: true });
     },
   };
+}
+
+/** A reader that stops early (`callpipe export … | head`) closes the pipe: say so, not just "write EPIPE". */
+function explained(error: unknown, toStdout: boolean, bytes: () => number): Error {
+  if (!toStdout || (error as { code?: unknown } | null)?.code !== 'EPIPE') return coerceError(error);
+  return new Error(`standard output was closed by its reader after ${bytes().toLocaleString('en-US')} bytes: the export is incomplete`, {
+    cause: error,
+  });
 }

@@ -47,7 +47,7 @@ describe('ParquetEncoder', () => {
       record: '{"sessionId":"s-1","direction":0}',
     });
     expect(read[0]!['call_end_time']).toBeNull();
-    expect(read.map((row) => row['session_id'])).toEqual(rows.map((row) => row.session_id));
+    expect(read.map((row: Record<string, unknown>) => row['session_id'] as string)).toEqual(rows.map((row) => row.session_id));
   });
 
   it('when there are no rows, then the file is still valid parquet with the schema and no rows', async () => {

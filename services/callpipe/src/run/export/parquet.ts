@@ -30,7 +30,7 @@ function schemaElement(name: string, kind: ExportColumnKind): SchemaElement {
 function parquetValue(value: unknown, kind: ExportColumnKind): unknown {
   if (value === null || value === undefined) return null;
   if (kind === 'json') return JSON.stringify(value);
-  if (kind === 'date') return new Date(`${String(value)}T00:00:00Z`);
+  if (kind === 'date') return new Date(`${value as string}T00:00:00Z`);
   return value;
 }
 
@@ -68,7 +68,7 @@ export class ParquetEncoder {
   /** The last row group and the footer. */
   end(): Uint8Array[] {
     if (this.#pending.length > 0) this.#writeGroup(this.#pending.splice(0));
-    this.#writer.finish();
+    if (this.#writer.finish() instanceof Promise) throw new Error('internal error: the parquet writer went asynchronous');
     return [this.#take()];
   }
 

@@ -5,7 +5,9 @@ export function textOf(value: unknown, kind: ExportColumnKind): string | null {
   if (value === null || value === undefined) return null;
   if (kind === 'json') return JSON.stringify(value);
   if (value instanceof Date) return value.toISOString();
-  return String(value);
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return JSON.stringify(value);
 }
 
 /** A table row as one JSON object, columns in table order; JSON columns stay nested, timestamps ISO-8601 UTC. */
