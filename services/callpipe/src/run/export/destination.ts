@@ -49,7 +49,10 @@ export function openDestination(options: DestinationOptions): Destination {
   return {
     async write(chunk) {
       throwFailure();
-      if (!source.write(chunk)) await Promise.race([once(source, 'drain'), done]);
+      if (!source.write(chunk)) {
+        // A failure rejects both; its explained form is set once the pipeline has settled.
+        await Promise.race([once(source, 'drain'), done]).catch(() => done.catch(() => undefined));
+      }
       throwFailure();
     },
     async finish() {
