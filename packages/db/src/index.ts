@@ -78,3 +78,18 @@ export {
   type ReconcileDayCounts,
   type ReconcilePeriod,
 } from './reconcile-queries.ts';
+  CALL_EVENT_EXPORT_COLUMNS,
+  CALL_EXPORT_COLUMNS,
+  CDR_EXPORT_COLUMNS,
+  cdrRecordFieldNames,
+  exportCallEvents,
+  exportCalls,
+  exportCdrs,
+  inExportSnapshot,
+  type CallEventExportRow,
+  type CallExportRow,
+  type CdrExportRow,
+  type ExportColumnKind,
+  type ExportPaging,
+  type ExportSelection,
+} from './export-queries.ts';

@@ -8,10 +8,11 @@ const FIELD_KINDS: ReadonlyMap<string, CdrFieldKind> = new Map([
 ]);
 const CANONICAL_INTEGER = /^-?(0|[1-9]\d{0,14})$/;
 
-interface Header {
+export interface CsvHeader {
   names: string[];
   cells: number;
 }
+type Header = CsvHeader;
 
 export type HeaderCheck = { ok: true; header: Header; warnings: string[] } | { ok: false; message: string };
 

@@ -6,6 +6,7 @@
 export { replay, DEFAULT_BATCH_SIZE, WRITES_IN_FLIGHT, type ReplayOptions, type ReplayReporter } from './replay.ts';
 export { resolveInputs, InputError, type ReplayInput } from './input.ts';
 export { formats, type Format } from './detect-format.ts';
+export { recordFromRow, type CsvHeader } from './csv-records.ts';
 export { replayDeliveryId } from './delivery-id.ts';
 export {
   exitCodeOf,

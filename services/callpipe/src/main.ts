@@ -3,6 +3,7 @@ import { Command, CommanderError } from '@commander-js/extra-typings';
 import { applyConventions } from './commands/conventions.ts';
 import { USAGE_EXIT_CODE, type CliIo, type CommandContext, type Outcome } from './commands/context.ts';
 import { deadLettersCommand } from './commands/dead-letters.ts';
+import { exportCommand } from './commands/export.ts';
 import { ingestCommand } from './commands/ingest.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { partitionsCommand } from './commands/partitions.ts';
@@ -25,6 +26,7 @@ const io: CliIo = {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (text) => process.stderr.write(text),
   errIsTTY: process.stderr.isTTY === true,
+  stdout: process.stdout,
   stdin: process.stdin,
 };
 let outcome: Outcome | undefined;
@@ -44,6 +46,7 @@ const program = new Command('callpipe')
   .addCommand(replayCommand(context))
   .addCommand(reprocessCommand(context))
   .addCommand(reconcileCommand(context))
+  .addCommand(exportCommand(context))
   .addCommand(rejectedCommand(context))
   .addCommand(simulateCommand(context));
 applyConventions(program, context);

@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import type { z } from 'zod';
 
@@ -17,6 +17,8 @@ export interface CliIo {
   /** Standard error: progress, summaries beside machine output, problems. */
   err: (text: string) => void;
   errIsTTY: boolean;
+  /** Standard output as a byte stream, for data (an export's file written to stdout). */
+  stdout: Writable;
   stdin: Readable;
 }
 

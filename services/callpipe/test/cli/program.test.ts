@@ -13,6 +13,7 @@ const commands = [
   'replay',
   'reprocess',
   'reconcile',
+  'export',
   'simulate',
   'spool',
   'rejected',

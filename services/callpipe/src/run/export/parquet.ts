@@ -1,0 +1,90 @@
+import { ByteWriter, ParquetWriter, type ColumnSource, type SchemaElement } from 'hyparquet-writer';
+import type { ExportColumnKind } from '@callpipe/db';
+
+/** Rows per row group: large enough for analysts' engines to skip well, small enough to hold in memory. */
+export const PARQUET_ROW_GROUP_ROWS = 10_000;
+
+function schemaElement(name: string, kind: ExportColumnKind): SchemaElement {
+  const optional = { name, repetition_type: 'OPTIONAL' } as const;
+  switch (kind) {
+    case 'text':
+      return { ...optional, type: 'BYTE_ARRAY', converted_type: 'UTF8', logical_type: { type: 'STRING' } };
+    case 'json':
+      return { ...optional, type: 'BYTE_ARRAY', converted_type: 'JSON', logical_type: { type: 'JSON' } };
+    case 'integer':
+      return { ...optional, type: 'INT32' };
+    case 'boolean':
+      return { ...optional, type: 'BOOLEAN' };
+    case 'date':
+      return { ...optional, type: 'INT32', converted_type: 'DATE', logical_type: { type: 'DATE' } };
+    case 'timestamp':
+      return {
+        ...optional,
+        type: 'INT64',
+        converted_type: 'TIMESTAMP_MILLIS',
+        logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MILLIS' },
+      };
+  }
+}
+
+function parquetValue(value: unknown, kind: ExportColumnKind): unknown {
+  if (value === null || value === undefined) return null;
+  if (kind === 'json') return JSON.stringify(value);
+  if (kind === 'date') return new Date(`${value as string}T00:00:00Z`);
+  return value;
+}
+
+/**
+ * Table rows as one Parquet file, written a row group at a time: rows are held until a group is
+ * full, then encoded (snappy) and handed out as bytes, so memory stays one row group. Timestamps
+ * are INT64 milliseconds adjusted to UTC, integers INT32, text UTF8, JSON columns JSON text.
+ */
+export class ParquetEncoder {
+  readonly #columns: ReadonlyArray<readonly [string, ExportColumnKind]>;
+  readonly #bytes = new ByteWriter();
+  readonly #writer: ParquetWriter;
+  #pending: Array<Readonly<Record<string, unknown>>> = [];
+
+  constructor(columns: Readonly<Record<string, ExportColumnKind>>, createdBy: string) {
+    this.#columns = Object.entries(columns);
+    const schema: SchemaElement[] = [
+      { name: 'root', num_children: this.#columns.length },
+      ...this.#columns.map(([name, kind]) => schemaElement(name, kind)),
+    ];
+    this.#writer = new ParquetWriter({ writer: this.#bytes, schema, createdBy });
+  }
+
+  /** Takes rows; returns the bytes of the row groups they completed (often none). */
+  rows(rows: ReadonlyArray<Readonly<Record<string, unknown>>>): Uint8Array[] {
+    this.#pending.push(...rows);
+    const out: Uint8Array[] = [];
+    while (this.#pending.length >= PARQUET_ROW_GROUP_ROWS) {
+      this.#writeGroup(this.#pending.splice(0, PARQUET_ROW_GROUP_ROWS));
+      out.push(this.#take());
+    }
+    return out;
+  }
+
+  /** The last row group and the footer. */
+  end(): Uint8Array[] {
+    if (this.#pending.length > 0) this.#writeGroup(this.#pending.splice(0));
+    if (this.#writer.finish() instanceof Promise) throw new Error('internal error: the parquet writer went asynchronous');
+    return [this.#take()];
+  }
+
+  #writeGroup(rows: ReadonlyArray<Readonly<Record<string, unknown>>>): void {
+    const columnData: ColumnSource[] = this.#columns.map(([name, kind]) => ({
+      name,
+      data: rows.map((row) => parquetValue(row[name], kind)),
+    }));
+    const written = this.#writer.write({ columnData, rowGroupSize: rows.length });
+    if (written instanceof Promise) throw new Error('internal error: the parquet writer went asynchronous');
+  }
+
+  /** The bytes written since the last call; the writer's offsets keep counting from the file's start. */
+  #take(): Uint8Array {
+    const bytes = this.#bytes.getBytes().slice();
+    this.#bytes.index = 0;
+    return bytes;
+  }
+}
