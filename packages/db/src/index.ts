@@ -78,6 +78,7 @@ export {
   type ReconcileDayCounts,
   type ReconcilePeriod,
 } from './reconcile-queries.ts';
+export {
   CALL_EVENT_EXPORT_COLUMNS,
   CALL_EXPORT_COLUMNS,
   CDR_EXPORT_COLUMNS,
