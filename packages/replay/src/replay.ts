@@ -42,7 +42,7 @@ export interface ReplayReporter {
   progress?(snapshot: ProgressSnapshot): void;
 }
 
-export const DEFAULT_BATCH_SIZE = 1_000;
+export const DEFAULT_BATCH_SIZE = 500;
 /** A dry run's batch also carries invalid entries; this bounds it when a file is mostly garbage. */
 const MAX_ENTRIES_PER_BATCH = 20_000;
 /** Batches being written at once; the command's pool has a connection for each. */

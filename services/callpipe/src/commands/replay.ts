@@ -27,7 +27,7 @@ file again changes nothing, and a CDR that already arrived live only gets its de
     .option('--json', 'records and the final summary as JSON lines on stdout (problems and progress stay on stderr)')
     .option('--format <format>', 'skip the detection: push, json-array, jsonl or csv')
     .option('--rate <records-per-second>', 'at most this many records per second, to spare a busy database')
-    .option('--batch-size <n>', 'deliveries per transaction (default 1000)')
+    .option('--batch-size <n>', 'deliveries per transaction (default 500)')
     .addHelpText('after', '\nExit code: 0 all records valid, 1 some record or file was invalid, 2 usage error or unreadable file.')
     .action(async (files, flags, command) => {
       const { replayFiles } = await import('../run/replay.ts');
