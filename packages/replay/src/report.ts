@@ -61,7 +61,9 @@ export interface StoreCounts {
  * Where a pass's time went. Reading (file, gunzip, splitting into items, CSV) and parsing
  * (validation and normalization) run one after the other on the main thread; storing runs
  * alongside them, up to WRITES_IN_FLIGHT batches at once, so `storeSeconds` (the batches' summed
- * durations) can exceed the elapsed time. `storeWaitSeconds` is how long reading stood still
+ * durations) can exceed the elapsed time. The store's own JavaScript (building and serializing rows,
+ * reading results) runs on the same thread while reading waits for its next chunk, so it shows in
+ * `readSeconds` too. `storeWaitSeconds` is how long reading stood still
  * because every write slot was busy: near zero, the database keeps up and reading and parsing bound
  * the rate; large, the database does.
  */
