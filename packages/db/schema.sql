@@ -288,6 +288,11 @@ CREATE TABLE public.rejected_pushes_default (
     CONSTRAINT rejected_pushes_stage_check CHECK ((stage = ANY (ARRAY['ingest'::text, 'worker'::text])))
 );
 
+CREATE TABLE public.replayed_deliveries (
+    delivery_id uuid NOT NULL,
+    received_at timestamp with time zone NOT NULL
+);
+
 ALTER TABLE ONLY public.call_events ATTACH PARTITION public.call_events_default DEFAULT;
 
 ALTER TABLE ONLY public.cdrs ATTACH PARTITION public.cdrs_default DEFAULT;
@@ -340,6 +345,9 @@ ALTER TABLE ONLY public.rejected_pushes
 ALTER TABLE ONLY public.rejected_pushes_default
     ADD CONSTRAINT rejected_pushes_default_rejection_key_received_at_key UNIQUE (rejection_key, received_at);
 
+ALTER TABLE ONLY public.replayed_deliveries
+    ADD CONSTRAINT replayed_deliveries_pkey PRIMARY KEY (delivery_id);
+
 CREATE INDEX call_events_event_at_idx ON ONLY public.call_events USING btree (event_at);
 
 CREATE INDEX call_events_default_event_at_idx ON public.call_events_default USING btree (event_at);
@@ -373,6 +381,8 @@ CREATE INDEX rejected_pushes_default_reason_code_idx ON public.rejected_pushes_d
 CREATE INDEX rejected_pushes_received_at_idx ON ONLY public.rejected_pushes USING btree (received_at);
 
 CREATE INDEX rejected_pushes_default_received_at_idx ON public.rejected_pushes_default USING btree (received_at);
+
+CREATE INDEX replayed_deliveries_received_at_idx ON public.replayed_deliveries USING btree (received_at);
 
 ALTER INDEX public.call_events_event_at_idx ATTACH PARTITION public.call_events_default_event_at_idx;
 

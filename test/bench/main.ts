@@ -10,6 +10,7 @@ import { databaseUrlFor, dropDatabase, uniqueQueuePrefix, waitFor } from '@callp
 import { sql, type Kysely } from 'kysely';
 import { cpuMeter, pidsNamed } from './cpu.ts';
 import { HISTORY_SOURCE, preloadHistory } from './preload.ts';
+import { replaySection } from './replay.ts';
 import { startLatencyProxy } from './latency-proxy.ts';
 import { load, type LoadResult } from './load.ts';
 import { freePort, REPO_ROOT, runCallpipe, waitForHttp, type CallpipeProcess } from '../support/process.ts';
@@ -22,7 +23,7 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     out: { type: 'string', default: join(REPO_ROOT, 'BENCHMARKS.md') },
     'e2e-pushes': { type: 'string' },
-    // Comma-separated subset of: ack, slow, e2e, fresh, scale, volume (default: all). For iterating on one figure.
+    // Comma-separated subset of: ack, slow, e2e, fresh, scale, volume, replay (default: all). For iterating on one figure.
     only: { type: 'string' },
     // Extra settings for every ingest and worker the benchmark starts, e.g. WORKER_CONCURRENCY=512,WORKER_BATCH_MAX=500.
     env: { type: 'string' },
@@ -38,7 +39,7 @@ const extraEnv = Object.fromEntries(
       return [key.trim(), value.join('=')];
     }),
 );
-const SECTIONS = ['ack', 'slow', 'e2e', 'fresh', 'scale', 'volume'] as const;
+const SECTIONS = ['ack', 'slow', 'e2e', 'fresh', 'scale', 'volume', 'replay'] as const;
 type Section = (typeof SECTIONS)[number];
 const selected = new Set<string>(args.only ? args.only.split(',').map((part) => part.trim()) : SECTIONS);
 for (const section of selected)
@@ -428,6 +429,7 @@ async function main(): Promise<void> {
       `| drain rate with ${(VOLUME_ROWS / 1e6).toLocaleString('en-US')}M rows / empty tables | ${(full.ratePerSecond / empty.ratePerSecond).toFixed(2)} | ≥ 0.8 |`,
     );
   }
+  if (runs('replay')) await replaySection({ quick, serverUrl, log, ratios });
   log('```');
   log('');
   if (ratios.length > 0) {

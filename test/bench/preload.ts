@@ -1,22 +1,22 @@
 import { ensurePartitions, type Database } from '@callpipe/db';
 import { sql, type Kysely } from 'kysely';
 
-const DAYS = 30;
+const DEFAULT_DAYS = 30;
 /** `push_deliveries.source` of the preloaded rows, so measurements can leave them out. */
 export const HISTORY_SOURCE = 'history';
 
 /**
- * Fills a fresh callpipe database with `rows` rows of history spread over the last 30 days, in
+ * Fills a fresh callpipe database with `rows` rows of history spread over the last `days` days (30 unless given), in
  * the proportions live traffic leaves behind: per call one `calls` row, four `call_events`, one
  * `cdrs` row, and a `push_deliveries` row per delivery of two in three calls. The session ids never
  * collide with the benchmark's own traffic, so every later push still creates new rows: the cost
  * measured is inserting into and looking up in large indexes, not updating old rows.
  */
-export async function preloadHistory(db: Kysely<Database>, rows: number): Promise<{ calls: number; seconds: number }> {
+export async function preloadHistory(db: Kysely<Database>, rows: number, days = DEFAULT_DAYS): Promise<{ calls: number; seconds: number }> {
   const started = Date.now();
   const calls = Math.max(1, Math.floor(rows / (1 + 4 + 1 + 4 * (2 / 3))));
   const deliveries = rows - calls * 6;
-  await ensurePartitions(db, { now: new Date(Date.now() - DAYS * 86_400_000), aheadDays: DAYS + 1, retentionDays: 0 });
+  await ensurePartitions(db, { now: new Date(Date.now() - days * 86_400_000), aheadDays: days + 1, retentionDays: 0 });
   await sql`SET synchronous_commit = off`.execute(db);
   await sql`SET statement_timeout = 0`.execute(db);
   await sql`
@@ -27,7 +27,7 @@ export async function preloadHistory(db: Kysely<Database>, rows: number): Promis
       t.at + interval '2 s', t.at + interval '6 s', t.at + interval '66 s', 4, 60, 0, true, 1,
       jsonb_build_object('sessionId', 'history-' || g, 'legs', jsonb_build_array(jsonb_build_object('callout', t.at, 'answer', t.at + interval '6 s'))),
       (t.at AT TIME ZONE 'UTC')::date
-    FROM generate_series(1, ${calls}::int) g, LATERAL (SELECT now() - (g % ${DAYS}) * interval '1 day' - (g % 86000) * interval '1 s' AS at) t`.execute(
+    FROM generate_series(1, ${calls}::int) g, LATERAL (SELECT now() - (g % ${days}) * interval '1 day' - (g % 86000) * interval '1 s' AS at) t`.execute(
     db,
   );
   await sql`
@@ -52,7 +52,7 @@ export async function preloadHistory(db: Kysely<Database>, rows: number): Promis
   await sql`
     INSERT INTO push_deliveries (delivery_id, push_kind, source, received_at, stored_at, record_count)
     SELECT gen_random_uuid(), CASE WHEN g % 5 = 0 THEN 'fee' ELSE 'status' END, ${HISTORY_SOURCE}, t.at, t.at, 1
-    FROM generate_series(1, ${Math.max(0, deliveries)}::int) g, LATERAL (SELECT now() - (g % ${DAYS}) * interval '1 day' - (g % 86000) * interval '1 s' AS at) t`.execute(
+    FROM generate_series(1, ${Math.max(0, deliveries)}::int) g, LATERAL (SELECT now() - (g % ${days}) * interval '1 day' - (g % 86000) * interval '1 s' AS at) t`.execute(
     db,
   );
   // As on a system that has been running: history vacuumed, else autovacuum's insert-triggered

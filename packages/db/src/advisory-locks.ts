@@ -6,8 +6,7 @@
  * whichever client gets that connection next.
  */
 export const ADVISORY_LOCK = {
-  /** Second key: `hashtext(delivery_id)`. */
-  replayedDelivery: 0x63706901,
+  // 0x63706901 was the per-id lock of replayed deliveries, replaced by `replayed_deliveries`' key; not reused.
   /** Second key: 0. */
   partitionMaintenance: 0x63706902,
 } as const;

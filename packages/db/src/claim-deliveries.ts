@@ -1,5 +1,4 @@
 import { sql } from 'kysely';
-import { ADVISORY_LOCK } from './advisory-locks.ts';
 import type { Db } from './database.ts';
 import type { AcceptedDelivery } from './deliveries.ts';
 import { byteaText, columnList, columnPairs, compareKeys, recordsetTypes, type ColumnTypes, type RecordsetRow } from './recordset.ts';
@@ -56,18 +55,24 @@ export async function claimDeliveries(trx: Db, deliveries: readonly AcceptedDeli
 }
 
 /**
- * Ids of deliveries whose receive time varies (replays) that the ledger already holds, on any day.
- * A transaction-scoped lock per id, taken in id order, makes two concurrent replays of the same
- * file wait for each other instead of both missing the other's uncommitted row. Live deliveries
- * skip this: their (delivery_id, received_at) is fixed, so the key's conflict is enough.
+ * Ids of deliveries whose receive time varies (replays) that were replayed before, on any day.
+ * Each id is claimed in `replayed_deliveries`, the small unpartitioned ledger of replayed ids, in
+ * id order: one index probe per id whatever the number of daily partitions. A concurrent replay of
+ * the same file that inserted an id first makes this insert wait for its commit and then skip the
+ * id (or take it, should that transaction roll back), so two replays at once store it once. Live
+ * deliveries skip this: their (delivery_id, received_at) is fixed, so the key's conflict is enough.
  */
 async function replayedBefore(trx: Db, deliveries: readonly AcceptedDelivery[]): Promise<Set<string>> {
-  const ids = [...new Set(deliveries.filter((delivery) => delivery.receivedAtVaries).map((delivery) => delivery.deliveryId))].sort();
-  if (ids.length === 0) return new Set();
-  await sql`
-    SELECT pg_advisory_xact_lock(${ADVISORY_LOCK.replayedDelivery}::int4, hashtext(id))
-    FROM unnest(${ids}::text[]) WITH ORDINALITY AS ids(id, n) ORDER BY n`.execute(trx);
-  const found = await sql<{ delivery_id: string }>`
-    SELECT DISTINCT delivery_id FROM push_deliveries WHERE delivery_id = ANY(${ids}::uuid[])`.execute(trx);
-  return new Set(found.rows.map((row) => row.delivery_id));
+  const replayed = new Map<string, string>();
+  for (const delivery of deliveries) if (delivery.receivedAtVaries) replayed.set(delivery.deliveryId, delivery.receivedAt);
+  if (replayed.size === 0) return new Set();
+  const ids = [...replayed.keys()].sort(compareKeys);
+  const claimed = await sql<{ delivery_id: string }>`
+    INSERT INTO replayed_deliveries (delivery_id, received_at)
+    SELECT id, at FROM unnest(${ids}::uuid[], ${ids.map((id) => replayed.get(id)!)}::timestamptz[]) AS r(id, at)
+    ORDER BY id
+    ON CONFLICT (delivery_id) DO NOTHING
+    RETURNING delivery_id`.execute(trx);
+  const claimedIds = new Set(claimed.rows.map((row) => row.delivery_id));
+  return new Set(ids.filter((id) => !claimedIds.has(id)));
 }

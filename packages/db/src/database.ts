@@ -5,9 +5,11 @@ import type { CdrsTable } from './tables/cdrs.ts';
 import type { PushDeliveriesTable } from './tables/push-deliveries.ts';
 import type { CodeDescriptionTable } from './tables/reference.ts';
 import type { RejectedPushesTable } from './tables/rejected-pushes.ts';
+import type { ReplayedDeliveriesTable } from './tables/replayed-deliveries.ts';
 
 export interface Database {
   push_deliveries: PushDeliveriesTable;
+  replayed_deliveries: ReplayedDeliveriesTable;
   call_events: CallEventsTable;
   cdrs: CdrsTable;
   calls: CallsTable;

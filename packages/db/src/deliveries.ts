@@ -10,7 +10,8 @@ export interface AcceptedDelivery {
   /**
    * The id comes back later with another `receivedAt` (a replayed file: ids derive from the file,
    * the receive time is the replay's). The ledger is partitioned by receive time, so such ids are
-   * looked up across every partition instead of relying on the (delivery_id, received_at) key.
+   * claimed in `replayed_deliveries` (keyed by the id alone) instead of relying on the
+   * (delivery_id, received_at) key.
    */
   receivedAtVaries?: boolean;
   push: { kind: 'status'; event: StatusEvent } | { kind: 'fee'; records: CdrRecord[]; rejectedRecords: RejectedRecord[] };

@@ -46,6 +46,8 @@ export interface PartitionMaintenanceResult {
   callsDeleted: number;
   /** Rows older than the cutoff found in DEFAULT partitions and deleted with the rest. */
   defaultRowsDeleted: number;
+  /** `replayed_deliveries` rows of the dropped days, deleted with their `push_deliveries` rows. */
+  replayedDeliveriesDeleted: number;
   /** Rows in each DEFAULT partition after the run: 0 unless rows arrived while it ran. */
   defaultRows: Record<PartitionedTable, number>;
 }
@@ -87,6 +89,7 @@ export async function ensurePartitions(db: Kysely<Database>, options: PartitionM
     dropped: [],
     callsDeleted: 0,
     defaultRowsDeleted: 0,
+    replayedDeliveriesDeleted: 0,
     defaultRows: { call_events: 0, cdrs: 0, push_deliveries: 0, rejected_pushes: 0 },
   };
   const step: Step = async (what, work) => {
@@ -170,6 +173,20 @@ async function maintain(
     });
     if (!outcome.done) return;
     result.defaultRowsDeleted += outcome.value;
+  }
+  // The replay ledger follows the push_deliveries rows it mirrors: once a day's are gone, a replay
+  // of that day's file is a new delivery again, as it was before the ledger existed.
+  for (;;) {
+    const outcome = await step('delete expired replayed deliveries', async (trx) => {
+      const deleted = await sql`
+        DELETE FROM replayed_deliveries WHERE delivery_id IN (
+          SELECT delivery_id FROM replayed_deliveries WHERE received_at < ${`${cutoff} 00:00:00+00`}::timestamptz
+          LIMIT ${batchSize} FOR UPDATE SKIP LOCKED)`.execute(trx);
+      return Number(deleted.numAffectedRows ?? 0);
+    });
+    if (!outcome.done) return;
+    result.replayedDeliveriesDeleted += outcome.value;
+    if (outcome.value < batchSize) break;
   }
 }
 

@@ -105,7 +105,7 @@ function fromVerdict(
     return invalid(item.location, verdict.rejection.code, message);
   }
   // The id derives from the file, the receive time is this run's: a second run of the file brings the
-  // same id on another day, so the ledger must look for it on every day.
+  // same id on another day, so it is checked in replayed_deliveries, which is keyed by the id alone.
   const delivery = acceptedDelivery(
     {
       deliveryId: replayDeliveryId(context.source, item.position, key()),

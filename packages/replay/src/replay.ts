@@ -15,6 +15,7 @@ import {
   type ProgressSnapshot,
   type RecordReport,
   type ReplaySummary,
+  type PhaseTimings,
   type StoreCounts,
 } from './report.ts';
 import { withRetries } from './retry.ts';
@@ -124,6 +125,7 @@ class Pass {
   #inFlight: Array<Promise<{ error: unknown } | null>> = [];
   #sinceProgress = 0;
   #lastProgressAt = 0;
+  readonly #timings: PhaseTimings = { readSeconds: 0, parseSeconds: 0, storeSeconds: 0, storeWaitSeconds: 0 };
 
   constructor(
     db: Kysely<Database>,
@@ -154,7 +156,9 @@ class Pass {
     try {
       for (const input of inputs) await this.#replayFile(input);
       await this.#flush();
+      const waitStarted = performance.now();
       await this.#settleAll();
+      this.#timings.storeWaitSeconds += (performance.now() - waitStarted) / 1000;
     } finally {
       // Never return (or throw) with a transaction still running.
       await Promise.all(this.#inFlight);
@@ -171,10 +175,14 @@ class Pass {
       const chunks = contentChunks(input.open(), (bytes) => {
         this.#bytesRead += bytes;
       });
+      // Time between items is reading (file, gunzip, splitting, CSV); #add times the rest itself.
+      let mark = performance.now();
       for await (const event of readItems(chunks, this.#format)) {
+        this.#timings.readSeconds += (performance.now() - mark) / 1000;
         if (event.kind === 'format') file.format = event.format;
         else if (event.kind === 'problem') this.#problem(file, event.severity, event.message);
         else await this.#add(file, input.source, event);
+        mark = performance.now();
       }
     } catch (error) {
       if (!(error instanceof InputReadError)) throw error;
@@ -184,7 +192,9 @@ class Pass {
   }
 
   async #add(file: FileSummary, source: string, item: Item): Promise<void> {
+    const parseStarted = performance.now();
     const prepared = prepareItem(item, { source, receivedAt: new Date().toISOString(), options: this.#normalize });
+    this.#timings.parseSeconds += (performance.now() - parseStarted) / 1000;
     const entries = prepared.entries;
     file.records += entries.length;
     this.#records.total += entries.length;
@@ -218,7 +228,9 @@ class Pass {
     this.#batch = [];
     this.#batchDeliveries = 0;
     this.#batchEntries = 0;
+    const waitStarted = performance.now();
     while (this.#inFlight.length >= (this.#phase === 'write' ? WRITES_IN_FLIGHT : 1)) await this.#settleOldest();
+    this.#timings.storeWaitSeconds += (performance.now() - waitStarted) / 1000;
     this.#inFlight.push(
       this.#process(batch).then(
         () => null,
@@ -237,6 +249,16 @@ class Pass {
   }
 
   async #process(batch: Batched[]): Promise<void> {
+    const started = performance.now();
+    try {
+      await this.#storeOrClassify(batch);
+    } finally {
+      this.#timings.storeSeconds += (performance.now() - started) / 1000;
+    }
+    this.#clock.peakRss = Math.max(this.#clock.peakRss, process.memoryUsage.rss());
+  }
+
+  async #storeOrClassify(batch: Batched[]): Promise<void> {
     if (this.#phase === 'write') {
       const deliveries = batch.flatMap(({ prepared }) => (prepared.delivery ? [prepared.delivery] : []));
       this.#count(await withRetries(() => storeDeliveries(this.#db, deliveries)));
@@ -252,7 +274,6 @@ class Pass {
         }
       }
     }
-    this.#clock.peakRss = Math.max(this.#clock.peakRss, process.memoryUsage.rss());
   }
 
   #count(result: StoreResult): void {
@@ -321,6 +342,7 @@ class Pass {
       elapsedSeconds,
       recordsPerSecond: elapsedSeconds > 0 ? this.#records.total / elapsedSeconds : 0,
       peakRssBytes: this.#clock.peakRss,
+      timings: { ...this.#timings },
     };
   }
 }

@@ -26,6 +26,7 @@ const summary = (overrides: Partial<ReplaySummary> = {}): ReplaySummary => ({
   elapsedSeconds: 2,
   recordsPerSecond: 5,
   peakRssBytes: 100 * 1024 * 1024,
+  timings: { readSeconds: 0.25, parseSeconds: 0.5, storeSeconds: 2.5, storeWaitSeconds: 1.25 },
   ...overrides,
 });
 
@@ -42,6 +43,12 @@ describe('formatSummary', () => {
     const lines = formatSummary(summary());
     expect(lines[0]).toBe('replayed 10 records in 2.0 s (5 records/s, 4.0 KiB read, peak RSS 100 MiB); 0 invalid');
     expect(lines.join('\n')).toContain('cdrs: 9 new, 1 already stored (delivery counted)');
+  });
+
+  it('when records were written, then the summary says where the time went: reading, parsing, storing, and waiting for the database', () => {
+    expect(formatSummary(summary())).toContain(
+      '  time: read 0.3 s, parse 0.5 s, store 2.5 s (batches overlap reading; reading waited 1.3 s for the database)',
+    );
   });
 
   it('when it was a dry run, then the summary gives the count of each verdict', () => {

@@ -57,6 +57,23 @@ export interface StoreCounts {
   rejectedRecordsKept: number;
 }
 
+/**
+ * Where a pass's time went. Reading (file, gunzip, splitting into items, CSV) and parsing
+ * (validation and normalization) run one after the other on the main thread; storing runs
+ * alongside them, up to WRITES_IN_FLIGHT batches at once, so `storeSeconds` (the batches' summed
+ * durations) can exceed the elapsed time. The store's own JavaScript (building and serializing rows,
+ * reading results) runs on the same thread while reading waits for its next chunk, so it shows in
+ * `readSeconds` too. `storeWaitSeconds` is how long reading stood still
+ * because every write slot was busy: near zero, the database keeps up and reading and parsing bound
+ * the rate; large, the database does.
+ */
+export interface PhaseTimings {
+  readSeconds: number;
+  parseSeconds: number;
+  storeSeconds: number;
+  storeWaitSeconds: number;
+}
+
 export interface ReplaySummary {
   mode: 'write' | 'dry-run';
   strict: boolean;
@@ -72,6 +89,8 @@ export interface ReplaySummary {
   elapsedSeconds: number;
   recordsPerSecond: number;
   peakRssBytes: number;
+  /** Of the last pass (the writing one with --strict). */
+  timings: PhaseTimings;
 }
 
 /** 0 when every record and file was fine, 1 otherwise (usage errors, exit 2, never get this far). */
@@ -122,6 +141,10 @@ export function formatSummary(summary: ReplaySummary): string[] {
       `  calls: ${count(s.callsCreated)} created, ${count(s.callsUpdated)} updated; invalid records kept in rejected_pushes: ${count(s.rejectedRecordsKept)}`,
     );
   }
+  const t = summary.timings;
+  lines.push(
+    `  time: read ${t.readSeconds.toFixed(1)} s, parse ${t.parseSeconds.toFixed(1)} s, ${summary.mode === 'dry-run' ? 'look up' : 'store'} ${t.storeSeconds.toFixed(1)} s (batches overlap reading; reading waited ${t.storeWaitSeconds.toFixed(1)} s for the database)`,
+  );
   for (const file of summary.files) {
     const problems = [...file.errors.map((message) => `error: ${message}`), ...file.warnings.map((message) => `warning: ${message}`)];
     lines.push(

@@ -71,9 +71,15 @@ export function createPartitionMaintenance(
 
 function report(result: PartitionMaintenanceResult, logger: Logger, metrics: WorkerMetrics): void {
   for (const [table, rows] of Object.entries(result.defaultRows)) metrics.defaultPartitionRows.set({ table }, rows);
-  const { created, dropped, moved, callsDeleted, defaultRowsDeleted } = result;
-  if (created.length + dropped.length + callsDeleted + defaultRowsDeleted > 0) {
-    logger.info('partitions maintained', { created, dropped, callsDeleted, ...(defaultRowsDeleted > 0 ? { defaultRowsDeleted } : {}) });
+  const { created, dropped, moved, callsDeleted, defaultRowsDeleted, replayedDeliveriesDeleted } = result;
+  if (created.length + dropped.length + callsDeleted + defaultRowsDeleted + replayedDeliveriesDeleted > 0) {
+    logger.info('partitions maintained', {
+      created,
+      dropped,
+      callsDeleted,
+      ...(defaultRowsDeleted > 0 ? { defaultRowsDeleted } : {}),
+      ...(replayedDeliveriesDeleted > 0 ? { replayedDeliveriesDeleted } : {}),
+    });
   }
   if (moved.length > 0) logger.warn('rows were waiting in DEFAULT partitions and were moved into new daily partitions', { moved });
   if (result.lockTimeout)

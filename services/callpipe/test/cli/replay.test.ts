@@ -68,8 +68,19 @@ describe('callpipe replay', () => {
 
     const written = await callpipe(['replay', '--json', '--rate', '1000', file], env);
     expect(written.code, written.stderr).toBe(0);
-    expect(jsonLines(written.stdout).at(-1)).toMatchObject({ type: 'summary' });
+    const summary = jsonLines(written.stdout).at(-1) as { type: string; timings?: Record<string, unknown> };
+    expect(summary.type).toBe('summary');
+    expect(Object.keys(summary.timings ?? {}).sort()).toEqual(['parseSeconds', 'readSeconds', 'storeSeconds', 'storeWaitSeconds']);
+    expect(Object.values(summary.timings ?? {}).every((seconds) => typeof seconds === 'number' && seconds >= 0)).toBe(true);
     const again = await callpipe(['replay', '--dry-run', '--json', file], env);
     expect(jsonLines(again.stdout).map((line) => line.status)).toEqual(['stored_identical', 'stored_identical', undefined]);
+  });
+
+  it('when it writes, then the summary on stdout says where the time went: reading, parsing and storing', async () => {
+    const result = await callpipe(['replay', file], env);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(
+      /^ {2}time: read \d+\.\d s, parse \d+\.\d s, store \d+\.\d s \(batches overlap reading; reading waited \d+\.\d s for the database\)$/m,
+    );
   });
 });
