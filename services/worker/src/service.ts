@@ -19,7 +19,7 @@ import {
 import { coerceError, createAdminServer, type Logger } from '@callpipe/runtime';
 import { sql } from 'kysely';
 import { BatchWriter } from './batch-writer.ts';
-import type { WorkerEnv } from './env.ts';
+import { isLoopbackHost, type WorkerEnv } from './env.ts';
 import { decideFailure } from './decide-failure.ts';
 import { createBatchStore } from './store-batch.ts';
 import { workItemFromJob, type WorkItem } from './work-item.ts';
@@ -152,7 +152,8 @@ export function createWorkerService(env: WorkerEnv, logger: Logger): WorkerServi
     registry,
     logger,
     isDraining: () => draining,
-    mount: (app) => mountQueueUi(app, queues, env.WORKER_QUEUE_UI),
+    mount: (app) =>
+      mountQueueUi(app, queues, { mode: env.WORKER_QUEUE_UI, token: env.WORKER_QUEUE_UI_TOKEN, unmasked: env.WORKER_QUEUE_UI_UNMASKED }),
     readinessChecks: [
       { name: 'redis', check: async () => void (await adminRedis.ping()) },
       { name: 'postgres', check: async () => void (await sql`SELECT 1`.execute(db)) },
@@ -166,6 +167,12 @@ export function createWorkerService(env: WorkerEnv, logger: Logger): WorkerServi
       partitions.start();
       running = Promise.all(workers.map((worker) => worker.run())).then(() => undefined);
       running.catch((error: unknown) => logger.error('worker loop stopped', { error: coerceError(error).message }));
+      if (env.WORKER_QUEUE_UI !== 'off' && env.WORKER_QUEUE_UI_TOKEN === '' && !isLoopbackHost(env.WORKER_ADMIN_HOST))
+        logger.warn('the queue UI at /queues needs no token and is open to anyone who reaches the admin port; set WORKER_QUEUE_UI_TOKEN', {
+          host: env.WORKER_ADMIN_HOST,
+          adminPort: port,
+          mode: env.WORKER_QUEUE_UI,
+        });
       logger.info('worker running', { adminPort: port, concurrency: env.WORKER_CONCURRENCY, batchMax: env.WORKER_BATCH_MAX });
       return { adminPort: port };
     },
