@@ -25,6 +25,7 @@ import { createBatchStore } from './store-batch.ts';
 import { workItemFromJob, type WorkItem } from './work-item.ts';
 import { createNumberHasher } from './number-protection.ts';
 import { mountQueueUi } from './queue-ui.ts';
+import { createBusinessGapWatch } from './business-gaps.ts';
 import { createPartitionMaintenance } from './partition-maintenance.ts';
 
 export interface WorkerService {
@@ -57,6 +58,7 @@ export function createWorkerService(env: WorkerEnv, logger: Logger): WorkerServi
   for (const queue of queues) queue.on('error', (error) => logger.warn('queue error', { error: error.message }));
   registerQueueMetrics(registry, () => queuesSnapshot(queues));
   const options = { businessByAppKey: env.CALLPIPE_APP_BUSINESS };
+  const watchBusinessGaps = createBusinessGapWatch(env.CALLPIPE_APP_BUSINESS, metrics.callsWithoutBusiness, logger);
   const hashNumber = env.CALLPIPE_NUMBER_HASH_KEY ? createNumberHasher(env.CALLPIPE_NUMBER_HASH_KEY) : null;
   const writer = new BatchWriter<WorkItem>(createBatchStore(db, metrics), {
     maxBatch: env.WORKER_BATCH_MAX,
@@ -76,6 +78,7 @@ export function createWorkerService(env: WorkerEnv, logger: Logger): WorkerServi
     for (const [index, outcome] of outcomes.entries()) {
       if (outcome.status === 'fulfilled') metrics.jobs.inc({ outcome: items[index]!.kind === 'rejected' ? 'rejected' : 'stored' });
     }
+    watchBusinessGaps(items.filter((_item, index) => outcomes[index]!.status === 'fulfilled'));
     metrics.jobDuration.observe((Date.now() - started) / 1000);
     const [first, ...rest] = failures;
     if (!first) return;
