@@ -53,3 +53,4 @@ export {
   type RejectedRow,
   type RejectedSummary,
 } from './rejected-queries.ts';
+export { appsOfServiceType, hasCallTables, migrationStatus, serverVersion, type MigrationStatus } from './status-queries.ts';
