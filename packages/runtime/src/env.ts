@@ -45,7 +45,7 @@ export function readableFromFile<T extends z.ZodType>(schema: T): T {
 
 /** The variables of an env schema, as zod objects declare them; none for a schema of another shape. */
 function shapeOf(schema: z.ZodType): Record<string, z.ZodType> {
-  return schema instanceof z.ZodObject ? (schema.shape as Record<string, z.ZodType>) : {};
+  return schema instanceof z.ZodObject ? schema.shape : {};
 }
 
 /** Every variable an env schema reads: its keys, and `<NAME>_FILE` for those readable from a file. */

@@ -82,7 +82,7 @@ function lazyConnections(config: StatusEnv) {
     async close() {
       await Promise.all(queues.map((queue) => queue.close().catch(() => undefined)));
       if (redisClient) await redisClient.quit().catch(() => redisClient?.disconnect());
-      if (db) await (db as Db).destroy();
+      if (db) await db.destroy();
     },
   };
 }
