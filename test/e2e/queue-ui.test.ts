@@ -117,4 +117,59 @@ describe('queue admin UI (Bull Board)', () => {
       await Promise.all([writable.stop('SIGTERM'), off.stop('SIGTERM')]);
     }
   });
+
+  it('when WORKER_QUEUE_UI_TOKEN is set, then a browser is asked for it and sees the board with it as basic-auth password', async () => {
+    const token = 'e2e-queue-ui-token-0123';
+    const port = await freePort();
+    const guarded = runCallpipe(['worker'], {
+      DATABASE_URL: databaseUrlFor(serverUrl, databaseName),
+      REDIS_URL: redisUrl,
+      CALLPIPE_QUEUE_PREFIX: prefix,
+      LOG_LEVEL: 'warn',
+      WORKER_ADMIN_HOST: '127.0.0.1',
+      WORKER_ADMIN_PORT: String(port),
+      WORKER_QUEUE_UI_TOKEN: token,
+      // A typo of WORKER_CONCURRENCY: warned at start with the name it probably meant.
+      WORKER_CONCURENCY: '8',
+    });
+    try {
+      await waitForHttp(`http://127.0.0.1:${port}/healthz`, 30_000, guarded);
+      const refused = await fetch(`http://127.0.0.1:${port}/queues`);
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get('www-authenticate')).toMatch(/^Basic /);
+      const context = await browser.newContext({ httpCredentials: { username: 'ops', password: token } });
+      const page = await context.newPage();
+      await page.goto(`http://127.0.0.1:${port}/queues`);
+      await page.getByText('pushes', { exact: false }).first().waitFor({ timeout: 20_000 });
+      await context.close();
+      expect(guarded.output()).toContain('WORKER_CONCURENCY is not a variable callpipe reads (did you mean WORKER_CONCURRENCY?)');
+    } finally {
+      await guarded.stop('SIGTERM');
+    }
+  });
+
+  it('when the UI is open on a non-loopback host without a token, then the worker warns at start; read-write refuses to start', async () => {
+    const env = {
+      DATABASE_URL: databaseUrlFor(serverUrl, databaseName),
+      REDIS_URL: redisUrl,
+      CALLPIPE_QUEUE_PREFIX: prefix,
+      LOG_LEVEL: 'warn',
+    };
+    const port = await freePort();
+    const open = runCallpipe(['worker'], { ...env, WORKER_ADMIN_HOST: '0.0.0.0', WORKER_ADMIN_PORT: String(port) });
+    try {
+      await waitForHttp(`http://127.0.0.1:${port}/healthz`, 30_000, open);
+      await waitFor(() => open.output().includes('the queue UI at /queues needs no token'), { what: 'the open-UI warning' });
+    } finally {
+      await open.stop('SIGTERM');
+    }
+    const writable = runCallpipe(['worker'], {
+      ...env,
+      WORKER_ADMIN_HOST: '0.0.0.0',
+      WORKER_ADMIN_PORT: '0',
+      WORKER_QUEUE_UI: 'read-write',
+    });
+    expect(await writable.exited).toBe(1);
+    expect(writable.output()).toContain('WORKER_QUEUE_UI_TOKEN: required when WORKER_QUEUE_UI is read-write');
+  });
 });

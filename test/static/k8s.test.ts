@@ -379,14 +379,21 @@ describe('infra/k8s configuration', () => {
     expect(Object.keys(containerEnv(migrateContainer)).sort()).toEqual(['DATABASE_URL', 'LOG_LEVEL']);
   });
 
-  it('puts exactly the three secrets in the Secret, and nothing secret in the ConfigMap', () => {
-    expect(Object.keys(secret.stringData!).sort()).toEqual(['CALLPIPE_NUMBER_HASH_KEY', 'DATABASE_URL', 'INGEST_APP_SECRETS']);
-    for (const name of Object.keys(configMap.data!)) expect(name).not.toMatch(/SECRET|PASSWORD|HASH_KEY|DATABASE_URL/);
+  it('puts exactly the four secrets in the Secret, and nothing secret in the ConfigMap', () => {
+    expect(Object.keys(secret.stringData!).sort()).toEqual([
+      'CALLPIPE_NUMBER_HASH_KEY',
+      'DATABASE_URL',
+      'INGEST_APP_SECRETS',
+      'WORKER_QUEUE_UI_TOKEN',
+    ]);
+    for (const name of Object.keys(configMap.data!)) expect(name).not.toMatch(/SECRET|PASSWORD|HASH_KEY|DATABASE_URL|TOKEN/);
   });
 
   it('starts each service with an environment its env schema accepts (app secrets and cross-field rules included)', () => {
     expect(envErrors).toEqual([]);
     expect(ingestConfig.appSecrets.size).toBe(1);
+    // Bull Board on the worker's admin port asks for the Secret's token.
+    expect(workerConfig.WORKER_QUEUE_UI_TOKEN).not.toBe('');
     expect(workerConfig.WORKER_DB_POOL_SIZE).toBeGreaterThanOrEqual(workerConfig.WORKER_PARALLEL_BATCHES);
     expect(() => workerEnvSchema.shape.DATABASE_URL.parse(containerEnv(migrateContainer)['DATABASE_URL'])).not.toThrow();
   });

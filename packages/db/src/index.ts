@@ -94,3 +94,4 @@ export {
   type ExportPaging,
   type ExportSelection,
 } from './export-queries.ts';
+export { appsOfServiceType, hasCallTables, migrationStatus, serverVersion, type MigrationStatus } from './status-queries.ts';

@@ -40,6 +40,11 @@ export function createWorkerMetrics(registry: Registry) {
       help: 'Status events received again after they were stored.',
       registers: [registry],
     }),
+    callsWithoutBusiness: new Counter({
+      name: 'callpipe_worker_calls_without_business_total',
+      help: 'CDRs of serviceType 001 (notify or verify, which look alike) whose app has no CALLPIPE_APP_BUSINESS entry, so their call gets no business; counted per CDR stored.',
+      registers: [registry],
+    }),
     lateCalls: new Counter({
       name: 'callpipe_worker_late_calls_total',
       help: 'Calls whose stored state had already progressed past the state the facts of a batch alone give, counted once per call per batch.',

@@ -60,6 +60,8 @@ export interface DriveOptions {
   concurrency: number;
   /** Called after each answer, e.g. for a progress line. */
   onResult?: (sent: Sent, done: number) => void;
+  /** Extra request headers for each push, e.g. a signature made just before it is sent. */
+  headersFor?: (url: string) => Record<string, string>;
 }
 
 /**
@@ -80,7 +82,8 @@ export async function drive(target: string | ((send: Send) => string), sends: re
         if (!send) return;
         const due = started + (index * 1000) / options.ratePerSecond;
         if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
-        const result: Sent = { ...send, outcome: await post(urlFor(send), send) };
+        const url = urlFor(send);
+        const result: Sent = { ...send, outcome: await post(url, send, options.headersFor?.(url) ?? {}) };
         results.push(result);
         options.onResult?.(result, results.length);
       }
@@ -89,12 +92,12 @@ export async function drive(target: string | ((send: Send) => string), sends: re
   return results;
 }
 
-async function post(url: string, send: Send): Promise<Outcome> {
+async function post(url: string, send: Send, headers: Record<string, string>): Promise<Outcome> {
   try {
     const response = await fetch(url, {
       method: 'POST',
       body: JSON.stringify(send.push),
-      headers: { 'Content-Type': 'application/json;charset=UTF-8' },
+      headers: { 'Content-Type': 'application/json;charset=UTF-8', ...headers },
       signal: AbortSignal.timeout(10_000),
     });
     await response.arrayBuffer();

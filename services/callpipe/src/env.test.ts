@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '@callpipe/runtime';
-import { parseMigrateEnv } from './env.ts';
+import { ConfigError, envVariableNames } from '@callpipe/runtime';
+import { knownEnvSchemas, parseMigrateEnv, unknownCallpipeVariables } from './env.ts';
 
 describe('callpipe migrate env', () => {
   it('when nothing is set, then the partition settings match the worker defaults', () => {
@@ -18,5 +19,30 @@ describe('callpipe migrate env', () => {
   ])('when given %j, then it refuses with a message naming the variable', (env, message) => {
     expect(() => parseMigrateEnv(env)).toThrow(ConfigError);
     expect(() => parseMigrateEnv(env)).toThrow(message);
+  });
+});
+
+describe('the variables callpipe knows', () => {
+  it("when README's configuration table is read, then it documents exactly the variables the env schemas read", () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('### Redis: one server'));
+    const documented = new Set(
+      section
+        .split('\n')
+        .filter((line) => line.startsWith('| `'))
+        .flatMap((line) => [...line.split('|')[1]!.matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((match) => match[1]!)),
+    );
+    const known = new Set(knownEnvSchemas.flatMap(envVariableNames));
+    expect([...known].filter((name) => !documented.has(name)).sort()).toEqual([]);
+    expect([...documented].filter((name) => !known.has(name)).sort()).toEqual([]);
+  });
+
+  it('when a variable is misspelt, then unknownCallpipeVariables names it with the intended one', () => {
+    expect(unknownCallpipeVariables({ INGEST_SPOOL_DIRECTORY: '/x', CALLPIPE_NODE_VERSION: '24', INGEST_PORT: '1' })).toEqual([
+      { name: 'INGEST_SPOOL_DIRECTORY', suggestion: null },
+    ]);
+    expect(unknownCallpipeVariables({ CALLPIPE_APP_BUSSINESS: 'a=notify' })).toEqual([
+      { name: 'CALLPIPE_APP_BUSSINESS', suggestion: 'CALLPIPE_APP_BUSINESS' },
+    ]);
   });
 });

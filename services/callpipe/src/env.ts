@@ -1,19 +1,20 @@
 import { z } from 'zod';
 import { redisUrlProblem } from '@callpipe/queue';
-import { partitionEnvShape } from '@callpipe/worker';
+import { ingestEnvSchema } from '@callpipe/ingest';
+import { partitionEnvShape, workerEnvSchema } from '@callpipe/worker';
 import { postgresUrlProblem } from '@callpipe/db';
-import { boundedInt, checkedString, logLevel, parseEnv } from '@callpipe/runtime';
+import { boundedInt, checkedString, logLevel, parseEnv, readableFromFile, unknownVariables } from '@callpipe/runtime';
 
 export const migrateEnvSchema = z.object({
   // Several hosts and target_session_attrs=read-write as libpq takes them, for a primary switch.
-  DATABASE_URL: checkedString('postgres://postgres@127.0.0.1:5432/callpipe', postgresUrlProblem),
+  DATABASE_URL: readableFromFile(checkedString('postgres://postgres@127.0.0.1:5432/callpipe', postgresUrlProblem)),
   // migrate and `partitions maintain` keep the daily partitions as the worker does.
   ...partitionEnvShape,
   LOG_LEVEL: logLevel,
 });
 
 export const queueAdminEnvSchema = z.object({
-  REDIS_URL: checkedString('redis://127.0.0.1:6379', redisUrlProblem),
+  REDIS_URL: readableFromFile(checkedString('redis://127.0.0.1:6379', redisUrlProblem)),
   CALLPIPE_QUEUE_PREFIX: z
     .string()
     .regex(/^[\w{}:-]{1,64}$/, 'letters, digits, _ - : { } only, at most 64')
@@ -26,3 +27,21 @@ export const queueAdminEnvSchema = z.object({
 
 export const parseMigrateEnv = (env: NodeJS.ProcessEnv) => parseEnv(migrateEnvSchema, env);
 export const parseQueueAdminEnv = (env: NodeJS.ProcessEnv) => parseEnv(queueAdminEnvSchema, env);
+
+/**
+ * Every env schema of every service and command: what "a variable callpipe reads" means when a
+ * process warns about unknown ones. One ConfigMap usually feeds all of them, so an ingest must not
+ * call a worker's variable unknown. A command with its own schema adds it here.
+ */
+export const knownEnvSchemas = [ingestEnvSchema, workerEnvSchema, migrateEnvSchema, queueAdminEnvSchema];
+/** Read by infra/local's bootstrap scripts and the test kit, not by a service. */
+export const scriptVariables = [
+  'CALLPIPE_LOCAL_PG_PORT',
+  'CALLPIPE_LOCAL_REDIS_PORT',
+  'CALLPIPE_NODE_VERSION',
+  'CALLPIPE_PNPM_VERSION',
+  'CALLPIPE_TOOLCHAIN_DIR',
+  'CALLPIPE_LEAK_FIXTURE',
+];
+
+export const unknownCallpipeVariables = (env: NodeJS.ProcessEnv) => unknownVariables(env, knownEnvSchemas, scriptVariables);

@@ -14,6 +14,7 @@ import { reprocessCommand } from './commands/reprocess.ts';
 import { simulateCommand } from './commands/simulate.ts';
 import { spoolCommand } from './commands/spool.ts';
 import { startCommand } from './commands/start.ts';
+import { statusCommand } from './commands/status.ts';
 import { workerCommand } from './commands/worker.ts';
 
 // Adding a command (or a group such as `rejected list|show`): commands/foo.ts exports
@@ -40,6 +41,7 @@ const program = new Command('callpipe')
   .addCommand(ingestCommand(context))
   .addCommand(workerCommand(context))
   .addCommand(startCommand(context))
+  .addCommand(statusCommand(context))
   .addCommand(partitionsCommand(context))
   .addCommand(deadLettersCommand(context))
   .addCommand(spoolCommand(context))

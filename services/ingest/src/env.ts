@@ -1,7 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { redisUrlProblem } from '@callpipe/queue';
-import { boundedInt, checkedString, coerceError, ConfigError, errorCode, logLevel, parseEnv, port } from '@callpipe/runtime';
+import {
+  boundedInt,
+  checkedString,
+  coerceError,
+  ConfigError,
+  errorCode,
+  logLevel,
+  parseEnv,
+  port,
+  readableFromFile,
+} from '@callpipe/runtime';
 import { loadAppSecrets, type AppSecrets } from './security/app-secrets.ts';
 import { signatureModes } from './security/signature-gate.ts';
 import { parseCidrList } from './security/source-address.ts';
@@ -29,7 +39,7 @@ export const ingestEnvSchema = z.object({
   INGEST_ADMIN_HOST: z.string().min(1).default('0.0.0.0'),
   INGEST_ADMIN_PORT: port(9091),
   // Queue
-  REDIS_URL: checkedString('redis://127.0.0.1:6379', redisUrlProblem),
+  REDIS_URL: readableFromFile(checkedString('redis://127.0.0.1:6379', redisUrlProblem)),
   CALLPIPE_QUEUE_PREFIX: z
     .string()
     .regex(/^[\w{}:-]{1,64}$/, 'letters, digits, _ - : { } only, at most 64')

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@callpipe/runtime';
 import { parseWorkerEnv } from './env.ts';
@@ -37,6 +40,16 @@ describe('worker env', () => {
     [{ WORKER_ADMIN_PORT: '70000' }, 'WORKER_ADMIN_PORT'],
     [{ WORKER_PARALLEL_BATCHES: '8', WORKER_DB_POOL_SIZE: '4' }, 'WORKER_PARALLEL_BATCHES: must not exceed WORKER_DB_POOL_SIZE (4)'],
     [{ WORKER_RETRY_BASE_MS: '5000', WORKER_RETRY_MAX_MS: '1000' }, 'WORKER_RETRY_BASE_MS: must not exceed WORKER_RETRY_MAX_MS'],
+    [
+      { WORKER_QUEUE_UI: 'read-write' },
+      'WORKER_QUEUE_UI_TOKEN: required when WORKER_QUEUE_UI is read-write and WORKER_ADMIN_HOST (0.0.0.0) is not a loopback address',
+    ],
+    [
+      { WORKER_QUEUE_UI_UNMASKED: 'true', WORKER_ADMIN_HOST: '10.0.0.7' },
+      'WORKER_QUEUE_UI_TOKEN: required when WORKER_QUEUE_UI is read-only with WORKER_QUEUE_UI_UNMASKED=true and WORKER_ADMIN_HOST (10.0.0.7)',
+    ],
+    [{ WORKER_QUEUE_UI_UNMASKED: 'yes' }, 'WORKER_QUEUE_UI_UNMASKED: must be true or false'],
+    [{ WORKER_QUEUE_UI_TOKEN: 'short' }, 'WORKER_QUEUE_UI_TOKEN: use at least 16 characters'],
   ])('when given %j, then it refuses with a message naming the variable', (env, message) => {
     expect(() => parseWorkerEnv(env)).toThrow(ConfigError);
     expect(() => parseWorkerEnv(env)).toThrow(message);
@@ -61,6 +74,33 @@ describe('worker env', () => {
     expect(parseWorkerEnv({ CALLPIPE_BILLING_TIME_ZONE: 'UTC' })).toMatchObject({ CALLPIPE_BILLING_TIME_ZONE: 'UTC' });
     expect(() => parseWorkerEnv({ CALLPIPE_BILLING_TIME_ZONE: 'Asia/Beijing' })).toThrow(
       'CALLPIPE_BILLING_TIME_ZONE: must be an IANA time zone name',
+    );
+  });
+
+  it('when the queue UI writes or shows numbers, then it needs no token on loopback, or with one anywhere', () => {
+    const token = '0123456789abcdef0123';
+    expect(parseWorkerEnv({ WORKER_QUEUE_UI: 'read-write', WORKER_ADMIN_HOST: '127.0.0.1' }).WORKER_QUEUE_UI).toBe('read-write');
+    expect(parseWorkerEnv({ WORKER_QUEUE_UI_UNMASKED: 'true', WORKER_ADMIN_HOST: 'localhost' }).WORKER_QUEUE_UI_UNMASKED).toBe(true);
+    expect(parseWorkerEnv({ WORKER_QUEUE_UI: 'read-write', WORKER_QUEUE_UI_TOKEN: token }).WORKER_QUEUE_UI_TOKEN).toBe(token);
+    // Read-only and masked stays allowed without a token (the worker warns at start): the default.
+    expect(parseWorkerEnv({}).WORKER_QUEUE_UI_UNMASKED).toBe(false);
+  });
+
+  it('when DATABASE_URL, REDIS_URL or WORKER_QUEUE_UI_TOKEN come as _FILE forms, then the files are read', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'worker-env-'));
+    const write = (name: string, text: string) => (writeFileSync(join(dir, name), text), join(dir, name));
+    const env = parseWorkerEnv({
+      DATABASE_URL_FILE: write('db', 'postgres://callpipe:s3cret@db:5432/callpipe\n'),
+      REDIS_URL_FILE: write('redis', 'redis://:s3cret@redis:6379\n'),
+      WORKER_QUEUE_UI_TOKEN_FILE: write('token', '0123456789abcdef0123\n'),
+    });
+    expect(env).toMatchObject({
+      DATABASE_URL: 'postgres://callpipe:s3cret@db:5432/callpipe',
+      REDIS_URL: 'redis://:s3cret@redis:6379',
+      WORKER_QUEUE_UI_TOKEN: '0123456789abcdef0123',
+    });
+    expect(() => parseWorkerEnv({ REDIS_URL_FILE: write('bad', 'memcached://x') })).toThrow(
+      'REDIS_URL: must be a URL starting with redis://',
     );
   });
 });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { businesses, isTimeZone, type Business } from '@callpipe/events';
 import { MAX_JOB_ATTEMPTS, redisUrlProblem } from '@callpipe/queue';
 import { postgresUrlProblem } from '@callpipe/db';
-import { boundedInt, checkedString, duration, logLevel, parseEnv, port } from '@callpipe/runtime';
+import { boundedInt, checkedString, duration, logLevel, parseEnv, port, readableFromFile } from '@callpipe/runtime';
 import { queueUiModes } from './queue-ui.ts';
 
 /** `appKey=business,appKey=business`: each Huawei app has one fixed business, and CDRs of notify and verify look alike. */
@@ -54,7 +54,7 @@ export const billingEnvShape = {
 
 export const workerEnvSchema = z
   .object({
-    REDIS_URL: checkedString('redis://127.0.0.1:6379', redisUrlProblem),
+    REDIS_URL: readableFromFile(checkedString('redis://127.0.0.1:6379', redisUrlProblem)),
     CALLPIPE_QUEUE_PREFIX: z
       .string()
       .regex(/^[\w{}:-]{1,64}$/, 'letters, digits, _ - : { } only, at most 64')
@@ -63,7 +63,7 @@ export const workerEnvSchema = z
     // worker and the CLI must agree on the number.
     CALLPIPE_QUEUE_SHARDS: boundedInt(1, 64, 1),
     // Several hosts and target_session_attrs=read-write as libpq takes them, for a primary switch.
-    DATABASE_URL: checkedString('postgres://postgres@127.0.0.1:5432/callpipe', postgresUrlProblem),
+    DATABASE_URL: readableFromFile(checkedString('postgres://postgres@127.0.0.1:5432/callpipe', postgresUrlProblem)),
     CALLPIPE_APP_BUSINESS: appBusinessMap,
     // When set, phone numbers are stored as keyed hashes (h:<hex>) everywhere, raw payloads included.
     CALLPIPE_NUMBER_HASH_KEY: z.union([z.literal(''), z.string().min(16, 'use at least 16 characters')]).default(''),
@@ -92,6 +92,14 @@ export const workerEnvSchema = z
     WORKER_ADMIN_HOST: z.string().min(1).default('0.0.0.0'),
     // Bull Board at /queues on the admin port.
     WORKER_QUEUE_UI: z.enum(queueUiModes).default('read-only'),
+    // Asked for by /queues as a bearer token or a basic-auth password (any user name); /metrics and
+    // the probes stay open for scrapers and the orchestrator.
+    WORKER_QUEUE_UI_TOKEN: readableFromFile(z.union([z.literal(''), z.string().min(16, 'use at least 16 characters')]).default('')),
+    // Job data holds raw pushes (numbers are hashed later, by the worker): masked in the UI unless this is true.
+    WORKER_QUEUE_UI_UNMASKED: z
+      .enum(['true', 'false'], { message: 'must be true or false' })
+      .default('false')
+      .transform((value) => value === 'true'),
     WORKER_ADMIN_PORT: port(9092),
     WORKER_SHUTDOWN_DEADLINE_MS: boundedInt(1_000, 600_000, 25_000),
     LOG_LEVEL: logLevel,
@@ -107,7 +115,22 @@ export const workerEnvSchema = z
     if (env.WORKER_RETRY_BASE_MS > env.WORKER_RETRY_MAX_MS) {
       ctx.addIssue({ code: 'custom', path: ['WORKER_RETRY_BASE_MS'], message: 'must not exceed WORKER_RETRY_MAX_MS' });
     }
+    // Read-only and masked, an open UI shows queue counts and masked pushes (the worker warns at
+    // start); read-write or unmasked, anyone who reaches the port could delete jobs or read numbers.
+    const open = env.WORKER_QUEUE_UI !== 'off' && env.WORKER_QUEUE_UI_TOKEN === '' && !isLoopbackHost(env.WORKER_ADMIN_HOST);
+    if (open && (env.WORKER_QUEUE_UI === 'read-write' || env.WORKER_QUEUE_UI_UNMASKED)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['WORKER_QUEUE_UI_TOKEN'],
+        message: `required when WORKER_QUEUE_UI is ${env.WORKER_QUEUE_UI}${env.WORKER_QUEUE_UI_UNMASKED ? ' with WORKER_QUEUE_UI_UNMASKED=true' : ''} and WORKER_ADMIN_HOST (${env.WORKER_ADMIN_HOST}) is not a loopback address`,
+      });
+    }
   });
+
+/** Hosts only this machine can reach; anything else (0.0.0.0, a pod IP, a name) may be reached from elsewhere. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
 
 export type WorkerEnv = z.infer<typeof workerEnvSchema>;
 

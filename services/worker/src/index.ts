@@ -1,5 +1,5 @@
 export { createWorkerService, type WorkerService } from './service.ts';
-export { parseWorkerEnv, partitionEnvShape, billingEnvShape, workerEnvSchema, type WorkerEnv } from './env.ts';
+export { isLoopbackHost, parseWorkerEnv, partitionEnvShape, billingEnvShape, workerEnvSchema, type WorkerEnv } from './env.ts';
 export { BatchWriter } from './batch-writer.ts';
 export {
   readmitDeliveryId,

@@ -19,12 +19,13 @@ import {
 import { coerceError, createAdminServer, type Logger } from '@callpipe/runtime';
 import { sql } from 'kysely';
 import { BatchWriter } from './batch-writer.ts';
-import type { WorkerEnv } from './env.ts';
+import { isLoopbackHost, type WorkerEnv } from './env.ts';
 import { decideFailure } from './decide-failure.ts';
 import { createBatchStore } from './store-batch.ts';
 import { workItemFromJob, type WorkItem } from './work-item.ts';
 import { createNumberHasher } from './number-protection.ts';
 import { mountQueueUi } from './queue-ui.ts';
+import { createBusinessGapWatch } from './business-gaps.ts';
 import { createPartitionMaintenance } from './partition-maintenance.ts';
 import { createMissingCdrGauge } from './missing-cdr-gauge.ts';
 
@@ -59,6 +60,7 @@ export function createWorkerService(env: WorkerEnv, logger: Logger): WorkerServi
   for (const queue of queues) queue.on('error', (error) => logger.warn('queue error', { error: error.message }));
   registerQueueMetrics(registry, () => queuesSnapshot(queues));
   const options = { businessByAppKey: env.CALLPIPE_APP_BUSINESS };
+  const watchBusinessGaps = createBusinessGapWatch(env.CALLPIPE_APP_BUSINESS, metrics.callsWithoutBusiness, logger);
   const hashNumber = env.CALLPIPE_NUMBER_HASH_KEY ? createNumberHasher(env.CALLPIPE_NUMBER_HASH_KEY) : null;
   const writer = new BatchWriter<WorkItem>(createBatchStore(db, metrics), {
     maxBatch: env.WORKER_BATCH_MAX,
@@ -78,6 +80,7 @@ export function createWorkerService(env: WorkerEnv, logger: Logger): WorkerServi
     for (const [index, outcome] of outcomes.entries()) {
       if (outcome.status === 'fulfilled') metrics.jobs.inc({ outcome: items[index]!.kind === 'rejected' ? 'rejected' : 'stored' });
     }
+    watchBusinessGaps(items.filter((_item, index) => outcomes[index]!.status === 'fulfilled'));
     metrics.jobDuration.observe((Date.now() - started) / 1000);
     const [first, ...rest] = failures;
     if (!first) return;
@@ -154,7 +157,8 @@ export function createWorkerService(env: WorkerEnv, logger: Logger): WorkerServi
     registry,
     logger,
     isDraining: () => draining,
-    mount: (app) => mountQueueUi(app, queues, env.WORKER_QUEUE_UI),
+    mount: (app) =>
+      mountQueueUi(app, queues, { mode: env.WORKER_QUEUE_UI, token: env.WORKER_QUEUE_UI_TOKEN, unmasked: env.WORKER_QUEUE_UI_UNMASKED }),
     readinessChecks: [
       { name: 'redis', check: async () => void (await adminRedis.ping()) },
       { name: 'postgres', check: async () => void (await sql`SELECT 1`.execute(db)) },
@@ -169,6 +173,12 @@ export function createWorkerService(env: WorkerEnv, logger: Logger): WorkerServi
       missingCdrs.start();
       running = Promise.all(workers.map((worker) => worker.run())).then(() => undefined);
       running.catch((error: unknown) => logger.error('worker loop stopped', { error: coerceError(error).message }));
+      if (env.WORKER_QUEUE_UI !== 'off' && env.WORKER_QUEUE_UI_TOKEN === '' && !isLoopbackHost(env.WORKER_ADMIN_HOST))
+        logger.warn('the queue UI at /queues needs no token and is open to anyone who reaches the admin port; set WORKER_QUEUE_UI_TOKEN', {
+          host: env.WORKER_ADMIN_HOST,
+          adminPort: port,
+          mode: env.WORKER_QUEUE_UI,
+        });
       logger.info('worker running', { adminPort: port, concurrency: env.WORKER_CONCURRENCY, batchMax: env.WORKER_BATCH_MAX });
       return { adminPort: port };
     },

@@ -16,6 +16,11 @@ behind DATABASE_URL are then checked to hold exactly what was acknowledged (exit
     .option('--concurrency <c>', 'requests in flight', '32')
     .option('--seed <s>', 'traffic seed (default: from the clock)')
     .option('--max-cdrs-per-push <k>', 'CDRs merged into one push, 1–50', '5')
+    .option(
+      '--sign <appKey:secret[:variant]>',
+      'sign every push as the platform does (X-AKSK), to test an ingest in INGEST_SIGNATURE_MODE=enforce; variant url_newline (default), url_concat or nonce_created',
+    )
+    .option('--sign-url <url>', 'the URL signed, as configured at Huawei and in INGEST_SIGNATURE_URL (default: --url)')
     .option('--verify', 'then check the tables behind DATABASE_URL hold exactly what was acked')
     .option('--timeout <seconds>', 'how long --verify waits for the pipeline to settle', '120')
     .addHelpText('after', '\nExit code: 0 every push acked (and, with --verify, stored exactly once), 1 otherwise, 2 usage error.')

@@ -1,7 +1,7 @@
 import { createIngestService, parseIngestEnv } from '@callpipe/ingest';
-import { createLogger, installCrashHandlers, installShutdown, type Logger } from '@callpipe/runtime';
+import { createLogger, describeUnknownVariable, installCrashHandlers, installShutdown, type Logger } from '@callpipe/runtime';
 import { createWorkerService, parseWorkerEnv } from '@callpipe/worker';
-import { parseMigrateEnv } from '../env.ts';
+import { parseMigrateEnv, unknownCallpipeVariables } from '../env.ts';
 import { runMigrate } from './migrate.ts';
 
 export interface Service {
@@ -14,7 +14,10 @@ export interface Service {
  * Starts the services in order and stops them in reverse: intake (ingest) stops first. Resolves once
  * they run; from then on the shutdown coordinator owns the process and exits it.
  */
-export async function serve(services: Service[], deadlineMs: number, logger: Logger): Promise<'keep-running'> {
+export async function serve(services: Service[], deadlineMs: number, logger: Logger, env: NodeJS.ProcessEnv): Promise<'keep-running'> {
+  // A typo'd variable is otherwise a setting that silently did not work.
+  for (const variable of unknownCallpipeVariables(env))
+    logger.warn(describeUnknownVariable(variable), { variable: variable.name, suggestion: variable.suggestion });
   // A crash of a long-running service is logged masked (numbers in messages and stacks) before it exits.
   installCrashHandlers(logger);
   const started: Service[] = [];
@@ -41,13 +44,13 @@ export async function serve(services: Service[], deadlineMs: number, logger: Log
 export async function runIngest(env: NodeJS.ProcessEnv): Promise<'keep-running'> {
   const config = parseIngestEnv(env);
   const logger = createLogger({ level: config.LOG_LEVEL, bindings: { service: 'ingest' } });
-  return serve([createIngestService(config, logger)], config.INGEST_SHUTDOWN_DEADLINE_MS, logger);
+  return serve([createIngestService(config, logger)], config.INGEST_SHUTDOWN_DEADLINE_MS, logger, env);
 }
 
 export async function runWorker(env: NodeJS.ProcessEnv): Promise<'keep-running'> {
   const config = parseWorkerEnv(env);
   const logger = createLogger({ level: config.LOG_LEVEL, bindings: { service: 'worker' } });
-  return serve([createWorkerService(config, logger)], config.WORKER_SHUTDOWN_DEADLINE_MS, logger);
+  return serve([createWorkerService(config, logger)], config.WORKER_SHUTDOWN_DEADLINE_MS, logger, env);
 }
 
 /** Single-machine mode: migrate, then the worker and the ingest in one process. */
@@ -66,5 +69,6 @@ export async function runStart(env: NodeJS.ProcessEnv): Promise<'keep-running'> 
     ],
     Math.max(ingestConfig.INGEST_SHUTDOWN_DEADLINE_MS, workerConfig.WORKER_SHUTDOWN_DEADLINE_MS),
     logger,
+    env,
   );
 }

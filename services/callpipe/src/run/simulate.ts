@@ -1,5 +1,7 @@
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { AKSK_HEADER_NAMES, digestVariants, isDigestVariant, signPush, type DigestVariant } from '@callpipe/auth';
 import { createDatabase } from '@callpipe/db';
 import { buildTraffic, drive, tallyWhenSettled, type Sent } from '@callpipe/simulator';
 import { parseMigrateEnv } from '../env.ts';
@@ -14,7 +16,33 @@ const optionsSchema = z.object({
   verify: z.boolean(),
   timeout: z.coerce.number().positive(),
   maxCdrsPerPush: z.coerce.number().int().min(1).max(50),
+  sign: z
+    .string()
+    .optional()
+    .transform((spec, ctx) => {
+      if (spec === undefined) return null;
+      const signer = parseSigner(spec);
+      if (signer === null)
+        ctx.addIssue({ code: 'custom', message: `must be appKey:secret[:variant], variant one of ${digestVariants.join(', ')}` });
+      return signer;
+    }),
+  signUrl: z.url({ message: '--sign-url must be a URL' }).optional(),
 });
+
+export interface Signer {
+  appKey: string;
+  secret: string;
+  variant: DigestVariant;
+}
+
+/** `appKey:secret[:variant]`; a secret may hold colons, so only a known variant name at the end is taken as one. */
+export function parseSigner(spec: string): Signer | null {
+  const [appKey, ...rest] = spec.split(':');
+  const last = rest.at(-1);
+  const variant = rest.length >= 2 && last !== undefined && isDigestVariant(last) ? last : 'url_newline';
+  const secret = (variant === last && rest.length >= 2 ? rest.slice(0, -1) : rest).join(':');
+  return appKey && secret ? { appKey, secret, variant } : null;
+}
 export type SimulateOptions = z.output<typeof optionsSchema>;
 
 /** What commander parsed, before the values are checked. */
@@ -27,6 +55,8 @@ export interface SimulateFlags {
   maxCdrsPerPush: string;
   verify?: true;
   timeout: string;
+  sign?: string;
+  signUrl?: string;
 }
 
 export async function simulate(command: CommandUnknownOpts, flags: SimulateFlags, env: NodeJS.ProcessEnv, io: CliIo): Promise<Outcome> {
@@ -45,9 +75,12 @@ export async function runSimulate(options: SimulateOptions, databaseUrl: string,
   io.out(`simulate: ${options.calls} calls → ${sends.length} pushes at ${options.rate}/s to ${options.url} (seed ${options.seed})`);
   const started = Date.now();
   let lastReport = started;
+  const signer = options.sign;
+  if (signer) io.out(`signing as ${signer.appKey} (${signer.variant}) for ${options.signUrl ?? options.url}`);
   const sent: Sent[] = await drive(() => options.url, sends, {
     ratePerSecond: options.rate,
     concurrency: options.concurrency,
+    ...(signer ? { headersFor: (url: string) => signedHeaders(signer, options.signUrl ?? url) } : {}),
     onResult: (_result, done) => {
       if (Date.now() - lastReport >= 2_000) {
         lastReport = Date.now();
@@ -74,4 +107,10 @@ export async function runSimulate(options: SimulateOptions, databaseUrl: string,
   } finally {
     await db.destroy();
   }
+}
+
+/** A fresh nonce and the current time for every push, as the platform signs. */
+function signedHeaders(signer: Signer, url: string): Record<string, string> {
+  const headers = signPush({ ...signer, url, nonce: randomBytes(16).toString('hex'), created: new Date() });
+  return { [AKSK_HEADER_NAMES.authorization]: headers.authorization, [AKSK_HEADER_NAMES.xAksk]: headers.xAksk };
 }
