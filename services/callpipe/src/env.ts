@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import { redisUrlProblem } from '@callpipe/queue';
-import { partitionEnvShape } from '@callpipe/worker';
+import { archiveEnvShape, partitionEnvShape } from '@callpipe/worker';
 import { boundedInt, checkedString, logLevel, parseEnv, url } from '@callpipe/runtime';
 
 export const migrateEnvSchema = z.object({
   DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgres://postgres@127.0.0.1:5432/callpipe'),
   // migrate and `partitions maintain` keep the daily partitions as the worker does.
   ...partitionEnvShape,
+  // ...and archive expired days where the worker does before dropping them; `archive` reads it.
+  ...archiveEnvShape,
   LOG_LEVEL: logLevel,
 });
 

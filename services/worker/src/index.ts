@@ -1,5 +1,13 @@
 export { createWorkerService, type WorkerService } from './service.ts';
-export { parseWorkerEnv, partitionEnvShape, billingEnvShape, workerEnvSchema, type WorkerEnv } from './env.ts';
+export {
+  archiveEnvShape,
+  archiveSettings,
+  parseWorkerEnv,
+  partitionEnvShape,
+  billingEnvShape,
+  workerEnvSchema,
+  type WorkerEnv,
+} from './env.ts';
 export { BatchWriter } from './batch-writer.ts';
 export {
   readmitDeliveryId,
