@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { coerceError } from '@callpipe/runtime';
 import type { ObjectStore } from '@callpipe/object-store';
 import { assertDay, type DayManifest } from './layout.ts';
@@ -31,13 +32,25 @@ export async function verifyDay(store: ObjectStore, day: string): Promise<DayVer
       if (found.rows !== file.rows) problems.push(`${file.key}: ${found.rows} rows, the manifest says ${file.rows}`);
     } catch (error) {
       // Unreadable (missing, not gzip, cut short): say what differs from the manifest too.
-      const info = await store.stat(file.key).catch(() => null);
-      if (info === null) problems.push(`${file.key}: missing`);
+      const raw = await rawDigest(store, file.key).catch(() => null);
+      if (raw === null) problems.push(`${file.key}: missing`);
       else {
-        if (info.bytes !== file.bytes) problems.push(`${file.key}: ${info.bytes} bytes, the manifest says ${file.bytes}`);
+        if (raw.bytes !== file.bytes) problems.push(`${file.key}: ${raw.bytes} bytes, the manifest says ${file.bytes}`);
+        else if (raw.sha256 !== file.sha256) problems.push(`${file.key}: SHA-256 ${raw.sha256}, the manifest says ${file.sha256}`);
         problems.push(`${file.key}: unreadable: ${coerceError(error).message}`);
       }
     }
   }
   return { day, ok: problems.length === 0, manifest, problems };
+}
+
+/** The stored bytes' length and SHA-256, for a file that does not decompress. */
+async function rawDigest(store: ObjectStore, key: string): Promise<{ bytes: number; sha256: string }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of await store.get(key)) {
+    bytes += (chunk as Buffer).length;
+    hash.update(chunk as Buffer);
+  }
+  return { bytes, sha256: hash.digest('hex') };
 }
