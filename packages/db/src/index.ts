@@ -22,7 +22,9 @@ export { storeDeliveries, storeDeliveriesIn } from './store-deliveries.ts';
 export { addDays, utcDay } from './days.ts';
 export {
   defaultRowCount,
+  ensureDayPartitions,
   ensurePartitions,
+  expiredDays,
   listPartitions,
   partitionName,
   partitionStatus,
@@ -33,6 +35,7 @@ export {
   type PartitionMaintenanceResult,
   type PartitionStatus,
 } from './partitions.ts';
+export { ARCHIVED_TABLES, countDayRows, latestMigration, readDayRows, restoreDayRows, type ArchivedTable } from './archive-queries.ts';
 export { storeRejectedPushes } from './store-rejected-pushes.ts';
 export { isRetryableDatabaseError } from './retryable.ts';
 export { CALL_COLUMNS, callRow, type CallRow } from './call-row.ts';

@@ -31,6 +31,12 @@ export interface PartitionMaintenanceOptions {
   lockTimeoutMs?: number;
   /** Expired `calls` rows deleted per transaction. */
   deleteBatchSize?: number;
+  /**
+   * Called for each expired day before anything of it is deleted; the day is dropped only when it
+   * resolves. When it rejects, the day is kept whole (and tried again next run) and the run goes on
+   * with the next day. Without it, expired days are deleted unarchived.
+   */
+  archiveDay?: (day: string) => Promise<void>;
 }
 
 export interface PartitionMaintenanceResult {
@@ -48,6 +54,10 @@ export interface PartitionMaintenanceResult {
   defaultRowsDeleted: number;
   /** `replayed_deliveries` rows of the dropped days, deleted with their `push_deliveries` rows. */
   replayedDeliveriesDeleted: number;
+  /** Expired days archived (then dropped) by `archiveDay`. */
+  archived: string[];
+  /** Expired days kept because `archiveDay` failed for them, with its message. */
+  archiveFailed: Array<{ day: string; error: string }>;
   /** Rows in each DEFAULT partition after the run: 0 unless rows arrived while it ran. */
   defaultRows: Record<PartitionedTable, number>;
 }
@@ -90,6 +100,8 @@ export async function ensurePartitions(db: Kysely<Database>, options: PartitionM
     callsDeleted: 0,
     defaultRowsDeleted: 0,
     replayedDeliveriesDeleted: 0,
+    archived: [],
+    archiveFailed: [],
     defaultRows: { call_events: 0, cdrs: 0, push_deliveries: 0, rejected_pushes: 0 },
   };
   const step: Step = async (what, work) => {
@@ -111,7 +123,7 @@ export async function ensurePartitions(db: Kysely<Database>, options: PartitionM
     }
   };
 
-  await maintain(db, { today, cutoff, aheadDays, batchSize }, result, step);
+  await maintain(db, { today, cutoff, aheadDays, batchSize, archiveDay: options.archiveDay }, result, step);
   for (const spec of PARTITIONED_TABLES) result.defaultRows[spec.table] = await defaultRowCount(db, spec.table);
   return result;
 }
@@ -121,7 +133,19 @@ type Step = <T>(what: string, work: (trx: Transaction<Database>) => Promise<T>) 
 /** The steps in order; returns early when a step could not run (contended, lock timeout). */
 async function maintain(
   db: Kysely<Database>,
-  { today, cutoff, aheadDays, batchSize }: { today: string; cutoff: string | null; aheadDays: number; batchSize: number },
+  {
+    today,
+    cutoff,
+    aheadDays,
+    batchSize,
+    archiveDay,
+  }: {
+    today: string;
+    cutoff: string | null;
+    aheadDays: number;
+    batchSize: number;
+    archiveDay: ((day: string) => Promise<void>) | undefined;
+  },
   result: PartitionMaintenanceResult,
   step: Step,
 ): Promise<void> {
@@ -140,6 +164,7 @@ async function maintain(
     }
   }
   if (cutoff === null) return;
+  if (archiveDay !== undefined) return retireArchivedDays(db, { cutoff, batchSize, archiveDay }, result, step);
 
   // calls first: a call whose row is gone starts over (new call_day) if anything of it comes back,
   // rather than pointing into a partition about to be dropped.
@@ -188,6 +213,88 @@ async function maintain(
     result.replayedDeliveriesDeleted += outcome.value;
     if (outcome.value < batchSize) break;
   }
+}
+
+/**
+ * The retention with an archive, one day at a time, oldest first: archive the day, then delete its
+ * calls, drop its partitions and delete its DEFAULT rows, in that order (as without an archive). A
+ * day whose archive failed is kept whole.
+ */
+async function retireArchivedDays(
+  db: Kysely<Database>,
+  { cutoff, batchSize, archiveDay }: { cutoff: string; batchSize: number; archiveDay: (day: string) => Promise<void> },
+  result: PartitionMaintenanceResult,
+  step: Step,
+): Promise<void> {
+  for (const day of await expiredDays(db, cutoff)) {
+    try {
+      await archiveDay(day);
+    } catch (error) {
+      result.archiveFailed.push({ day, error: error instanceof Error ? error.message : String(error) });
+      continue;
+    }
+    result.archived.push(day);
+    for (;;) {
+      const outcome = await step(`delete calls of ${day}`, async (trx) => {
+        const deleted = await sql`
+          DELETE FROM calls WHERE session_id IN (
+            SELECT session_id FROM calls WHERE call_day = ${day}::date LIMIT ${batchSize} FOR UPDATE SKIP LOCKED)`.execute(trx);
+        return Number(deleted.numAffectedRows ?? 0);
+      });
+      if (!outcome.done) return;
+      result.callsDeleted += outcome.value;
+      if (outcome.value < batchSize) break;
+    }
+    for (const spec of PARTITIONED_TABLES) {
+      const partition = partitionName(spec.table, day);
+      const dropped = await step(`drop ${partition}`, async (trx) => {
+        const exists = await sql<{ oid: string | null }>`SELECT to_regclass(${partition})::text AS oid`.execute(trx);
+        if (exists.rows[0]!.oid === null) return false;
+        await sql`DROP TABLE ${sql.table(partition)}`.execute(trx);
+        return true;
+      });
+      if (!dropped.done) return;
+      if (dropped.value) result.dropped.push(partition);
+      const deleted = await step(`delete rows of ${day} from ${spec.table}_default`, async (trx) => {
+        const rows = await sql`
+          DELETE FROM ${sql.table(`${spec.table}_default`)}
+          WHERE ${sql.ref(spec.key)} >= ${lowerBound(spec, day)} AND ${sql.ref(spec.key)} < ${lowerBound(spec, addDays(day, 1))}`.execute(
+          trx,
+        );
+        return Number(rows.numAffectedRows ?? 0);
+      });
+      if (!deleted.done) return;
+      result.defaultRowsDeleted += deleted.value;
+    }
+  }
+}
+
+/** The days before `cutoff` that hold rows anywhere: `calls`, daily partitions, DEFAULT partitions; oldest first. */
+export async function expiredDays(db: Kysely<Database>, cutoff: string): Promise<string[]> {
+  const days = new Set<string>();
+  const calls = await sql<{ day: string }>`SELECT DISTINCT call_day::text AS day FROM calls WHERE call_day < ${cutoff}::date`.execute(db);
+  for (const row of calls.rows) days.add(row.day);
+  for (const spec of PARTITIONED_TABLES) {
+    for (const partition of await listPartitions(db, spec.table)) if (partition.day < cutoff) days.add(partition.day);
+    for (const day of await daysInDefault(db, spec)) if (day < cutoff) days.add(day);
+  }
+  return [...days].sort();
+}
+
+/**
+ * Creates the day's partition of every partitioned table where it is missing (a restore of a
+ * dropped day). Waits for a maintenance run in progress rather than running DDL beside it.
+ */
+export async function ensureDayPartitions(db: Kysely<Database>, day: string): Promise<string[]> {
+  const created: string[] = [];
+  for (const spec of PARTITIONED_TABLES) {
+    const outcome = await db.transaction().execute(async (trx) => {
+      await sql`SELECT pg_advisory_xact_lock(${ADVISORY_LOCK.partitionMaintenance}::int4, 0)`.execute(trx);
+      return createPartition(trx, spec, day);
+    });
+    if (outcome.created) created.push(outcome.partition);
+  }
+  return created;
 }
 
 async function createPartition(

@@ -69,6 +69,21 @@ export function createWorkerMetrics(registry: Registry) {
       buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 21600, 86400],
       registers: [registry],
     }),
+    archiveFailures: new Counter({
+      name: 'callpipe_archive_failures_total',
+      help: 'Expired days whose archive could not be written or verified (each kept, not dropped), counted per maintenance run and day.',
+      registers: [registry],
+    }),
+    archiveLastSuccess: new Gauge({
+      name: 'callpipe_archive_last_success_timestamp_seconds',
+      help: 'Unix time of the last expired day archived and verified by this worker (0: none since start).',
+      registers: [registry],
+    }),
+    archiveDaysOverdue: new Gauge({
+      name: 'callpipe_archive_days_overdue',
+      help: 'Expired days the last partition maintenance kept because their archive failed; above 0 means the retention is stuck.',
+      registers: [registry],
+    }),
     defaultPartitionRows: new Gauge({
       name: 'callpipe_db_default_partition_rows',
       help: "Rows in each partitioned table's DEFAULT partition after the last partition maintenance, by table (call_events|cdrs|push_deliveries|rejected_pushes); above 0 means rows arrived for a day that had no partition yet.",

@@ -1,4 +1,5 @@
 export { FileObjectStore } from './file-store.ts';
+export { S3ObjectStore } from './s3-store.ts';
 export {
   assertValidKey,
   ObjectLengthMismatchError,

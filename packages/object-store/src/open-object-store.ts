@@ -1,24 +1,14 @@
 import { FileObjectStore } from './file-store.ts';
 import type { ObjectStore } from './object-store.ts';
+import { S3ObjectStore } from './s3-store.ts';
+import type { S3Settings } from './s3-settings.ts';
 
-/** Connection settings for `s3://` stores; the usual AWS variables, parsed by each service's env module. */
-export interface S3Settings {
-  /** An S3-compatible endpoint (MinIO, OBS, s3rver); the AWS default when absent. */
-  endpoint?: string;
-  region?: string;
-  accessKeyId?: string;
-  secretAccessKey?: string;
-  /** Path-style addressing (`endpoint/bucket/key`), which most S3-compatible servers need. */
-  forcePathStyle?: boolean;
-}
+export type { S3Settings } from './s3-settings.ts';
 
 /** `file:///path` or `s3://bucket/prefix`. */
 export function openObjectStore(url: string, s3: S3Settings = {}): ObjectStore {
   const parsed = new URL(url);
   if (parsed.protocol === 'file:') return new FileObjectStore(url);
-  if (parsed.protocol === 's3:') {
-    void s3;
-    throw new Error('s3:// object stores are not available yet');
-  }
+  if (parsed.protocol === 's3:') return new S3ObjectStore(url, s3);
   throw new Error(`unsupported object store URL ${url}: use file:///path or s3://bucket/prefix`);
 }

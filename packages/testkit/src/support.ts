@@ -5,3 +5,4 @@ export { createTestDatabase, databaseUrlFor, dropDatabase, prepareTemplateDataba
 export { uniqueQueuePrefix } from './queue-prefix.ts';
 export { waitFor, type WaitForOptions } from './wait-for.ts';
 export { connectionBaseline, describeLeaks, leakedConnections, openSockets, type LeakedConnection, type LeakCheckTarget } from './leaks.ts';
+export { startS3Server, type TestS3Server } from './s3-server.ts';

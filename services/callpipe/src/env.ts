@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { redisUrlProblem } from '@callpipe/queue';
 import { ingestEnvSchema } from '@callpipe/ingest';
-import { partitionEnvShape, workerEnvSchema } from '@callpipe/worker';
+import { archiveEnvShape, partitionEnvShape, workerEnvSchema } from '@callpipe/worker';
 import { postgresUrlProblem } from '@callpipe/db';
 import { boundedInt, checkedString, logLevel, parseEnv, readableFromFile, unknownVariables } from '@callpipe/runtime';
 
@@ -10,6 +10,8 @@ export const migrateEnvSchema = z.object({
   DATABASE_URL: readableFromFile(checkedString('postgres://postgres@127.0.0.1:5432/callpipe', postgresUrlProblem)),
   // migrate and `partitions maintain` keep the daily partitions as the worker does.
   ...partitionEnvShape,
+  // ...and archive expired days where the worker does before dropping them; `archive` reads it.
+  ...archiveEnvShape,
   LOG_LEVEL: logLevel,
 });
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from '@commander-js/extra-typings';
 import { applyConventions } from './commands/conventions.ts';
+import { archiveCommand } from './commands/archive.ts';
 import { USAGE_EXIT_CODE, type CliIo, type CommandContext, type Outcome } from './commands/context.ts';
 import { deadLettersCommand } from './commands/dead-letters.ts';
 import { exportCommand } from './commands/export.ts';
@@ -43,6 +44,7 @@ const program = new Command('callpipe')
   .addCommand(startCommand(context))
   .addCommand(statusCommand(context))
   .addCommand(partitionsCommand(context))
+  .addCommand(archiveCommand(context))
   .addCommand(deadLettersCommand(context))
   .addCommand(spoolCommand(context))
   .addCommand(replayCommand(context))

@@ -3,6 +3,7 @@ import { businesses, isTimeZone, type Business } from '@callpipe/events';
 import { MAX_JOB_ATTEMPTS, redisUrlProblem } from '@callpipe/queue';
 import { postgresUrlProblem } from '@callpipe/db';
 import { boundedInt, checkedString, duration, logLevel, parseEnv, port, readableFromFile } from '@callpipe/runtime';
+import type { S3Settings } from '@callpipe/object-store';
 import { queueUiModes } from './queue-ui.ts';
 
 /** `appKey=business,appKey=business`: each Huawei app has one fixed business, and CDRs of notify and verify look alike. */
@@ -41,6 +42,60 @@ export const partitionEnvShape = {
   ),
 };
 
+const archiveUrl = z
+  .string()
+  .default('')
+  .refine((value) => {
+    if (value === '') return true;
+    try {
+      const parsed = new URL(value);
+      return (parsed.protocol === 'file:' && parsed.pathname.length > 1) || (parsed.protocol === 's3:' && parsed.hostname !== '');
+    } catch {
+      return false;
+    }
+  }, 'must be empty, file:///absolute/path or s3://bucket/prefix');
+
+const optionalHttpUrl = z
+  .string()
+  .default('')
+  .refine((value) => value === '' || /^https?:\/\/[^/]/.test(value), 'must be an http:// or https:// URL');
+
+/**
+ * The archive the retention writes each day to before dropping it (see the README, "Archive before
+ * retention"), and the usual AWS variables for an `s3://` one. Shared with the `callpipe` command.
+ */
+export const archiveEnvShape = {
+  CALLPIPE_ARCHIVE_URL: archiveUrl,
+  // The S3-specific endpoint wins over the general one, as in the AWS SDKs and CLI.
+  AWS_ENDPOINT_URL_S3: optionalHttpUrl,
+  AWS_ENDPOINT_URL: optionalHttpUrl,
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+  // Empty: the SDK's default chain (instance role, web identity, shared config).
+  AWS_ACCESS_KEY_ID: z.string().default(''),
+  AWS_SECRET_ACCESS_KEY: z.string().default(''),
+  // auto: path-style addressing with a custom endpoint (MinIO, OBS, Ceph), virtual-hosted on AWS.
+  CALLPIPE_ARCHIVE_S3_PATH_STYLE: z.enum(['auto', 'true', 'false']).default('auto'),
+};
+
+type ArchiveEnv = { [K in keyof typeof archiveEnvShape]: z.infer<(typeof archiveEnvShape)[K]> };
+
+/** The archive's URL (null: none) and S3 settings from the parsed variables. */
+export function archiveSettings(env: Partial<ArchiveEnv>): { url: string | null; s3: S3Settings } {
+  const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || '';
+  return {
+    url: env.CALLPIPE_ARCHIVE_URL || null,
+    s3: {
+      ...(endpoint ? { endpoint } : {}),
+      region: env.AWS_REGION ?? 'us-east-1',
+      ...(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+        ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY }
+        : {}),
+      forcePathStyle:
+        (env.CALLPIPE_ARCHIVE_S3_PATH_STYLE ?? 'auto') === 'auto' ? endpoint !== '' : env.CALLPIPE_ARCHIVE_S3_PATH_STYLE === 'true',
+    },
+  };
+}
+
 /**
  * Where the customer's books cut days and months (reconcile, rollups, export periods, the Calls
  * board); storage stays UTC. Shared with the `callpipe` command.
@@ -68,6 +123,7 @@ export const workerEnvSchema = z
     // When set, phone numbers are stored as keyed hashes (h:<hex>) everywhere, raw payloads included.
     CALLPIPE_NUMBER_HASH_KEY: z.union([z.literal(''), z.string().min(16, 'use at least 16 characters')]).default(''),
     ...partitionEnvShape,
+    ...archiveEnvShape,
     ...billingEnvShape,
     // Throughput: jobs in flight, and how they are grouped into transactions.
     // A job holds one push, or up to INGEST_ENQUEUE_MAX_BATCH pushes taken together by an ingest.
@@ -110,6 +166,13 @@ export const workerEnvSchema = z
         code: 'custom',
         path: ['WORKER_PARALLEL_BATCHES'],
         message: `must not exceed WORKER_DB_POOL_SIZE (${env.WORKER_DB_POOL_SIZE}): each batch holds a connection`,
+      });
+    }
+    if ((env.AWS_ACCESS_KEY_ID === '') !== (env.AWS_SECRET_ACCESS_KEY === '')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.AWS_ACCESS_KEY_ID === '' ? 'AWS_ACCESS_KEY_ID' : 'AWS_SECRET_ACCESS_KEY'],
+        message: 'set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY together, or neither',
       });
     }
     if (env.WORKER_RETRY_BASE_MS > env.WORKER_RETRY_MAX_MS) {

@@ -1,5 +1,14 @@
 export { createWorkerService, type WorkerService } from './service.ts';
-export { isLoopbackHost, parseWorkerEnv, partitionEnvShape, billingEnvShape, workerEnvSchema, type WorkerEnv } from './env.ts';
+export {
+  archiveEnvShape,
+  archiveSettings,
+  isLoopbackHost,
+  parseWorkerEnv,
+  partitionEnvShape,
+  billingEnvShape,
+  workerEnvSchema,
+  type WorkerEnv,
+} from './env.ts';
 export { BatchWriter } from './batch-writer.ts';
 export {
   readmitDeliveryId,

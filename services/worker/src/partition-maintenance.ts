@@ -1,4 +1,6 @@
+import { archiveDay } from '@callpipe/archive';
 import { ensurePartitions, type Database, type PartitionMaintenanceResult } from '@callpipe/db';
+import type { ObjectStore } from '@callpipe/object-store';
 import type { WorkerMetrics } from '@callpipe/metrics';
 import { coerceError, type Logger } from '@callpipe/runtime';
 import type { Kysely } from 'kysely';
@@ -13,6 +15,8 @@ export interface PartitionMaintenance {
 export interface PartitionMaintenanceOptions {
   aheadDays: number;
   retentionDays: number;
+  /** Where expired days are archived before they are dropped; without it they are dropped unarchived. */
+  archive?: ObjectStore;
   intervalMs?: number;
   /** After a failed run (Postgres down), the next one comes sooner. */
   retryMs?: number;
@@ -47,9 +51,15 @@ export function createPartitionMaintenance(
 
   const run = async (): Promise<void> => {
     try {
-      const result = await ensurePartitions(db, { aheadDays: options.aheadDays, retentionDays: options.retentionDays });
+      const { archive } = options;
+      const result = await ensurePartitions(db, {
+        aheadDays: options.aheadDays,
+        retentionDays: options.retentionDays,
+        ...(archive ? { archiveDay: (day: string) => archiveDay(db, archive, day).then(() => undefined) } : {}),
+      });
       report(result, logger, metrics);
-      schedule(options.intervalMs ?? HOUR_MS);
+      // A failed archive is tried again sooner: until it succeeds the day is kept and the retention waits.
+      schedule(result.archiveFailed.length > 0 ? (options.retryMs ?? RETRY_MS) : (options.intervalMs ?? HOUR_MS));
     } catch (error) {
       logger.warn('partition maintenance failed, will retry', { error: coerceError(error).message });
       schedule(options.retryMs ?? RETRY_MS);
@@ -70,6 +80,13 @@ export function createPartitionMaintenance(
 }
 
 function report(result: PartitionMaintenanceResult, logger: Logger, metrics: WorkerMetrics): void {
+  if (result.archived.length > 0) {
+    metrics.archiveLastSuccess.set(Date.now() / 1000);
+    logger.info('expired days archived and verified', { days: result.archived });
+  }
+  metrics.archiveFailures.inc(result.archiveFailed.length);
+  metrics.archiveDaysOverdue.set(result.archiveFailed.length);
+  for (const failure of result.archiveFailed) logger.error('archive failed, the day is kept', failure);
   for (const [table, rows] of Object.entries(result.defaultRows)) metrics.defaultPartitionRows.set({ table }, rows);
   const { created, dropped, moved, callsDeleted, defaultRowsDeleted, replayedDeliveriesDeleted } = result;
   if (created.length + dropped.length + callsDeleted + defaultRowsDeleted + replayedDeliveriesDeleted > 0) {

@@ -19,7 +19,8 @@ import {
 import { coerceError, createAdminServer, type Logger } from '@callpipe/runtime';
 import { sql } from 'kysely';
 import { BatchWriter } from './batch-writer.ts';
-import { isLoopbackHost, type WorkerEnv } from './env.ts';
+import { openObjectStore } from '@callpipe/object-store';
+import { archiveSettings, isLoopbackHost, type WorkerEnv } from './env.ts';
 import { decideFailure } from './decide-failure.ts';
 import { createBatchStore } from './store-batch.ts';
 import { workItemFromJob, type WorkItem } from './work-item.ts';
@@ -40,9 +41,13 @@ export function createWorkerService(env: WorkerEnv, logger: Logger): WorkerServi
   const registry = createMetricsRegistry('worker');
   const metrics = createWorkerMetrics(registry);
   const db = createDatabase({ connectionString: env.DATABASE_URL, poolSize: env.WORKER_DB_POOL_SIZE, applicationName: 'callpipe-worker' });
+  const archiveConfig = archiveSettings(env);
+  const archive = archiveConfig.url === null ? undefined : openObjectStore(archiveConfig.url, archiveConfig.s3);
+  if (env.CALLPIPE_RETENTION_DAYS > 0 && !archive)
+    logger.warn('CALLPIPE_RETENTION_DAYS is set without CALLPIPE_ARCHIVE_URL: expired days are deleted for good');
   const partitions = createPartitionMaintenance(
     db,
-    { aheadDays: env.CALLPIPE_PARTITIONS_AHEAD_DAYS, retentionDays: env.CALLPIPE_RETENTION_DAYS },
+    { aheadDays: env.CALLPIPE_PARTITIONS_AHEAD_DAYS, retentionDays: env.CALLPIPE_RETENTION_DAYS, ...(archive ? { archive } : {}) },
     logger,
     metrics,
   );
@@ -194,6 +199,7 @@ export function createWorkerService(env: WorkerEnv, logger: Logger): WorkerServi
       await Promise.all([workerRedis.quit().catch(() => workerRedis.disconnect()), adminRedis.quit().catch(() => adminRedis.disconnect())]);
       await partitions.stop();
       await missingCdrs.stop();
+      await archive?.close();
       await db.destroy();
       await admin.stop();
     },

@@ -2,6 +2,7 @@ import { createDatabase, ensureDatabaseExists, ensurePartitions, migrateToLatest
 import { createLogger, type Logger } from '@callpipe/runtime';
 import { parseMigrateEnv } from '../env.ts';
 import type { Outcome } from '../commands/context.ts';
+import { archiveOption, withArchiveStore } from './archive-store.ts';
 import type { PartitionsConfig } from './partitions.ts';
 
 export async function migrate(env: NodeJS.ProcessEnv): Promise<Outcome> {
@@ -26,10 +27,14 @@ export async function runMigrate(config: PartitionsConfig, logger: Logger): Prom
       .map((migration) => migration.migrationName);
     await syncReferenceData(db);
     logger.info(applied.length > 0 ? 'migrations applied' : 'schema already up to date', { database: name, applied });
-    const partitions = await ensurePartitions(db, {
-      aheadDays: config.CALLPIPE_PARTITIONS_AHEAD_DAYS,
-      retentionDays: config.CALLPIPE_RETENTION_DAYS,
-    });
+    const partitions = await withArchiveStore(config, (store) =>
+      ensurePartitions(db, {
+        aheadDays: config.CALLPIPE_PARTITIONS_AHEAD_DAYS,
+        retentionDays: config.CALLPIPE_RETENTION_DAYS,
+        ...archiveOption(db, store),
+      }),
+    );
+    for (const failure of partitions.archiveFailed) logger.error('archive failed, the day is kept', failure);
     logger.info('partitions maintained', {
       created: partitions.created.length,
       dropped: partitions.dropped.length,

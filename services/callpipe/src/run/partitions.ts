@@ -2,13 +2,15 @@ import { ensurePartitions, partitionStatus, type PartitionMaintenanceResult, typ
 import type { Outcome } from '../commands/context.ts';
 import type { PartitionsAction } from '../commands/partitions.ts';
 import { parseMigrateEnv } from '../env.ts';
+import type { archiveSettings } from '@callpipe/worker';
+import { archiveOption, withArchiveStore } from './archive-store.ts';
 import { withCommandDatabase } from './database.ts';
 
-export interface PartitionsConfig {
+export type PartitionsConfig = {
   DATABASE_URL: string;
   CALLPIPE_PARTITIONS_AHEAD_DAYS: number;
   CALLPIPE_RETENTION_DAYS: number;
-}
+} & Parameters<typeof archiveSettings>[0];
 
 export const partitions = (action: PartitionsAction, env: NodeJS.ProcessEnv, out: (line: string) => void): Promise<Outcome> =>
   runPartitions(action, parseMigrateEnv(env), out);
@@ -21,12 +23,15 @@ export const partitions = (action: PartitionsAction, env: NodeJS.ProcessEnv, out
 export async function runPartitions(action: PartitionsAction, config: PartitionsConfig, out: (line: string) => void): Promise<number> {
   return withCommandDatabase(config.DATABASE_URL, 'partitions', async (db) => {
     if (action === 'maintain') {
-      const result = await ensurePartitions(db, {
-        aheadDays: config.CALLPIPE_PARTITIONS_AHEAD_DAYS,
-        retentionDays: config.CALLPIPE_RETENTION_DAYS,
-      });
+      const result = await withArchiveStore(config, (store) =>
+        ensurePartitions(db, {
+          aheadDays: config.CALLPIPE_PARTITIONS_AHEAD_DAYS,
+          retentionDays: config.CALLPIPE_RETENTION_DAYS,
+          ...archiveOption(db, store),
+        }),
+      );
       for (const line of describeMaintenance(result, config)) out(line);
-      return result.lockTimeout ? 1 : 0;
+      return result.lockTimeout || result.archiveFailed.length > 0 ? 1 : 0;
     }
     for (const line of describeStatus(await partitionStatus(db))) out(line);
     return 0;
@@ -48,6 +53,8 @@ function describeMaintenance(result: PartitionMaintenanceResult, config: Partiti
     `partitions: ${result.created.length} created, ${result.dropped.length} dropped, ${result.callsDeleted} expired calls deleted (ahead ${config.CALLPIPE_PARTITIONS_AHEAD_DAYS} days, ${config.CALLPIPE_RETENTION_DAYS === 0 ? 'kept forever' : `kept ${config.CALLPIPE_RETENTION_DAYS} days`})`,
   ];
   if (result.created.length > 0) lines.push(`  created: ${result.created.join(', ')}`);
+  if (result.archived.length > 0) lines.push(`  archived and verified before the drop: ${result.archived.join(', ')}`);
+  for (const { day, error } of result.archiveFailed) lines.push(`  kept ${day}: its archive failed: ${error}`);
   if (result.dropped.length > 0) lines.push(`  dropped: ${result.dropped.join(', ')}`);
   for (const { partition, rows } of result.moved) lines.push(`  moved ${rows} row(s) from the DEFAULT partition into ${partition}`);
   if (result.defaultRowsDeleted > 0) lines.push(`  deleted ${result.defaultRowsDeleted} expired row(s) from DEFAULT partitions`);

@@ -10,6 +10,7 @@ const commands = [
   'start',
   'status',
   'partitions',
+  'archive',
   'dead-letters',
   'replay',
   'reprocess',
@@ -42,6 +43,7 @@ describe('callpipe', () => {
     [['dead-letters', 'retry']],
     [['dead-letters', 'remove']],
     [['partitions', 'maintain']],
+    [['archive', 'verify']],
   ])('when asked for help %j, then it prints what the command prints for --help', async (names) => {
     const direct = await callpipe([...names, '--help'], refusedEnv);
     expectHelp(direct, `callpipe ${names.join(' ')} [options]`);

@@ -1,0 +1,82 @@
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import type { Database } from './database.ts';
+import { addDays } from './days.ts';
+
+/**
+ * The tables a day of data lives in, as the archive writes and restores them: `calls` and the
+ * call-day partitioned tables by `call_day`, the ledger and the rejected pushes by the UTC day of
+ * `received_at`. Each with its primary key, which orders the rows (keyset chunks) and makes a
+ * restore idempotent.
+ */
+export const ARCHIVED_TABLES = [
+  { table: 'calls', key: 'call_day', primaryKey: ['session_id'] },
+  { table: 'call_events', key: 'call_day', primaryKey: ['session_id', 'event_key'] },
+  { table: 'cdrs', key: 'call_day', primaryKey: ['session_id'] },
+  { table: 'push_deliveries', key: 'received_at', primaryKey: ['delivery_id', 'received_at'] },
+  { table: 'rejected_pushes', key: 'received_at', primaryKey: ['id', 'received_at'] },
+] as const;
+export type ArchivedTable = (typeof ARCHIVED_TABLES)[number]['table'];
+type ArchivedSpec = (typeof ARCHIVED_TABLES)[number];
+
+function specOf(table: ArchivedTable): ArchivedSpec {
+  return ARCHIVED_TABLES.find((spec) => spec.table === table)!;
+}
+
+function dayCondition(spec: ArchivedSpec, day: string): RawBuilder<unknown> {
+  return spec.key === 'call_day'
+    ? sql`call_day = ${day}::date`
+    : sql`received_at >= ${`${day} 00:00:00+00`}::timestamptz AND received_at < ${`${addDays(day, 1)} 00:00:00+00`}::timestamptz`;
+}
+
+/**
+ * One day's rows of a table, each as the JSON text Postgres writes for it (`to_jsonb`), in primary
+ * key order, read in keyset chunks so memory stays bounded. The text is never parsed here: numerics
+ * keep every digit, timestamps their microseconds (with the session's UTC offset), bytea is `\x…`
+ * hex, and `restoreDayRows` gives Postgres the same text back.
+ */
+export async function* readDayRows(db: Kysely<Database>, table: ArchivedTable, day: string, chunkRows = 2_000): AsyncIterable<string> {
+  const spec = specOf(table);
+  const keys = spec.primaryKey.map((column) => sql.ref(column));
+  const keyTuple = sql.join(keys);
+  let after: string[] | null = null;
+  for (;;) {
+    const cursor: RawBuilder<unknown> =
+      after === null ? sql`TRUE` : sql`(${keyTuple}) > (${sql.join(after.map((value) => sql`${value}`))})`;
+    const rows = await sql<{ line: string; cursor: string[] }>`
+      SELECT to_jsonb(t)::text AS line, ARRAY[${sql.join(spec.primaryKey.map((column) => sql`${sql.ref(column)}::text`))}] AS cursor
+      FROM ${sql.table(table)} AS t
+      WHERE ${dayCondition(spec, day)} AND ${cursor}
+      ORDER BY ${keyTuple}
+      LIMIT ${chunkRows}`.execute(db);
+    for (const row of rows.rows) yield row.line;
+    if (rows.rows.length < chunkRows) return;
+    after = rows.rows.at(-1)!.cursor;
+  }
+}
+
+export async function countDayRows(db: Kysely<Database> | Transaction<Database>, table: ArchivedTable, day: string): Promise<number> {
+  const rows = await sql<{ n: string }>`SELECT count(*) AS n FROM ${sql.table(table)} WHERE ${dayCondition(specOf(table), day)}`.execute(
+    db,
+  );
+  return Number(rows.rows[0]!.n);
+}
+
+/**
+ * Puts archived rows (lines of `readDayRows`) back: rows whose primary key is already there are
+ * left as they are, so restoring twice, or into a day that still has rows, adds no duplicates.
+ * Returns the rows inserted.
+ */
+export async function restoreDayRows(trx: Transaction<Database>, table: ArchivedTable, lines: readonly string[]): Promise<number> {
+  if (lines.length === 0) return 0;
+  const inserted = await sql`
+    INSERT INTO ${sql.table(table)}
+    SELECT * FROM jsonb_populate_recordset(NULL::${sql.table(table)}, ${`[${lines.join(',')}]`}::jsonb)
+    ON CONFLICT DO NOTHING`.execute(trx);
+  return Number(inserted.numAffectedRows ?? 0);
+}
+
+/** The last migration applied, which names the shape of the rows an archive holds. */
+export async function latestMigration(db: Kysely<Database>): Promise<string | null> {
+  const rows = await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name DESC LIMIT 1`.execute(db);
+  return rows.rows[0]?.name ?? null;
+}
