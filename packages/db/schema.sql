@@ -486,6 +486,3 @@ ALTER INDEX public.rejected_pushes_reason_code_idx ATTACH PARTITION public.rejec
 ALTER INDEX public.rejected_pushes_received_at_idx ATTACH PARTITION public.rejected_pushes_default_received_at_idx;
 
 ALTER INDEX public.rejected_pushes_rejection_key_key ATTACH PARTITION public.rejected_pushes_default_rejection_key_received_at_key;
-
-ALTER TABLE ONLY public.billing_contributions
-    ADD CONSTRAINT billing_contributions_session_id_fkey FOREIGN KEY (session_id) REFERENCES public.calls(session_id) ON DELETE CASCADE;

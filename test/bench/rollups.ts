@@ -118,8 +118,10 @@ try {
       .transaction()
       .execute(async (trx) => {
         await sql`DELETE FROM billing_contributions WHERE session_id = ANY(${ids}::text[])`.execute(trx);
+        const days = await sql<{ session_id: string; call_day: string }>`
+          SELECT session_id, call_day::text AS call_day FROM calls WHERE session_id = ANY(${ids}::text[])`.execute(trx);
         const started = performance.now();
-        await refreshBillingRollup(trx, ids, TIME_ZONE);
+        await refreshBillingRollup(trx, new Map(days.rows.map((row) => [row.session_id, row.call_day])), TIME_ZONE);
         batchSamples.push(performance.now() - started);
         throw new RolledBack();
       })

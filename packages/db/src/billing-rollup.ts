@@ -46,7 +46,12 @@ const CONTRIBUTION_LIST = CONTRIBUTION_COLUMNS.join(', ');
  * count in currency '' with a NULL cost. `cdrs_missing` is an ended call without a CDR (a simple
  * definition: no horizon for a CDR still on its way).
  */
-function contributionsSql(timeZone: string, where: RawBuilder<unknown>) {
+function contributionsSql(timeZone: string, where: RawBuilder<unknown>, few = false) {
+  // For a batch's few calls, one index probe into the one partition of each call's CDR (the LIMIT
+  // keeps the planner from hashing every partition); for all calls, a hash join.
+  const cdr = few
+    ? sql`LEFT JOIN LATERAL (SELECT * FROM cdrs WHERE cdrs.session_id = c.session_id AND cdrs.call_day = c.call_day LIMIT 1) d ON true`
+    : sql`LEFT JOIN cdrs d ON d.session_id = c.session_id AND d.call_day = c.call_day`;
   return sql`
     SELECT c.session_id,
       (coalesce(c.started_at, c.ringing_at, c.answered_at, c.ended_at, c.created_at) AT TIME ZONE ${timeZone}::text)::date AS billing_day,
@@ -63,7 +68,7 @@ function contributionsSql(timeZone: string, where: RawBuilder<unknown>) {
       (d.session_id IS NOT NULL)::int AS cdrs,
       (c.state = 'ended' AND d.session_id IS NULL)::int AS cdrs_missing,
       CASE WHEN d.cost_currency IS NULL THEN NULL ELSE d.total_cost END AS cost
-    FROM calls c LEFT JOIN cdrs d ON d.session_id = c.session_id AND d.call_day = c.call_day
+    FROM calls c ${cdr}
     WHERE ${where}`;
 }
 
@@ -90,13 +95,14 @@ export interface RollupOutcome {
 /**
  * Brings billing_daily up to date with these calls' current rows. The caller holds their `calls`
  * row locks (the store and reprocess take them first, in session order) and has written their
- * calls and CDR rows already, in the same transaction.
+ * calls and CDR rows already, in the same transaction. `callDays` has the batch's sessions (and
+ * their `call_day`, as the store and reprocess know it).
  */
-export async function refreshBillingRollup(trx: Db, sessionIds: readonly string[], timeZone: string): Promise<RollupOutcome> {
-  if (sessionIds.length === 0) return { groupsChanged: 0 };
-  const ids = [...new Set(sessionIds)].sort(compareKeys);
+export async function refreshBillingRollup(trx: Db, callDays: ReadonlyMap<string, string>, timeZone: string): Promise<RollupOutcome> {
+  if (callDays.size === 0) return { groupsChanged: 0 };
+  const ids = [...callDays.keys()].sort(compareKeys);
   const changed = await sql<{ billing_day: string; app_key: string; business: string; currency: string; calls: string }>`
-    WITH fresh AS (${contributionsSql(timeZone, sql`c.session_id = ANY(${ids}::text[])`)}),
+    WITH fresh AS (${contributionsSql(timeZone, sql`c.session_id = ANY(${ids}::text[])`, true)}),
     old AS (SELECT ${sql.raw(CONTRIBUTION_LIST)} FROM billing_contributions WHERE session_id = ANY(${ids}::text[])),
     saved AS (
       INSERT INTO billing_contributions (${sql.raw(CONTRIBUTION_LIST)})

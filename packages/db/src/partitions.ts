@@ -142,10 +142,15 @@ async function maintain(
   // rather than pointing into a partition about to be dropped.
   for (;;) {
     const outcome = await step('delete expired calls', async (trx) => {
-      const deleted = await sql`
-        DELETE FROM calls WHERE session_id IN (
-          SELECT session_id FROM calls WHERE call_day < ${cutoff}::date LIMIT ${batchSize} FOR UPDATE SKIP LOCKED)`.execute(trx);
-      return Number(deleted.numAffectedRows ?? 0);
+      // Their billing contributions go with them; billing_daily keeps their days (the books outlive the raw data).
+      const deleted = await sql<{ n: string }>`
+        WITH gone AS (
+          DELETE FROM calls WHERE session_id IN (
+            SELECT session_id FROM calls WHERE call_day < ${cutoff}::date LIMIT ${batchSize} FOR UPDATE SKIP LOCKED)
+          RETURNING session_id),
+        contributions AS (DELETE FROM billing_contributions WHERE session_id IN (SELECT session_id FROM gone))
+        SELECT count(*) AS n FROM gone`.execute(trx);
+      return Number(deleted.rows[0]?.n ?? 0);
     });
     if (!outcome.done) return;
     result.callsDeleted += outcome.value;

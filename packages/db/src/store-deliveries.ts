@@ -82,6 +82,6 @@ export async function storeDeliveriesIn(
   result.cdrsInserted = cdrs.inserted;
   result.cdrsRedelivered = cdrs.updated;
   result.rejectedRecords = await insertRejectedRecords(trx, batch.rejected);
-  await refreshBillingRollup(trx, [...batch.facts.keys()], options.billingTimeZone ?? DEFAULT_BILLING_TIME_ZONE);
+  await refreshBillingRollup(trx, calls.callDays, options.billingTimeZone ?? DEFAULT_BILLING_TIME_ZONE);
   return result;
 }

@@ -185,7 +185,7 @@ async function reprocessBatch(trx: Transaction<Database>, sessionIds: string[], 
   await updateDerivedCdrs(trx, changedCdrs);
   await refreshBillingRollup(
     trx,
-    calls.map((call) => call.session_id),
+    new Map(calls.map((call) => [call.session_id, call.call_day])),
     options.billingTimeZone ?? DEFAULT_BILLING_TIME_ZONE,
   );
   return outcome;

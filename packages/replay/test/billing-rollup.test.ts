@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   acceptedDelivery,
   billingDailyFromScratch,
+  ensurePartitions,
   readBillingDaily,
   rebuildBillingRollup,
   setTariff,
@@ -85,7 +86,9 @@ describe('billing_daily', () => {
       calls.map((call) => deliveryOf({ eventType: 'fee', feeLst: [call.cdr] })),
     );
     const before = await readBillingDaily(database.db);
-    await sql`DELETE FROM calls`.execute(database.db);
+    const retention = await ensurePartitions(database.db, { now: new Date('2024-06-20T00:00:00Z'), aheadDays: 1, retentionDays: 2 });
+    expect(retention.callsDeleted).toBe(calls.length);
+    expect(await database.db.selectFrom('calls').select('session_id').execute()).toEqual([]);
     expect(await database.db.selectFrom('billing_contributions').select('session_id').execute()).toEqual([]);
     expect(await readBillingDaily(database.db)).toEqual(before);
     await database.db.transaction().execute((trx) => rebuildBillingRollup(trx, 'Asia/Shanghai'));
