@@ -31,7 +31,13 @@ export default tseslint.config(
   },
   {
     // The env modules and entry points are where the environment is read and validated.
-    files: ['services/*/src/main.ts', 'packages/testkit/src/global-setup.ts', 'test/support/**', 'test/bench/main.ts'],
+    files: [
+      'services/*/src/main.ts',
+      'packages/testkit/src/global-setup.ts',
+      'test/support/**',
+      'test/bench/main.ts',
+      'test/bench/rollups.ts',
+    ],
     rules: { 'no-restricted-properties': 'off' },
   },
   {

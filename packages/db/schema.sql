@@ -1,3 +1,39 @@
+CREATE TABLE public.billing_contributions (
+    session_id text NOT NULL,
+    billing_day date NOT NULL,
+    app_key text NOT NULL,
+    business text NOT NULL,
+    currency text NOT NULL,
+    calls integer NOT NULL,
+    answered integer NOT NULL,
+    unanswered integer NOT NULL,
+    failed integer NOT NULL,
+    talk_seconds bigint NOT NULL,
+    call_out_minutes bigint NOT NULL,
+    fwd_minutes bigint NOT NULL,
+    cost numeric(20,6),
+    cdrs integer NOT NULL,
+    cdrs_missing integer NOT NULL
+);
+
+CREATE TABLE public.billing_daily (
+    billing_day date NOT NULL,
+    app_key text NOT NULL,
+    business text NOT NULL,
+    currency text NOT NULL,
+    calls bigint NOT NULL,
+    answered bigint NOT NULL,
+    unanswered bigint NOT NULL,
+    failed bigint NOT NULL,
+    talk_seconds bigint NOT NULL,
+    call_out_minutes bigint NOT NULL,
+    fwd_minutes bigint NOT NULL,
+    cost numeric(20,6),
+    cdrs bigint NOT NULL,
+    cdrs_missing bigint NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
 CREATE TABLE public.call_events (
     session_id text NOT NULL,
     event_key text NOT NULL,
@@ -132,6 +168,14 @@ CREATE TABLE public.cdrs (
     last_received_at timestamp with time zone NOT NULL,
     call_day date NOT NULL,
     anomalies jsonb DEFAULT '[]'::jsonb NOT NULL,
+    call_out_minutes integer,
+    fwd_minutes integer,
+    call_out_cost numeric(20,6),
+    fwd_cost numeric(20,6),
+    total_cost numeric(20,6),
+    cost_currency text,
+    call_out_tariff_id integer,
+    fwd_tariff_id integer,
     CONSTRAINT cdrs_business_check CHECK ((business = ANY (ARRAY['click2call'::text, 'notify'::text, 'verify'::text]))),
     CONSTRAINT cdrs_delivery_count_check CHECK ((delivery_count > 0))
 )
@@ -192,6 +236,14 @@ CREATE TABLE public.cdrs_default (
     last_received_at timestamp with time zone NOT NULL,
     call_day date NOT NULL,
     anomalies jsonb DEFAULT '[]'::jsonb NOT NULL,
+    call_out_minutes integer,
+    fwd_minutes integer,
+    call_out_cost numeric(20,6),
+    fwd_cost numeric(20,6),
+    total_cost numeric(20,6),
+    cost_currency text,
+    call_out_tariff_id integer,
+    fwd_tariff_id integer,
     CONSTRAINT cdrs_business_check CHECK ((business = ANY (ARRAY['click2call'::text, 'notify'::text, 'verify'::text]))),
     CONSTRAINT cdrs_delivery_count_check CHECK ((delivery_count > 0))
 );
@@ -293,6 +345,32 @@ CREATE TABLE public.replayed_deliveries (
     received_at timestamp with time zone NOT NULL
 );
 
+CREATE TABLE public.tariffs (
+    tariff_id integer NOT NULL,
+    app_key text,
+    business text,
+    leg text NOT NULL,
+    price numeric(20,6) NOT NULL,
+    currency text NOT NULL,
+    valid_from timestamp with time zone NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT tariffs_business_check CHECK ((business = ANY (ARRAY['click2call'::text, 'notify'::text, 'verify'::text]))),
+    CONSTRAINT tariffs_currency_check CHECK ((currency ~ '^[A-Z]{3}$'::text)),
+    CONSTRAINT tariffs_leg_check CHECK ((leg = ANY (ARRAY['call-out'::text, 'forwarded'::text]))),
+    CONSTRAINT tariffs_one_scope CHECK (((app_key IS NULL) <> (business IS NULL))),
+    CONSTRAINT tariffs_price_check CHECK ((price >= (0)::numeric))
+);
+
+ALTER TABLE public.tariffs ALTER COLUMN tariff_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.tariffs_tariff_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
 ALTER TABLE ONLY public.call_events ATTACH PARTITION public.call_events_default DEFAULT;
 
 ALTER TABLE ONLY public.cdrs ATTACH PARTITION public.cdrs_default DEFAULT;
@@ -302,6 +380,12 @@ ALTER TABLE ONLY public.push_deliveries ATTACH PARTITION public.push_deliveries_
 ALTER TABLE ONLY public.rejected_pushes ATTACH PARTITION public.rejected_pushes_default DEFAULT;
 
 ALTER TABLE ONLY public.rejected_pushes ALTER COLUMN id SET DEFAULT nextval('public.rejected_pushes_id_seq'::regclass);
+
+ALTER TABLE ONLY public.billing_contributions
+    ADD CONSTRAINT billing_contributions_pkey PRIMARY KEY (session_id);
+
+ALTER TABLE ONLY public.billing_daily
+    ADD CONSTRAINT billing_daily_pkey PRIMARY KEY (billing_day, app_key, business, currency);
 
 ALTER TABLE ONLY public.call_events
     ADD CONSTRAINT call_events_pkey PRIMARY KEY (session_id, event_key, call_day);
@@ -348,6 +432,11 @@ ALTER TABLE ONLY public.rejected_pushes_default
 ALTER TABLE ONLY public.replayed_deliveries
     ADD CONSTRAINT replayed_deliveries_pkey PRIMARY KEY (delivery_id);
 
+ALTER TABLE ONLY public.tariffs
+    ADD CONSTRAINT tariffs_pkey PRIMARY KEY (tariff_id);
+
+CREATE INDEX billing_contributions_billing_day_idx ON public.billing_contributions USING btree (billing_day);
+
 CREATE INDEX call_events_event_at_idx ON ONLY public.call_events USING btree (event_at);
 
 CREATE INDEX call_events_default_event_at_idx ON public.call_events_default USING btree (event_at);
@@ -383,6 +472,8 @@ CREATE INDEX rejected_pushes_received_at_idx ON ONLY public.rejected_pushes USIN
 CREATE INDEX rejected_pushes_default_received_at_idx ON public.rejected_pushes_default USING btree (received_at);
 
 CREATE INDEX replayed_deliveries_received_at_idx ON public.replayed_deliveries USING btree (received_at);
+
+CREATE UNIQUE INDEX tariffs_scope_leg_valid_from ON public.tariffs USING btree (COALESCE(app_key, ''::text), COALESCE(business, ''::text), leg, valid_from);
 
 ALTER INDEX public.call_events_event_at_idx ATTACH PARTITION public.call_events_default_event_at_idx;
 

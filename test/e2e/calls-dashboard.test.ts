@@ -3,8 +3,20 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { acceptedDelivery, storeDeliveries, storeRejectedPushes, type AcceptedDelivery } from '@callpipe/db';
-import { deriveCall, mergeAllCallFacts, parsePush, type CallSummary, type CdrRecord } from '@callpipe/events';
+import { acceptedDelivery, setTariff, storeDeliveries, storeRejectedPushes, type AcceptedDelivery } from '@callpipe/db';
+import {
+  addMoney,
+  billingDayOf,
+  cdrCallTime,
+  deriveCall,
+  mergeAllCallFacts,
+  parsePush,
+  rateCdr,
+  startOfBillingDay,
+  type CallSummary,
+  type CdrRecord,
+  type Tariff,
+} from '@callpipe/events';
 import { demoBusinessByAppKey, factsOfPush, generateCalls, type GeneratedCall, type Push } from '@callpipe/fixtures';
 import { testContext, type TestDatabase } from '@callpipe/testkit';
 import { REPO_ROOT } from '../support/process.ts';
@@ -22,7 +34,10 @@ interface Panel {
 const board = JSON.parse(readFileSync(join(REPO_ROOT, 'infra/grafana/dashboards/calls.json'), 'utf8')) as {
   time: { from: string; to: string };
   panels: Panel[];
+  templating: { list: Array<{ name: string; type: string; query: string }> };
 };
+const variables = Object.fromEntries(board.templating.list.filter((v) => v.type === 'constant').map((v) => [v.name, v.query]));
+const billingTimeZone = variables['billing_tz']!;
 const panels = board.panels.flatMap((panel) =>
   (panel.targets ?? []).flatMap((target) => (target.rawSql ? [{ key: `${panel.title} [${panel.type}]`, rawSql: target.rawSql }] : [])),
 );
@@ -82,10 +97,18 @@ function delivery(push: Push, receivedAt: Date): AcceptedDelivery {
   return acceptedDelivery({ deliveryId: randomUUID(), source: 'test', receivedAt: receivedAt.toISOString() }, verdict);
 }
 
+const validFrom = new Date('2020-01-01T00:00:00Z');
+const tariffs: Tariff[] = [
+  { id: 0, appKey: null, business: 'click2call', leg: 'call-out', price: '0.060000', currency: 'CNY', validFrom },
+  { id: 0, appKey: null, business: 'click2call', leg: 'forwarded', price: '0.070000', currency: 'CNY', validFrom },
+  { id: 0, appKey: null, business: 'notify', leg: 'call-out', price: '0.100000', currency: 'CNY', validFrom },
+];
+
 let database: TestDatabase;
 
 beforeAll(async () => {
   database = await testContext().createDatabase();
+  for (const { id: _id, ...tariff } of tariffs) await setTariff(database.db, tariff);
   const deliveries: AcceptedDelivery[] = [];
   for (const call of calls)
     for (const push of call.statusPushes)
@@ -96,7 +119,7 @@ beforeAll(async () => {
     for (let time = 0; time < times; time += 1)
       deliveries.push(delivery(cdrPush(call), new Date(endedAt + (arrivalDelay(index) + time * 600) * 1_000)));
   });
-  await storeDeliveries(database.db, deliveries);
+  await storeDeliveries(database.db, deliveries, { billingTimeZone });
   for (const { reasonCode, times } of rejections)
     for (let time = 0; time < times; time += 1)
       await storeRejectedPushes(database.db, [
@@ -118,10 +141,10 @@ afterAll(async () => {
   await database?.drop();
 });
 
-async function run(key: string): Promise<Array<Record<string, unknown>>> {
+async function run(key: string, range: { from: Date; to: Date } = { from, to }): Promise<Array<Record<string, unknown>>> {
   const panel = panels.find((candidate) => candidate.key === key);
   if (!panel) throw new Error(`the Calls board has no SQL panel ${key}`);
-  return (await sql.raw<Record<string, unknown>>(expandSqlMacros(panel.rawSql, from, to)).execute(database.db)).rows;
+  return (await sql.raw<Record<string, unknown>>(expandSqlMacros(panel.rawSql, range.from, range.to, variables)).execute(database.db)).rows;
 }
 
 /** Postgres numerics come back as strings; compare as numbers, to a few digits. */
@@ -158,6 +181,7 @@ describe('Calls board SQL on known calls and CDRs', () => {
         'Calls ended without a CDR (past 7 h) [stat]',
         'Calls ended without a CDR (past 7 h) [table]',
         'Calls per minute by business and outcome [timeseries]',
+        'Cost per app_key and currency [table]',
         'Redelivered CDRs [table]',
         'Rejected pushes and records [table]',
         'Top failure reasons [table]',
@@ -287,5 +311,92 @@ describe('Calls board SQL on known calls and CDRs', () => {
     expect(rows.map((row) => ({ stage: row['stage'], reason_code: row['reason_code'], rejections: Number(row['rejections']) }))).toEqual(
       rejections.map(({ reasonCode, times }) => ({ stage: 'ingest', reason_code: reasonCode, rejections: times })),
     );
+  });
+});
+
+describe('Calls board SQL on a 30-day window: the panels read billing_daily', () => {
+  const month = { from: new Date(now - 30 * 86_400_000), to: new Date(now) };
+  const dayOf = (call: CallSummary) => billingDayOf(new Date(call.startedAt!), billingTimeZone);
+  const dayStart = (day: string) => startOfBillingDay(day, billingTimeZone).getTime() / 1000;
+  const minutesBySession = new Map(cdrs.map(({ record }) => [record.sessionId, record.derived.billableMinutes]));
+
+  it("Calls per minute: per billing day, business and outcome, the day's calls per minute", async () => {
+    const expected = [...groupBy(summaries, (call) => `${dayOf(call)}|${call.business ?? 'unknown'} / ${call.outcome}`)].map(
+      ([key, group]) => ({
+        time: dayStart(key.split('|')[0]!),
+        metric: key.split('|')[1],
+        value: num(group.length / 1440),
+      }),
+    );
+    const rows = (await run('Calls per minute by business and outcome [timeseries]', month)).map((row) => ({
+      time: num(row['time']),
+      metric: row['metric'],
+      value: num(row['value']),
+    }));
+    expect(sortRows(rows)).toEqual(sortRows(expected));
+  });
+
+  it('Answer rate: answered among finished calls of the billing days', async () => {
+    const [row] = await run('Answer rate [stat]', month);
+    expect(num(row!['answer rate'])).toBe(num(answerRate(summaries)));
+  });
+
+  it('Answer rate by business: per billing day and business', async () => {
+    const expected = [...groupBy(summaries, (call) => `${dayOf(call)}|${call.business ?? 'unknown'}`)].map(([key, group]) => ({
+      time: dayStart(key.split('|')[0]!),
+      metric: key.split('|')[1],
+      value: num(answerRate(group)),
+    }));
+    const rows = (await run('Answer rate by business [timeseries]', month)).map((row) => ({
+      time: num(row['time']),
+      metric: row['metric'],
+      value: num(row['value']),
+    }));
+    expect(sortRows(rows)).toEqual(sortRows(expected));
+  });
+
+  it('Billable minutes per app_key: both legs of the calls of the billing days, per app', async () => {
+    const expected = [...groupBy(summaries, (call) => call.appKey ?? '(none)')].map(([appKey, group]) => ({
+      app_key: appKey,
+      minutes: group.reduce((sum, call) => sum + (minutesBySession.get(call.sessionId) ?? 0), 0),
+    }));
+    const rows = (await run('Billable minutes per app_key [barchart]', month)).map((row) => ({
+      app_key: row['app_key'],
+      minutes: Number(row['billable minutes']),
+    }));
+    expect(sortRows(rows)).toEqual(sortRows(expected));
+  });
+
+  it('Cost per app_key and currency: every call counted once, costs as the tariffs rate the CDRs', async () => {
+    const costOf = (record: CdrRecord) => {
+      const callTime = cdrCallTime(record.fields);
+      return rateCdr(
+        {
+          appKey: record.fields.appKey,
+          business: record.business?.business ?? null,
+          callTime: callTime === null ? null : new Date(callTime),
+          callOutLegSeconds: record.derived.callOutLegSeconds,
+          fwdLegSeconds: record.derived.fwdLegSeconds,
+        },
+        tariffs,
+      );
+    };
+    const expectedCost = new Map<string, string>();
+    for (const { record } of cdrs) {
+      const rating = costOf(record);
+      if (rating.totalCost === null) continue;
+      const key = `${record.fields.appKey}|${rating.currency}`;
+      expectedCost.set(key, addMoney(expectedCost.get(key) ?? '0.000000', rating.totalCost));
+    }
+    expect(expectedCost.size).toBeGreaterThan(0);
+    for (const range of [month, { from, to }]) {
+      const rows = await run('Cost per app_key and currency [table]', range);
+      expect(rows.reduce((sum, row) => sum + Number(row['calls']), 0)).toBe(calls.length);
+      const cost = new Map(
+        rows.filter((row) => row['cost'] !== null).map((row) => [`${String(row['app_key'])}|${String(row['currency'])}`, row['cost']]),
+      );
+      expect(cost).toEqual(expectedCost);
+      expect(rows.filter((row) => row['currency'] === '').every((row) => row['cost'] === null)).toBe(true);
+    }
   });
 });

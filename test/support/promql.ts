@@ -45,9 +45,12 @@ export function expandGrafanaVariables(expr: string): string {
 }
 
 /** Grafana's Postgres macros, expanded as Grafana does for the last hour at one-minute buckets. */
-export function expandSqlMacros(query: string, from: Date, to: Date): string {
+/** Grafana's SQL macros as the Postgres datasource expands them (minute buckets), and the board's `$variables`. */
+export function expandSqlMacros(query: string, from: Date, to: Date, variables: Readonly<Record<string, string>> = {}): string {
+  let expanded = query;
+  for (const [name, value] of Object.entries(variables)) expanded = expanded.replaceAll(`$${name}`, value);
   const range = `'${from.toISOString()}' AND '${to.toISOString()}'`;
-  return query
+  return expanded
     .replace(
       /\$__timeGroupAlias\(([^,]+),\s*\$__interval\)/g,
       (_m, column: string) => `floor(extract(epoch from ${column.trim()})/60)*60 AS "time"`,

@@ -1,4 +1,4 @@
-import { cdrFieldSpecs, type CdrFieldKind, type CdrFields, type CdrRecord } from '@callpipe/events';
+import { cdrCallTime, cdrFieldSpecs, rateCdr, type CdrFieldKind, type CdrFields, type CdrRecord, type Tariff } from '@callpipe/events';
 import { columnPairs, type ColumnTypes, type PgType, type RecordsetRow } from './recordset.ts';
 import type { CdrsTable } from './tables/cdrs.ts';
 
@@ -33,6 +33,14 @@ const CDR_DERIVED_TYPES = {
   ul_fail_reason_desc: 'text',
   fwd_unasw_rsn_desc: 'text',
   call_out_unasw_rsn_desc: 'text',
+  call_out_minutes: 'integer',
+  fwd_minutes: 'integer',
+  call_out_cost: 'numeric',
+  fwd_cost: 'numeric',
+  total_cost: 'numeric',
+  cost_currency: 'text',
+  call_out_tariff_id: 'integer',
+  fwd_tariff_id: 'integer',
   anomalies: 'jsonb',
 } as const satisfies ColumnTypes<CdrsTable, Exclude<keyof CdrsTable, CdrBookkeepingColumn>>;
 
@@ -53,7 +61,19 @@ export const CDR_DERIVED_COLUMNS = columnPairs(CDR_DERIVED_TYPES);
 
 export type CdrDerivedRow = RecordsetRow<CdrsTable, typeof CDR_DERIVED_TYPES>;
 
-export function cdrDerivedRow(cdr: CdrRecord): CdrDerivedRow {
+/** The row of a CDR, rated with `tariffs` (all of them: the one valid at the call's time is picked). */
+export function cdrDerivedRow(cdr: CdrRecord, tariffs: readonly Tariff[]): CdrDerivedRow {
+  const callTime = cdrCallTime(cdr.fields);
+  const rating = rateCdr(
+    {
+      appKey: cdr.fields.appKey,
+      business: cdr.business?.business ?? null,
+      callTime: callTime === null ? null : new Date(callTime),
+      callOutLegSeconds: cdr.derived.callOutLegSeconds,
+      fwdLegSeconds: cdr.derived.fwdLegSeconds,
+    },
+    tariffs,
+  );
   return {
     session_id: cdr.sessionId,
     record_key: cdr.recordKey,
@@ -69,6 +89,14 @@ export function cdrDerivedRow(cdr: CdrRecord): CdrDerivedRow {
     ul_fail_reason_desc: cdr.derived.failReasonDesc,
     fwd_unasw_rsn_desc: cdr.derived.fwdUnaswRsnDesc,
     call_out_unasw_rsn_desc: cdr.derived.callOutUnaswRsnDesc,
+    call_out_minutes: rating.callOutMinutes,
+    fwd_minutes: rating.fwdMinutes,
+    call_out_cost: rating.callOutCost,
+    fwd_cost: rating.fwdCost,
+    total_cost: rating.totalCost,
+    cost_currency: rating.currency,
+    call_out_tariff_id: rating.callOutTariffId,
+    fwd_tariff_id: rating.fwdTariffId,
     anomalies: cdr.anomalies,
   };
 }

@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import type { BillingContributionsTable, BillingDailyTable } from './tables/billing-daily.ts';
 import type { CallEventsTable } from './tables/call-events.ts';
 import type { CallsTable } from './tables/calls.ts';
 import type { CdrsTable } from './tables/cdrs.ts';
@@ -6,6 +7,7 @@ import type { PushDeliveriesTable } from './tables/push-deliveries.ts';
 import type { CodeDescriptionTable } from './tables/reference.ts';
 import type { RejectedPushesTable } from './tables/rejected-pushes.ts';
 import type { ReplayedDeliveriesTable } from './tables/replayed-deliveries.ts';
+import type { TariffsTable } from './tables/tariffs.ts';
 
 export interface Database {
   push_deliveries: PushDeliveriesTable;
@@ -17,6 +19,9 @@ export interface Database {
   ref_state_codes: CodeDescriptionTable;
   ref_fail_reasons: CodeDescriptionTable;
   ref_q850_causes: CodeDescriptionTable;
+  tariffs: TariffsTable;
+  billing_contributions: BillingContributionsTable;
+  billing_daily: BillingDailyTable;
 }
 
 /** What the store functions run on: the database, or a transaction the caller holds. */

@@ -18,7 +18,19 @@ export { connectToPrimary, NoUsableHostError } from './primary-locator.ts';
 export { ensureDatabaseExists, migrateToLatest, quoteIdentifier } from './migrate.ts';
 export { syncReferenceData } from './reference-data.ts';
 export * from './deliveries.ts';
-export { storeDeliveries, storeDeliveriesIn } from './store-deliveries.ts';
+export { storeDeliveries, storeDeliveriesIn, type StoreOptions } from './store-deliveries.ts';
+export type { TariffsTable } from './tables/tariffs.ts';
+export type { BillingContributionsTable, BillingDailyTable } from './tables/billing-daily.ts';
+export { loadTariffs, setTariff, type TariffToSet } from './tariffs-queries.ts';
+export {
+  billingDailyFromScratch,
+  readBillingDaily,
+  rebuildBillingRollup,
+  refreshBillingRollup,
+  type BillingDailyRow,
+  type RebuildOutcome,
+  type RollupOutcome,
+} from './billing-rollup.ts';
 export { addDays, utcDay } from './days.ts';
 export {
   defaultRowCount,

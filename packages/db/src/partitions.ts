@@ -170,10 +170,15 @@ async function maintain(
   // rather than pointing into a partition about to be dropped.
   for (;;) {
     const outcome = await step('delete expired calls', async (trx) => {
-      const deleted = await sql`
-        DELETE FROM calls WHERE session_id IN (
-          SELECT session_id FROM calls WHERE call_day < ${cutoff}::date LIMIT ${batchSize} FOR UPDATE SKIP LOCKED)`.execute(trx);
-      return Number(deleted.numAffectedRows ?? 0);
+      // Their billing contributions go with them; billing_daily keeps their days (the books outlive the raw data).
+      const deleted = await sql<{ n: string }>`
+        WITH gone AS (
+          DELETE FROM calls WHERE session_id IN (
+            SELECT session_id FROM calls WHERE call_day < ${cutoff}::date LIMIT ${batchSize} FOR UPDATE SKIP LOCKED)
+          RETURNING session_id),
+        contributions AS (DELETE FROM billing_contributions WHERE session_id IN (SELECT session_id FROM gone))
+        SELECT count(*) AS n FROM gone`.execute(trx);
+      return Number(deleted.rows[0]?.n ?? 0);
     });
     if (!outcome.done) return;
     result.callsDeleted += outcome.value;
@@ -310,13 +315,22 @@ async function createPartition(
   const from = lowerBound(spec, day);
   const to = lowerBound(spec, addDays(day, 1));
   const bounds = sql.raw(`FOR VALUES FROM ('${from}') TO ('${to}')`);
-  // Locked first, so no row for this day can land in it between the look and the attach.
+  const rowsWaiting = async () =>
+    (
+      await sql<{ found: boolean }>`
+        SELECT EXISTS (SELECT 1 FROM ${defaultPartition} WHERE ${sql.ref(spec.key)} >= ${from} AND ${sql.ref(spec.key)} < ${to}) AS found`.execute(
+        trx,
+      )
+    ).rows[0]!.found;
+  // Detaching the default needs the parent exclusively: take it before the default, in the order
+  // readers and writers lock (parent, then partition), or a writer holding the parent and waiting
+  // for the default deadlocks with us. A first look without locks says whether that will be needed.
+  const expectedWaiting = await rowsWaiting();
+  if (expectedWaiting) await sql`LOCK TABLE ${parent} IN ACCESS EXCLUSIVE MODE`.execute(trx);
+  // Locked before the look, so no row for this day can land in it between the look and the attach.
   await sql`LOCK TABLE ${defaultPartition} IN ACCESS EXCLUSIVE MODE`.execute(trx);
-  const waiting = await sql<{ found: boolean }>`
-    SELECT EXISTS (SELECT 1 FROM ${defaultPartition} WHERE ${sql.ref(spec.key)} >= ${from} AND ${sql.ref(spec.key)} < ${to}) AS found`.execute(
-    trx,
-  );
-  if (!waiting.rows[0]!.found) {
+  const waiting = await rowsWaiting();
+  if (!waiting) {
     await sql`CREATE TABLE ${sql.table(partition)} (LIKE ${parent} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`.execute(trx);
     await sql`ALTER TABLE ${parent} ATTACH PARTITION ${sql.table(partition)} ${bounds}`.execute(trx);
     return { partition, created: true, moved: 0 };

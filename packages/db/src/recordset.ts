@@ -5,7 +5,7 @@ import type { InsertType } from 'kysely';
 // tables/ are the source of the column names; the maps below are checked against them.
 
 /** The Postgres types a recordset column is declared with. */
-export type PgType = 'text' | 'integer' | 'boolean' | 'timestamptz' | 'date' | 'jsonb' | 'uuid' | 'bytea';
+export type PgType = 'text' | 'integer' | 'numeric' | 'boolean' | 'timestamptz' | 'date' | 'jsonb' | 'uuid' | 'bytea';
 
 /**
  * A Postgres type for each of the given columns of a table: `satisfies ColumnTypes<CallsTable>`

@@ -1,12 +1,20 @@
+import { DEFAULT_BILLING_TIME_ZONE } from '@callpipe/events';
 import type { Kysely } from 'kysely';
 import { aggregateDeliveries, distinctDeliveries } from './aggregate-deliveries.ts';
+import { refreshBillingRollup } from './billing-rollup.ts';
 import { claimDeliveries } from './claim-deliveries.ts';
 import type { Database, Db } from './database.ts';
 import type { AcceptedDelivery, StoreResult } from './deliveries.ts';
 import { insertRejectedRecords } from './insert-rejected-records.ts';
 import { upsertCallEvents } from './upsert-call-events.ts';
 import { upsertCalls } from './upsert-calls.ts';
+import { loadTariffs } from './tariffs-queries.ts';
 import { upsertCdrs } from './upsert-cdrs.ts';
+
+export interface StoreOptions {
+  /** CALLPIPE_BILLING_TIME_ZONE: the billing days of billing_daily. */
+  billingTimeZone?: string;
+}
 
 /**
  * Stores a batch of deliveries in one transaction, exactly once per delivery id.
@@ -23,14 +31,25 @@ import { upsertCdrs } from './upsert-cdrs.ts';
  * whatever their own times and whenever they are re-sent, so every delivery of a row hits the same
  * row. The derived call state does not depend on `call_day`.
  *
+ * Every CDR is rated with the tariffs as this transaction sees them, and billing_daily is brought up
+ * to date with the batch's calls last, under their row locks (see billing-rollup.ts).
+ *
  * Pooler-safe (pgbouncer in transaction mode): one transaction, no session settings, no session
  * advisory locks, no named prepared statements, no temporary tables.
  */
-export async function storeDeliveries(db: Kysely<Database>, deliveries: readonly AcceptedDelivery[]): Promise<StoreResult> {
-  return db.transaction().execute((trx) => storeDeliveriesIn(trx, deliveries));
+export async function storeDeliveries(
+  db: Kysely<Database>,
+  deliveries: readonly AcceptedDelivery[],
+  options: StoreOptions = {},
+): Promise<StoreResult> {
+  return db.transaction().execute((trx) => storeDeliveriesIn(trx, deliveries, options));
 }
 
-export async function storeDeliveriesIn(trx: Db, deliveries: readonly AcceptedDelivery[]): Promise<StoreResult> {
+export async function storeDeliveriesIn(
+  trx: Db,
+  deliveries: readonly AcceptedDelivery[],
+  options: StoreOptions = {},
+): Promise<StoreResult> {
   const result: StoreResult = {
     freshDeliveries: 0,
     alreadyStoredDeliveries: 0,
@@ -58,9 +77,11 @@ export async function storeDeliveriesIn(trx: Db, deliveries: readonly AcceptedDe
   const events = await upsertCallEvents(trx, batch.events, calls.callDays);
   result.eventsInserted = events.inserted;
   result.eventsRedelivered = events.updated;
-  const cdrs = await upsertCdrs(trx, batch.cdrs, calls.callDays);
+  const tariffs = batch.cdrs.length === 0 ? [] : await loadTariffs(trx);
+  const cdrs = await upsertCdrs(trx, batch.cdrs, calls.callDays, tariffs);
   result.cdrsInserted = cdrs.inserted;
   result.cdrsRedelivered = cdrs.updated;
   result.rejectedRecords = await insertRejectedRecords(trx, batch.rejected);
+  await refreshBillingRollup(trx, calls.callDays, options.billingTimeZone ?? DEFAULT_BILLING_TIME_ZONE);
   return result;
 }

@@ -1,4 +1,4 @@
-import type { CdrRecord } from '@callpipe/events';
+import type { CdrRecord, Tariff } from '@callpipe/events';
 import { sql } from 'kysely';
 import type { Aggregated } from './aggregate-deliveries.ts';
 import { CDR_BOOKKEEPING_TYPES, CDR_DERIVED_COLUMNS, cdrDerivedRow, type CdrDerivedRow } from './cdr-row.ts';
@@ -35,16 +35,17 @@ const CONTENT_UPDATE = CONTENT_COLUMNS.map(
   (column) => `${column} = CASE WHEN ${cdrSupersedesSql('excluded', 'cdrs')} THEN excluded.${column} ELSE cdrs.${column} END`,
 ).join(',\n      ');
 
-/** One row per call's CDR, in its call's `call_day` partition; a redelivery adds to the count. */
+/** One row per call's CDR, in its call's `call_day` partition, rated with `tariffs`; a redelivery adds to the count. */
 export async function upsertCdrs(
   trx: Db,
   cdrs: readonly Aggregated<CdrRecord>[],
   callDays: ReadonlyMap<string, string>,
+  tariffs: readonly Tariff[],
 ): Promise<UpsertOutcome> {
   if (cdrs.length === 0) return { inserted: 0, updated: 0 };
   const rows = cdrs
     .map((aggregated): CdrRow => ({
-      ...cdrDerivedRow(aggregated.item),
+      ...cdrDerivedRow(aggregated.item, tariffs),
       ...deliveryColumns(aggregated, callDays),
       record: aggregated.item.record,
     }))

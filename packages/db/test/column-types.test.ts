@@ -12,6 +12,7 @@ import { CALL_EVENTS_TYPES } from '../src/upsert-call-events.ts';
 const DATA_TYPE: Record<PgType, string> = {
   text: 'text',
   integer: 'integer',
+  numeric: 'numeric',
   boolean: 'boolean',
   timestamptz: 'timestamp with time zone',
   date: 'date',

@@ -82,11 +82,24 @@ async function write0001Era(db: Kysely<Database>, count: number): Promise<{ expe
       );
     }
     // The 0001 schema has the derived columns of its day: none added by later migrations.
-    const era0001Columns = CDR_DERIVED_COLUMNS.filter(([c]) => c !== 'anomalies');
+    const later = new Set([
+      'anomalies',
+      'call_out_minutes',
+      'fwd_minutes',
+      'call_out_cost',
+      'fwd_cost',
+      'total_cost',
+      'cost_currency',
+      'call_out_tariff_id',
+      'fwd_tariff_id',
+    ]);
+    const era0001Columns = CDR_DERIVED_COLUMNS.filter(([c]) => !later.has(c));
     const cdrColumns = era0001Columns.map(([c]) => c).join(', ');
     await sql`INSERT INTO cdrs (${sql.raw(cdrColumns)}, record, delivery_count, first_received_at, last_received_at)
       SELECT ${sql.raw(cdrColumns)}, ${JSON.stringify(cdr.record)}::jsonb, 2, ${cdrAt}::timestamptz, ${cdrAt}::timestamptz + interval '2 days'
-      FROM jsonb_to_recordset(${JSON.stringify([cdrDerivedRow(cdr)])}::jsonb) AS r(${sql.raw(recordsetTypes(era0001Columns))})`.execute(db);
+      FROM jsonb_to_recordset(${JSON.stringify([cdrDerivedRow(cdr, [])])}::jsonb) AS r(${sql.raw(recordsetTypes(era0001Columns))})`.execute(
+      db,
+    );
     await sql`INSERT INTO push_deliveries (delivery_id, push_kind, source, received_at, record_count) VALUES (${randomUUID()}, 'fee', 'test', ${cdrAt}, 1)`.execute(
       db,
     );

@@ -4,6 +4,9 @@
  * into billing days of an IANA time zone and back, daylight-saving changes included.
  */
 
+/** CALLPIPE_BILLING_TIME_ZONE's default: the books of most VoiceCall customers are in Beijing time. */
+export const DEFAULT_BILLING_TIME_ZONE = 'Asia/Shanghai';
+
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const LOCAL_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?$/;
 const WITH_OFFSET = /(?:Z|[+-]\d{2}:?\d{2})$/i;

@@ -5,6 +5,7 @@ import { cdrFieldSpecs, SESSION_ID_MAX_LENGTH, type CdrFields } from './cdr-fiel
 import { normalizeFields, readSessionId } from './field-checks.ts';
 import type { Rejection } from './rejection.ts';
 import { describeFailReason, describeQ850Cause } from './codes/index.ts';
+import { startedMinutes } from './rating.ts';
 import { secondsBetween } from './time.ts';
 import type { CdrDerived, NormalizeOptions } from './types.ts';
 
@@ -69,11 +70,20 @@ export function deriveCdrDurations(fields: CdrFields, isClickToCall: boolean): C
   };
 }
 
-function startedMinutes(seconds: number | null): number {
-  return seconds === null || seconds <= 0 ? 0 : Math.ceil(seconds / 60);
-}
-
 /** A clock skew between platform hosts must not produce negative durations on a dashboard. */
 function nonNegative(seconds: number | null): number | null {
   return seconds === null ? null : Math.max(0, seconds);
+}
+
+/** When the call of a CDR took place, for its tariff: the first leg's start, or the nearest time the record has. */
+export function cdrCallTime(fields: CdrFields): string | null {
+  return (
+    fields.callOutStartTime ??
+    fields.callInTime ??
+    fields.fwdStartTime ??
+    fields.callOutAlertingTime ??
+    fields.callOutAnswerTime ??
+    fields.callEndTime ??
+    fields.failTime
+  );
 }

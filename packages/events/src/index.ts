@@ -7,6 +7,7 @@ export * from './rejection.ts';
 export * from './anomaly.ts';
 export * from './body.ts';
 export * from './billing-time.ts';
+export * from './rating.ts';
 export * from './time.ts';
 export * from './canonical.ts';
 export * from './field-spec.ts';

@@ -1,4 +1,4 @@
-import { storeDeliveries, type Database, type StoreResult } from '@callpipe/db';
+import { storeDeliveries, type Database, type StoreOptions, type StoreResult } from '@callpipe/db';
 import type { BusinessByAppKey, NormalizeOptions } from '@callpipe/events';
 import type { Kysely } from 'kysely';
 import { classifyEntries } from './classify.ts';
@@ -34,6 +34,8 @@ export interface ReplayOptions {
   ratePerSecond?: number;
   /** Deliveries per transaction. */
   batchSize?: number;
+  /** CALLPIPE_BILLING_TIME_ZONE, for billing_daily. */
+  billingTimeZone?: string;
 }
 
 export interface ReplayReporter {
@@ -102,6 +104,7 @@ class Pass {
   readonly #format: Format | undefined;
   readonly #normalize: NormalizeOptions;
   readonly #batchSize: number;
+  readonly #store: StoreOptions;
   readonly #throttle: Throttle | null;
   readonly #records: ReplaySummary['records'];
   readonly #stored: StoreCounts = {
@@ -143,6 +146,7 @@ class Pass {
     this.#strict = options.strict === true && phase !== 'dry-run';
     this.#format = options.format;
     this.#normalize = { businessByAppKey: options.businessByAppKey };
+    this.#store = options.billingTimeZone === undefined ? {} : { billingTimeZone: options.billingTimeZone };
     const rate = options.ratePerSecond;
     // Throttled, a batch holds about a second of records, so writes stay smooth rather than bursty.
     this.#batchSize = Math.max(1, Math.min(options.batchSize ?? DEFAULT_BATCH_SIZE, rate === undefined ? Infinity : Math.ceil(rate)));
@@ -261,7 +265,7 @@ class Pass {
   async #storeOrClassify(batch: Batched[]): Promise<void> {
     if (this.#phase === 'write') {
       const deliveries = batch.flatMap(({ prepared }) => (prepared.delivery ? [prepared.delivery] : []));
-      this.#count(await withRetries(() => storeDeliveries(this.#db, deliveries)));
+      this.#count(await withRetries(() => storeDeliveries(this.#db, deliveries, this.#store)));
     } else {
       const valid = batch.flatMap(({ prepared }) => prepared.entries.filter((entry): entry is ValidEntry => entry.status === 'valid'));
       const classified = valid.length === 0 ? [] : await withRetries(() => classifyEntries(this.#db, valid));

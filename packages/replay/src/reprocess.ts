@@ -6,7 +6,9 @@ import {
   CDR_DERIVED_COLUMNS,
   cdrDerivedRow,
   changedColumns,
+  loadTariffs,
   readStoredCalls,
+  refreshBillingRollup,
   selectCallIds,
   updateCallRows,
   updateDerivedCallEvents,
@@ -21,6 +23,7 @@ import {
 import {
   factsFromCdr,
   factsFromStatusEvent,
+  DEFAULT_BILLING_TIME_ZONE,
   mergeAllCallFacts,
   parsePush,
   type BusinessByAppKey,
@@ -36,6 +39,8 @@ export type ReprocessFilter = CallSelection;
 
 export interface ReprocessOptions {
   businessByAppKey: BusinessByAppKey;
+  /** CALLPIPE_BILLING_TIME_ZONE, for billing_daily (default Asia/Shanghai). */
+  billingTimeZone?: string;
   dryRun?: boolean;
   /** Calls per transaction. */
   batchSize?: number;
@@ -72,6 +77,9 @@ const MAX_EXAMPLES = 20;
  * Each batch locks its calls rows as the worker does (first, in session order) before reading the
  * events and the CDR, so a live delivery either is seen here or merges into the rebuilt facts
  * afterwards. The events and the CDR are read in their calls' `call_day` partitions only.
+ *
+ * CDRs are rated again with the tariffs as they are now (so `reprocess` re-rates after `tariffs
+ * set`), and billing_daily follows every re-derived call in the same transaction.
  */
 export async function reprocessCalls(db: Kysely<Database>, filter: ReprocessFilter, options: ReprocessOptions): Promise<ReprocessResult> {
   const started = performance.now();
@@ -109,6 +117,7 @@ type BatchOutcome = Omit<ReprocessResult, 'dryRun' | 'elapsedSeconds'>;
 async function reprocessBatch(trx: Transaction<Database>, sessionIds: string[], options: ReprocessOptions): Promise<BatchOutcome> {
   // The calls rows are locked first, in the worker's order, so this cannot deadlock with it.
   const { calls, cdrs, events } = await readStoredCalls(trx, sessionIds, { lock: !options.dryRun });
+  const tariffs = await loadTariffs(trx);
 
   const outcome: BatchOutcome = {
     callsExamined: calls.length,
@@ -159,7 +168,7 @@ async function reprocessBatch(trx: Transaction<Database>, sessionIds: string[], 
     }
     const storedCdr = cdrBySession.get(call.session_id);
     if (storedCdr && rebuilt.cdr) {
-      const derived = cdrDerivedRow(rebuilt.cdr);
+      const derived = cdrDerivedRow(rebuilt.cdr, tariffs);
       const cdrChanges = changedColumns(storedCdr, derived, CDR_DERIVED_COLUMNS);
       if (cdrChanges.length > 0) {
         changedCdrs.push({ ...derived, call_day: call.call_day });
@@ -174,6 +183,11 @@ async function reprocessBatch(trx: Transaction<Database>, sessionIds: string[], 
   await updateCallRows(trx, changedCalls);
   await updateDerivedCallEvents(trx, changedEvents);
   await updateDerivedCdrs(trx, changedCdrs);
+  await refreshBillingRollup(
+    trx,
+    new Map(calls.map((call) => [call.session_id, call.call_day])),
+    options.billingTimeZone ?? DEFAULT_BILLING_TIME_ZONE,
+  );
   return outcome;
 }
 

@@ -11,6 +11,7 @@ import { partitionsCommand } from './commands/partitions.ts';
 import { reconcileCommand } from './commands/reconcile.ts';
 import { replayCommand } from './commands/replay.ts';
 import { rejectedCommand } from './commands/rejected.ts';
+import { rollupsCommand, tariffsCommand } from './commands/tariffs.ts';
 import { reprocessCommand } from './commands/reprocess.ts';
 import { simulateCommand } from './commands/simulate.ts';
 import { spoolCommand } from './commands/spool.ts';
@@ -52,6 +53,8 @@ const program = new Command('callpipe')
   .addCommand(reconcileCommand(context))
   .addCommand(exportCommand(context))
   .addCommand(rejectedCommand(context))
+  .addCommand(tariffsCommand(context))
+  .addCommand(rollupsCommand(context))
   .addCommand(simulateCommand(context));
 applyConventions(program, context);
 

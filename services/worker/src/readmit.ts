@@ -9,7 +9,7 @@ import {
   type RejectedFilter,
   type RejectedRow,
 } from '@callpipe/db';
-import type { NormalizeOptions } from '@callpipe/events';
+import { DEFAULT_BILLING_TIME_ZONE, type NormalizeOptions } from '@callpipe/events';
 import type { PushJobData } from '@callpipe/queue';
 import { replayDeliveryId } from '@callpipe/replay';
 import type { Kysely } from 'kysely';
@@ -21,6 +21,8 @@ export interface ReadmitOptions {
   /** CALLPIPE_NUMBER_HASH_KEY, empty when numbers are stored in clear: the same protection as the live worker. */
   numberHashKey: string;
   dryRun: boolean;
+  /** CALLPIPE_BILLING_TIME_ZONE, for billing_daily. */
+  billingTimeZone?: string;
   /** Rows per transaction. */
   batchSize?: number;
   onProgress?: (progress: { examined: number; accepted: number; stillRejected: number }) => void;
@@ -158,7 +160,7 @@ export async function readmitRejected(db: Kysely<Database>, filter: RejectedFilt
           }
         }
         if (!options.dryRun && accepted.length > 0) {
-          const stored = await storeDeliveriesIn(trx, accepted);
+          const stored = await storeDeliveriesIn(trx, accepted, { billingTimeZone: options.billingTimeZone ?? DEFAULT_BILLING_TIME_ZONE });
           for (const key of Object.keys(result.stored) as (keyof ReadmitResult['stored'])[]) result.stored[key] += stored[key];
           await markReadmitted(trx, marks);
         }

@@ -67,7 +67,7 @@ export function createWorkerService(env: WorkerEnv, logger: Logger): WorkerServi
   const options = { businessByAppKey: env.CALLPIPE_APP_BUSINESS };
   const watchBusinessGaps = createBusinessGapWatch(env.CALLPIPE_APP_BUSINESS, metrics.callsWithoutBusiness, logger);
   const hashNumber = env.CALLPIPE_NUMBER_HASH_KEY ? createNumberHasher(env.CALLPIPE_NUMBER_HASH_KEY) : null;
-  const writer = new BatchWriter<WorkItem>(createBatchStore(db, metrics), {
+  const writer = new BatchWriter<WorkItem>(createBatchStore(db, metrics, env.CALLPIPE_BILLING_TIME_ZONE), {
     maxBatch: env.WORKER_BATCH_MAX,
     maxWaitMs: env.WORKER_BATCH_WAIT_MS,
     maxParallel: env.WORKER_PARALLEL_BATCHES,

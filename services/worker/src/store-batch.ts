@@ -5,13 +5,13 @@ import type { Kysely } from 'kysely';
 import type { WorkItem } from './work-item.ts';
 
 /** Writes one batch of work items in a single transaction and records what happened. */
-export function createBatchStore(db: Kysely<Database>, metrics: WorkerMetrics) {
+export function createBatchStore(db: Kysely<Database>, metrics: WorkerMetrics, billingTimeZone: string) {
   return async (items: WorkItem[]): Promise<void> => {
     const started = process.hrtime.bigint();
     const accepted = items.flatMap((item) => (item.kind === 'accepted' ? [item.delivery] : []));
     const rejected = items.flatMap((item) => (item.kind === 'rejected' ? [item.rejected] : []));
     const result: StoreResult = await db.transaction().execute(async (trx) => {
-      const stored = await storeDeliveriesIn(trx, accepted);
+      const stored = await storeDeliveriesIn(trx, accepted, { billingTimeZone });
       await storeRejectedPushes(trx, rejected);
       return stored;
     });

@@ -3,6 +3,7 @@ import * as initialSchema from './0001_initial_schema.ts';
 import * as timePartitioning from './0002_time_partitioning.ts';
 import * as fieldAnomalies from './0003_field_anomalies.ts';
 import * as replayedDeliveries from './0004_replayed_deliveries.ts';
+import * as tariffsAndBillingDaily from './0008_tariffs_and_billing_daily.ts';
 
 /** Ordered by name; a static map works the same from source and from the built package. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '0002_time_partitioning': timePartitioning,
   '0003_field_anomalies': fieldAnomalies,
   '0004_replayed_deliveries': replayedDeliveries,
+  '0008_tariffs_and_billing_daily': tariffsAndBillingDaily,
 };

@@ -53,6 +53,17 @@ export interface CdrsTable {
   ul_fail_reason_desc: string | null;
   fwd_unasw_rsn_desc: string | null;
   call_out_unasw_rsn_desc: string | null;
+  /** Started minutes billed on each leg (the forwarded leg only for click-to-call, else NULL). */
+  call_out_minutes: number | null;
+  fwd_minutes: number | null;
+  /** What each leg costs by the tariff valid at the call's time, numeric(20,6) as text; NULL without a tariff. */
+  call_out_cost: string | null;
+  fwd_cost: string | null;
+  /** Set only when every billed leg is rated in one currency. */
+  total_cost: string | null;
+  cost_currency: string | null;
+  call_out_tariff_id: number | null;
+  fwd_tariff_id: number | null;
   record: ColumnType<unknown, string, string>;
   /** Values of the record that did not fit the model, with their originals; they follow the record that won. */
   anomalies: ColumnType<Anomaly[], string | undefined, string>;

@@ -7,7 +7,8 @@ export function reprocessCommand(ctx: CommandContext) {
       prose(`Re-derives stored calls with the current model, for example after a normalization fix or with a
 corrected CALLPIPE_APP_BUSINESS: every selected call's facts are rebuilt from its stored status event
 payloads and its stored CDR record, and the calls row and the CDR's derived columns are rewritten.
-Delivery counts, receive times and the raw payloads are left alone, so nothing is counted twice.`),
+Delivery counts, receive times and the raw payloads are left alone, so nothing is counted twice.
+CDRs are rated again with the current tariffs (after \`callpipe tariffs set\`), and billing_daily follows.`),
     )
     .summary('re-derive stored calls and CDRs with the current model')
     .option('--from <iso-time>', 'calls whose start (or, without one, end) is at or after this time, e.g. 2024-06-11T00:00:00Z')

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { findRejected, listRejected, type RejectedRow, type RejectedSummary } from '@callpipe/db';
 import { decodeBody } from '@callpipe/events';
 import { maskPhoneNumbersIn, parseEnv } from '@callpipe/runtime';
-import { readmitRejected, workerEnvSchema, type ReadmitResult } from '@callpipe/worker';
+import { billingEnvShape, readmitRejected, workerEnvSchema, type ReadmitResult } from '@callpipe/worker';
 import { checkOptions, usageError, type CliIo, type Outcome } from '../commands/context.ts';
 import { migrateEnvSchema } from '../env.ts';
 import { withCommandDatabase } from './database.ts';
@@ -14,6 +14,7 @@ export const rejectedReadEnvSchema = z.object({ DATABASE_URL: migrateEnvSchema.s
 export const readmitEnvSchema = rejectedReadEnvSchema.extend({
   CALLPIPE_APP_BUSINESS: workerEnvSchema.shape.CALLPIPE_APP_BUSINESS,
   CALLPIPE_NUMBER_HASH_KEY: workerEnvSchema.shape.CALLPIPE_NUMBER_HASH_KEY,
+  ...billingEnvShape,
 });
 
 const instant = z
@@ -212,6 +213,7 @@ export async function rejectedReadmit(
     readmitRejected(db, filter, {
       businessByAppKey: config.CALLPIPE_APP_BUSINESS,
       numberHashKey: config.CALLPIPE_NUMBER_HASH_KEY,
+      billingTimeZone: config.CALLPIPE_BILLING_TIME_ZONE,
       dryRun: flags.dryRun === true,
       batchSize,
       onProgress: (progress) => {

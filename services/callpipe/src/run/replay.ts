@@ -17,7 +17,7 @@ import {
   type ReplayReporter,
 } from '@callpipe/replay';
 import { parseEnv } from '@callpipe/runtime';
-import { workerEnvSchema } from '@callpipe/worker';
+import { billingEnvShape, workerEnvSchema } from '@callpipe/worker';
 import { migrateEnvSchema } from '../env.ts';
 import { checkOptions, usageError, type CliIo, type Outcome } from '../commands/context.ts';
 
@@ -25,6 +25,7 @@ import { checkOptions, usageError, type CliIo, type Outcome } from '../commands/
 export const replayEnvSchema = z.object({
   DATABASE_URL: migrateEnvSchema.shape.DATABASE_URL,
   CALLPIPE_APP_BUSINESS: workerEnvSchema.shape.CALLPIPE_APP_BUSINESS,
+  ...billingEnvShape,
 });
 export type ReplayEnv = z.infer<typeof replayEnvSchema>;
 export const parseReplayEnv = (env: NodeJS.ProcessEnv): ReplayEnv => parseEnv(replayEnvSchema, env);
@@ -105,6 +106,7 @@ export async function runReplay(inputs: readonly ReplayInput[], options: ReplayO
         strict: options.strict,
         ratePerSecond: options.rate,
         batchSize: options.batchSize,
+        billingTimeZone: config.CALLPIPE_BILLING_TIME_ZONE,
       },
       reporter,
     );

@@ -54,6 +54,7 @@ export async function runReprocess(options: ReprocessOptions, config: ReplayEnv,
     let lastReport = performance.now();
     const result = await reprocessCalls(db, options.filter, {
       businessByAppKey: config.CALLPIPE_APP_BUSINESS,
+      billingTimeZone: config.CALLPIPE_BILLING_TIME_ZONE,
       dryRun: options.dryRun,
       batchSize: options.batchSize,
       onProgress: (progress) => {

@@ -19,6 +19,8 @@ const commands = [
   'simulate',
   'spool',
   'rejected',
+  'tariffs',
+  'rollups',
   'help',
 ];
 
@@ -44,6 +46,8 @@ describe('callpipe', () => {
     [['dead-letters', 'remove']],
     [['partitions', 'maintain']],
     [['archive', 'verify']],
+    [['tariffs', 'set']],
+    [['rollups', 'rebuild']],
   ])('when asked for help %j, then it prints what the command prints for --help', async (names) => {
     const direct = await callpipe([...names, '--help'], refusedEnv);
     expectHelp(direct, `callpipe ${names.join(' ')} [options]`);
