@@ -7,6 +7,7 @@ import { insertRejectedRecords } from './insert-rejected-records.ts';
 import { upsertCallEvents } from './upsert-call-events.ts';
 import { upsertCalls } from './upsert-calls.ts';
 import { upsertCdrs } from './upsert-cdrs.ts';
+import { createRecordingTasks } from './recording-tasks.ts';
 
 /**
  * Stores a batch of deliveries in one transaction, exactly once per delivery id.
@@ -61,6 +62,13 @@ export async function storeDeliveriesIn(trx: Db, deliveries: readonly AcceptedDe
   const cdrs = await upsertCdrs(trx, batch.cdrs, calls.callDays);
   result.cdrsInserted = cdrs.inserted;
   result.cdrsRedelivered = cdrs.updated;
+  // In the CDRs' transaction, so a stored CDR with a recording always has its task.
+  const cdrSessions = batch.cdrs.map((cdr) => cdr.item.sessionId);
+  await createRecordingTasks(
+    trx,
+    cdrSessions,
+    cdrSessions.map((sessionId) => calls.callDays.get(sessionId)!),
+  );
   result.rejectedRecords = await insertRejectedRecords(trx, batch.rejected);
   return result;
 }

@@ -6,3 +6,4 @@ export * from './shutdown.ts';
 export * from './admin-server.ts';
 export * from './http.ts';
 export * from './env.ts';
+export * from './app-secrets.ts';

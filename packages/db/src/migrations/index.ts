@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import * as initialSchema from './0001_initial_schema.ts';
 import * as timePartitioning from './0002_time_partitioning.ts';
 import * as fieldAnomalies from './0003_field_anomalies.ts';
+import * as recordings from './0009_recordings.ts';
 
 /** Ordered by name; a static map works the same from source and from the built package. */
 export const migrations: Record<string, Migration> = {
   '0001_initial_schema': initialSchema,
   '0002_time_partitioning': timePartitioning,
   '0003_field_anomalies': fieldAnomalies,
+  '0009_recordings': recordings,
 };
