@@ -5,3 +5,11 @@ export { createTestDatabase, databaseUrlFor, dropDatabase, prepareTemplateDataba
 export { uniqueQueuePrefix } from './queue-prefix.ts';
 export { waitFor, type WaitForOptions } from './wait-for.ts';
 export { connectionBaseline, describeLeaks, leakedConnections, openSockets, type LeakedConnection, type LeakCheckTarget } from './leaks.ts';
+export {
+  startFakeVoiceCallApi,
+  wavFor,
+  type FakeApiRequest,
+  type FakeRecordingScenario,
+  type FakeVoiceCallApi,
+  type FakeVoiceCallApiOptions,
+} from './fake-voicecall-api.ts';

@@ -26,6 +26,7 @@ import { workItemFromJob, type WorkItem } from './work-item.ts';
 import { createNumberHasher } from './number-protection.ts';
 import { mountQueueUi } from './queue-ui.ts';
 import { createPartitionMaintenance } from './partition-maintenance.ts';
+import { createRecordingsFromEnv } from './recordings/from-env.ts';
 
 export interface WorkerService {
   start(): Promise<{ adminPort: number }>;
@@ -44,6 +45,7 @@ export function createWorkerService(env: WorkerEnv, logger: Logger): WorkerServi
     logger,
     metrics,
   );
+  const recordings = createRecordingsFromEnv(env, db, registry, logger);
   const policy: RetryPolicy = {
     attempts: env.WORKER_MAX_ATTEMPTS,
     baseDelayMs: env.WORKER_RETRY_BASE_MS,
@@ -164,6 +166,7 @@ export function createWorkerService(env: WorkerEnv, logger: Logger): WorkerServi
     async start() {
       const { port } = await admin.start();
       partitions.start();
+      recordings?.fetcher.start();
       running = Promise.all(workers.map((worker) => worker.run())).then(() => undefined);
       running.catch((error: unknown) => logger.error('worker loop stopped', { error: coerceError(error).message }));
       logger.info('worker running', { adminPort: port, concurrency: env.WORKER_CONCURRENCY, batchMax: env.WORKER_BATCH_MAX });
@@ -177,6 +180,8 @@ export function createWorkerService(env: WorkerEnv, logger: Logger): WorkerServi
       // close() waits for the jobs in flight; they settle as soon as their batches commit.
       await Promise.all(workers.map((worker) => worker.close()));
       await writer.drain();
+      await recordings?.fetcher.stop();
+      await recordings?.store.close();
       await Promise.all(queues.map((queue) => queue.close()));
       await Promise.all([workerRedis.quit().catch(() => workerRedis.disconnect()), adminRedis.quit().catch(() => adminRedis.disconnect())]);
       await partitions.stop();
