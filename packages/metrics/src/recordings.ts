@@ -10,6 +10,9 @@ export interface RecordingsSnapshot {
   oldestPendingAgeSeconds: number | null;
 }
 
+/** What the margin gauge says when nothing is pending: the whole 7 days a new recording has. */
+export const NO_PENDING_MARGIN_SECONDS = 7 * 86_400;
+
 export type RecordingMetrics = ReturnType<typeof createRecordingMetrics>;
 
 /**
@@ -36,12 +39,11 @@ export function createRecordingMetrics(registry: Registry, snapshot: () => Promi
   });
   new Gauge({
     name: 'callpipe_recordings_pending_expiry_margin_seconds',
-    help: 'Time left before the platform deletes the pending recording that expires first (absent when none is pending); below 86400 it is within a day of being lost.',
+    help: 'Time left before the platform deletes the pending recording that expires first (604800, the 7 days a new one has, when none is pending); below 86400 one is within a day of being lost.',
     registers: [registry],
     async collect() {
       const state = await read();
-      this.reset();
-      if (state?.soonestPendingExpirySeconds != null) this.set(state.soonestPendingExpirySeconds);
+      if (state) this.set(state.soonestPendingExpirySeconds ?? NO_PENDING_MARGIN_SECONDS);
     },
   });
   new Gauge({
