@@ -230,3 +230,43 @@ export async function claimRecordings(db: Db, sessionIds: readonly string[], own
 export async function findRecording(db: Db, sessionId: string): Promise<RecordingTask | undefined> {
   return db.selectFrom('recordings').selectAll().where('session_id', '=', sessionId).executeTakeFirst();
 }
+
+export interface RecordingsDay {
+  /** UTC day the CDRs were first received. */
+  day: string;
+  counts: Record<RecordingStatus, number>;
+}
+
+/** Tasks per UTC day of first receipt and status, the newest `days` days. */
+export async function recordingsByDay(db: Db, days: number): Promise<RecordingsDay[]> {
+  const rows = await db
+    .selectFrom('recordings')
+    .select([sql<string>`(first_seen_at AT TIME ZONE 'UTC')::date::text`.as('day'), 'status', (eb) => eb.fn.countAll<string>().as('count')])
+    .where(
+      'first_seen_at',
+      '>=',
+      sql<Date>`date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - make_interval(days => ${days - 1})`,
+    )
+    .groupBy(['day', 'status'])
+    .orderBy('day', 'desc')
+    .execute();
+  const byDay = new Map<string, RecordingsDay>();
+  for (const row of rows) {
+    const entry =
+      byDay.get(row.day) ?? ({ day: row.day, counts: Object.fromEntries(recordingStatuses.map((status) => [status, 0])) } as RecordingsDay);
+    entry.counts[row.status] = Number(row.count);
+    byDay.set(row.day, entry);
+  }
+  return [...byDay.values()];
+}
+
+/** The most recently settled tasks that were not stored, with their reasons. */
+export async function recentRecordingProblems(db: Db, limit: number): Promise<RecordingTask[]> {
+  return db
+    .selectFrom('recordings')
+    .selectAll()
+    .where('status', 'in', ['failed', 'expired'])
+    .orderBy('updated_at', 'desc')
+    .limit(limit)
+    .execute();
+}

@@ -44,3 +44,14 @@ export async function createMissingRecordingTasks(db: Db, filter: { since?: stri
     ON CONFLICT (session_id) DO NOTHING`.execute(db);
   return Number(result.numAffectedRows ?? 0);
 }
+
+/** How many tasks `createMissingRecordingTasks` would create now (for a dry run). */
+export async function countMissingRecordingTasks(db: Db, filter: { since?: string; sessionId?: string }): Promise<number> {
+  const result = await sql<{ n: string }>`
+    SELECT count(*) AS n FROM cdrs
+    WHERE record_flag = 1 AND record_object_name IS NOT NULL AND record_object_name <> ''
+      AND (${filter.since ?? null}::timestamptz IS NULL OR first_received_at >= ${filter.since ?? null}::timestamptz)
+      AND (${filter.sessionId ?? null}::text IS NULL OR session_id = ${filter.sessionId ?? null}::text)
+      AND NOT EXISTS (SELECT 1 FROM recordings WHERE recordings.session_id = cdrs.session_id)`.execute(db);
+  return Number(result.rows[0]!.n);
+}

@@ -8,6 +8,7 @@ import { migrateCommand } from './commands/migrate.ts';
 import { partitionsCommand } from './commands/partitions.ts';
 import { replayCommand } from './commands/replay.ts';
 import { rejectedCommand } from './commands/rejected.ts';
+import { recordingsCommand } from './commands/recordings.ts';
 import { reprocessCommand } from './commands/reprocess.ts';
 import { simulateCommand } from './commands/simulate.ts';
 import { spoolCommand } from './commands/spool.ts';
@@ -43,6 +44,7 @@ const program = new Command('callpipe')
   .addCommand(replayCommand(context))
   .addCommand(reprocessCommand(context))
   .addCommand(rejectedCommand(context))
+  .addCommand(recordingsCommand(context))
   .addCommand(simulateCommand(context));
 applyConventions(program, context);
 

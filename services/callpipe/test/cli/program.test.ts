@@ -15,6 +15,7 @@ const commands = [
   'simulate',
   'spool',
   'rejected',
+  'recordings',
   'help',
 ];
 
@@ -29,14 +30,18 @@ describe('callpipe', () => {
     for (const command of commands) expect(result.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
   });
 
-  it.each([[['migrate']], [['replay']], [['dead-letters']], [['dead-letters', 'list']], [['partitions', 'maintain']]])(
-    'when asked for help %j, then it prints what the command prints for --help',
-    async (names) => {
-      const direct = await callpipe([...names, '--help'], refusedEnv);
-      expectHelp(direct, `callpipe ${names.join(' ')} [options]`);
-      expect(await callpipe(['help', ...names], refusedEnv)).toEqual(direct);
-    },
-  );
+  it.each([
+    [['migrate']],
+    [['replay']],
+    [['dead-letters']],
+    [['dead-letters', 'list']],
+    [['partitions', 'maintain']],
+    [['recordings', 'fetch']],
+  ])('when asked for help %j, then it prints what the command prints for --help', async (names) => {
+    const direct = await callpipe([...names, '--help'], refusedEnv);
+    expectHelp(direct, `callpipe ${names.join(' ')} [options]`);
+    expect(await callpipe(['help', ...names], refusedEnv)).toEqual(direct);
+  });
 
   it('when asked for help on help, then it prints the usage of help', async () => {
     expectHelp(await callpipe(['help', '--help'], refusedEnv), 'callpipe help [options] [command...]');
