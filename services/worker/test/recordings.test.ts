@@ -30,6 +30,7 @@ const fixture = workerFixture('recordings', {
   CALLPIPE_RECORDINGS: 'on',
   CALLPIPE_HUAWEI_API_URL: api.url,
   CALLPIPE_RECORDINGS_URL: store.url,
+  CALLPIPE_RECORDINGS_CDR_URLS: 'on',
   INGEST_APP_SECRETS: workerAppSecrets,
   CALLPIPE_RECORDINGS_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
   CALLPIPE_RECORDINGS_RETRY_BASE_MS: '40',
@@ -223,6 +224,14 @@ describe('recordings', () => {
     await deliver(push);
     await expectStoredExactly(await settled(sessionId), 'direct.wav');
     expect(api.requests.filter((request) => request.fileName === 'direct.wav').map((request) => request.kind)).toEqual(['file']);
+  });
+
+  it('when the CDR has neither recordDomain nor a download URL, then the task fails at once saying so', async () => {
+    const { sessionId, push } = recordedCdr('nodomain.wav', { recordDomain: null });
+    await deliver(push);
+    const task = await settled(sessionId);
+    expect(task).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(task.last_error).toContain('neither recordDomain nor recordFileDownloadUrl');
   });
 
   it('when the CDR download URL is refused, then the API gives the address', async () => {

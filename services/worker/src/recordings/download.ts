@@ -14,6 +14,8 @@ export interface DownloadSettings {
   appSecrets: AppSecrets;
   timeoutMs: number;
   idleTimeoutMs: number;
+  /** Fetch the CDR's recordFileDownloadUrl when it has one (CALLPIPE_RECORDINGS_CDR_URLS). */
+  useCdrUrls: boolean;
 }
 
 /** Where a recording is kept: `<day first received>/<session id>/<file name>`, each segment safe for files and S3. */
@@ -28,14 +30,15 @@ function safeSegment(text: string): string {
 }
 
 /**
- * Copies one recording into the store: from the CDR's `recordFileDownloadUrl` when it has one (and,
+ * Copies one recording into the store: from the CDR's `recordFileDownloadUrl` when it has one and
+ * those are allowed (and,
  * should that link be refused or gone, through the API), otherwise from the address the platform's
  * API gives. The body streams into the store, which keeps it only if it is whole: exactly the
  * announced length, never cut short by a stall, the timeout or an abort.
  */
 export async function downloadRecording(task: RecordingTask, settings: DownloadSettings, signal: AbortSignal): Promise<StoredObject> {
   const key = recordingKey(task);
-  if (task.download_url) {
+  if (task.download_url && settings.useCdrUrls) {
     try {
       return await downloadInto(new URL(task.download_url), key, settings, signal);
     } catch (error) {
@@ -46,7 +49,9 @@ export async function downloadRecording(task: RecordingTask, settings: DownloadS
   if (!task.record_domain)
     throw new RecordingFetchError(
       'permanent',
-      'the CDR has neither recordDomain nor recordFileDownloadUrl: nothing to ask the platform for',
+      task.download_url
+        ? 'the CDR has no recordDomain to ask the platform with, and CALLPIPE_RECORDINGS_CDR_URLS=off leaves its recordFileDownloadUrl unused'
+        : 'the CDR has neither recordDomain nor recordFileDownloadUrl: nothing to ask the platform for',
     );
   if (!task.app_key) throw new RecordingFetchError('permanent', 'the CDR has no appKey: no credentials to ask the platform with');
   const app = settings.appSecrets.get(task.app_key);

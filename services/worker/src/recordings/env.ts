@@ -26,6 +26,11 @@ export const recordingsEnvShape = {
     .regex(/^\/[\w\-./]*$/, 'must be a path starting with /')
     .default(DEFAULT_RECORDING_API_PATH),
   CALLPIPE_RECORDINGS_URL: storeUrl,
+  /**
+   * Whether a CDR's own recordFileDownloadUrl is fetched. Off by default: the URL comes from the push,
+   * and an unsigned push could point the worker anywhere; the signed API gives the same file.
+   */
+  CALLPIPE_RECORDINGS_CDR_URLS: z.enum(['off', 'on']).default('off'),
   /** Downloads in flight per worker process. */
   CALLPIPE_RECORDINGS_CONCURRENCY: boundedInt(1, 64, 4),
   CALLPIPE_RECORDINGS_MAX_ATTEMPTS: boundedInt(1, 1_000, 12),

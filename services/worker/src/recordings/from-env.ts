@@ -29,6 +29,7 @@ export function createRecordingsFromEnv(
       appSecrets: env.appSecrets,
       timeoutMs: env.CALLPIPE_RECORDINGS_TIMEOUT_MS,
       idleTimeoutMs: env.CALLPIPE_RECORDINGS_IDLE_TIMEOUT_MS,
+      useCdrUrls: env.CALLPIPE_RECORDINGS_CDR_URLS === 'on',
     },
     policy: {
       maxAttempts: env.CALLPIPE_RECORDINGS_MAX_ATTEMPTS,
