@@ -63,7 +63,8 @@ export async function downloadRecording(task: RecordingTask, settings: DownloadS
     secret: app.secrets[0]!,
     fileName: task.object_name,
     recordDomain: task.record_domain,
-    signal: AbortSignal.any([signal, AbortSignal.timeout(settings.timeoutMs)]),
+    // The API answers at once or not at all: it gets the idle timeout, not the whole download's.
+    signal: AbortSignal.any([signal, AbortSignal.timeout(Math.min(settings.timeoutMs, settings.idleTimeoutMs))]),
   });
   return downloadInto(address, key, settings, signal);
 }
