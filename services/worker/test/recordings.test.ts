@@ -103,7 +103,7 @@ describe('recordings', () => {
           (await fixture.database.db.selectFrom('cdrs').select('delivery_count').where('session_id', '=', sessionId).executeTakeFirst())
             ?.delivery_count,
         ) === 4,
-      { what: 'the redeliveries and the replay counted' },
+      { what: 'the redeliveries and the replay counted', timeoutMs: 20_000 },
     );
     expect(await recordingRows(sessionId)).toBe(1);
     expect(await findRecording(fixture.database.db, sessionId)).toEqual(before);
@@ -185,7 +185,10 @@ describe('recordings', () => {
     const { sessionId, push } = recordedCdr('late.wav');
     api.setScenario('late.wav', { kind: 'server_error' });
     await deliver(push);
-    await waitFor(async () => ((await findRecording(fixture.database.db, sessionId))?.attempts ?? 0) >= 1, { what: 'a first attempt' });
+    await waitFor(async () => ((await findRecording(fixture.database.db, sessionId))?.attempts ?? 0) >= 1, {
+      what: 'a first attempt',
+      timeoutMs: 20_000,
+    });
     await fixture.database.db
       .updateTable('recordings')
       .set({ expires_at: sql<string>`now()` })
