@@ -17,7 +17,7 @@ let database: TestDatabase;
 let api: FakeVoiceCallApi;
 let env: Record<string, string>;
 
-function cdr(sessionId: string, fileName: string): Record<string, unknown> {
+function cdr(sessionId: string, fileName: string, downloadUrl?: string): Record<string, unknown> {
   const start = Date.now() - 120_000;
   const at = (seconds: number) => formatHuaweiTime(new Date(start + seconds * 1000));
   return {
@@ -30,6 +30,7 @@ function cdr(sessionId: string, fileName: string): Record<string, unknown> {
     recordFlag: 1,
     recordObjectName: fileName,
     recordDomain: 'ostor.example.com',
+    ...(downloadUrl ? { recordFileDownloadUrl: downloadUrl } : {}),
   };
 }
 
@@ -49,7 +50,10 @@ beforeAll(async () => {
   const file = join(dir, 'cdrs.json');
   writeFileSync(
     file,
-    JSON.stringify({ eventType: 'fee', feeLst: [cdr('cli-call-1@x', 'cli-1.wav'), cdr('cli-call-2@x', 'cli-missing.wav')] }),
+    JSON.stringify({
+      eventType: 'fee',
+      feeLst: [cdr('cli-call-1@x', 'cli-1.wav', api.fileUrl('cli-1.wav')), cdr('cli-call-2@x', 'cli-missing.wav')],
+    }),
   );
   const replayed = await callpipe(['replay', file], { DATABASE_URL: database.url });
   expect(replayed.code, replayed.stderr).toBe(0);
@@ -105,6 +109,8 @@ describe('callpipe recordings', () => {
     expect(task.status).toBe('stored');
     expect((await readFile(fileURLToPath(task.stored_location!))).equals(api.wav('cli-1.wav'))).toBe(true);
     expect((await findRecording(database.db, 'cli-call-2@x'))?.status).toBe('pending');
+    // CALLPIPE_RECORDINGS_CDR_URLS is off: the CDR's own URL is not fetched, the signed API is asked.
+    expect(api.requests.filter((request) => request.fileName === 'cli-1.wav').map((request) => request.kind)).toEqual(['api', 'file']);
   });
 
   it('when a recording is not found, then fetch reports it and status shows it', async () => {
