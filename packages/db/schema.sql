@@ -275,6 +275,30 @@ CREATE TABLE public.push_deliveries_default (
     CONSTRAINT push_deliveries_push_kind_check CHECK ((push_kind = ANY (ARRAY['status'::text, 'fee'::text])))
 );
 
+CREATE TABLE public.recordings (
+    session_id text NOT NULL,
+    app_key text,
+    object_name text NOT NULL,
+    record_domain text,
+    bucket_name text,
+    download_url text,
+    talk_seconds integer,
+    status text DEFAULT 'pending'::text NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    last_error text,
+    bytes bigint,
+    sha256 text,
+    stored_location text,
+    first_seen_at timestamp with time zone NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    next_attempt_at timestamp with time zone DEFAULT now() NOT NULL,
+    lease_until timestamp with time zone,
+    lease_owner text,
+    stored_at timestamp with time zone,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT recordings_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'stored'::text, 'failed'::text, 'expired'::text, 'unavailable'::text])))
+);
+
 CREATE TABLE public.ref_fail_reasons (
     code integer NOT NULL,
     description text NOT NULL
@@ -408,6 +432,9 @@ ALTER TABLE ONLY public.push_deliveries
 ALTER TABLE ONLY public.push_deliveries_default
     ADD CONSTRAINT push_deliveries_default_pkey PRIMARY KEY (delivery_id, received_at);
 
+ALTER TABLE ONLY public.recordings
+    ADD CONSTRAINT recordings_pkey PRIMARY KEY (session_id);
+
 ALTER TABLE ONLY public.ref_fail_reasons
     ADD CONSTRAINT ref_fail_reasons_pkey PRIMARY KEY (code);
 
@@ -462,6 +489,10 @@ CREATE INDEX cdrs_default_call_end_time_idx ON public.cdrs_default USING btree (
 CREATE INDEX push_deliveries_received_at_idx ON ONLY public.push_deliveries USING btree (received_at);
 
 CREATE INDEX push_deliveries_default_received_at_idx ON public.push_deliveries_default USING btree (received_at);
+
+CREATE INDEX recordings_due ON public.recordings USING btree (next_attempt_at) WHERE (status = 'pending'::text);
+
+CREATE INDEX recordings_first_seen ON public.recordings USING btree (first_seen_at);
 
 CREATE INDEX rejected_pushes_reason_code_idx ON ONLY public.rejected_pushes USING btree (reason_code);
 

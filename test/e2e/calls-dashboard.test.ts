@@ -58,6 +58,9 @@ const options = { businessByAppKey: demoBusinessByAppKey };
 const calls = generateCalls(41, 40, { startAt: new Date(now - 9 * 3_600_000) });
 const withoutCdr = calls.slice(0, 5);
 const withCdr = calls.slice(5);
+// Recorded calls, so the recordings panel has tasks to count: the first seven with a CDR.
+for (const [index, call] of withCdr.slice(0, 7).entries())
+  Object.assign(call.cdr, { recordFlag: 1, recordObjectName: `board-${index}.wav`, recordDomain: 'ostor.example.com' });
 /** CDRs pushed more than once: the platform re-pushing, an operator re-sending. */
 const redeliveries = new Map([
   [withCdr[0]!.sessionId, 3],
@@ -103,6 +106,15 @@ const tariffs: Tariff[] = [
   { id: 0, appKey: null, business: 'click2call', leg: 'forwarded', price: '0.070000', currency: 'CNY', validFrom },
   { id: 0, appKey: null, business: 'notify', leg: 'call-out', price: '0.100000', currency: 'CNY', validFrom },
 ];
+/** Calls whose CDR has a recording: the storing creates a task for each, first seen at the CDR's first delivery. */
+const recorded = withCdr.flatMap((call, index) =>
+  cdrs[index]!.record.fields.recordFlag === 1 && cdrs[index]!.record.fields.recordObjectName
+    ? [{ sessionId: call.sessionId, firstSeen: Date.parse(cdrs[index]!.record.fields.callEndTime!) + arrivalDelay(index) * 1_000 }]
+    : [],
+);
+const recordingOutcomes = (['stored', 'stored', 'failed', 'expired', 'unavailable'] as const).flatMap((status, index) =>
+  recorded[index] ? [[status, recorded[index].sessionId] as const] : [],
+);
 
 let database: TestDatabase;
 
@@ -120,6 +132,9 @@ beforeAll(async () => {
       deliveries.push(delivery(cdrPush(call), new Date(endedAt + (arrivalDelay(index) + time * 600) * 1_000)));
   });
   await storeDeliveries(database.db, deliveries, { billingTimeZone });
+  // The recorded CDRs' tasks, settled as a fetcher would have: the rest stay pending.
+  for (const [status, sessionId] of recordingOutcomes)
+    await database.db.updateTable('recordings').set({ status }).where('session_id', '=', sessionId).execute();
   for (const { reasonCode, times } of rejections)
     for (let time = 0; time < times; time += 1)
       await storeRejectedPushes(database.db, [
@@ -182,6 +197,7 @@ describe('Calls board SQL on known calls and CDRs', () => {
         'Calls ended without a CDR (past 7 h) [table]',
         'Calls per minute by business and outcome [timeseries]',
         'Cost per app_key and currency [table]',
+        'Recordings per day: stored, pending, lost [timeseries]',
         'Redelivered CDRs [table]',
         'Rejected pushes and records [table]',
         'Top failure reasons [table]',
@@ -304,6 +320,32 @@ describe('Calls board SQL on known calls and CDRs', () => {
   it('Redelivered CDRs: only the CDRs pushed more than once, with their delivery counts', async () => {
     const rows = await run('Redelivered CDRs [table]');
     expect(rows.map((row) => [row['session_id'], row['delivery_count']])).toEqual([...redeliveries].sort((a, b) => b[1] - a[1]));
+  });
+
+  it('Recordings per day: each UTC day of first receipt counts its stored, pending, lost and unavailable recordings', async () => {
+    expect(recorded.length).toBeGreaterThan(recordingOutcomes.length);
+    const statusOf = new Map<string, string>(recordingOutcomes.map(([status, sessionId]) => [sessionId, status]));
+    const expected = [...groupBy(recorded, ({ firstSeen }) => new Date(firstSeen).toISOString().slice(0, 10))]
+      .map(([day, group]) => {
+        const count = (statuses: string[]) =>
+          group.filter(({ sessionId }) => statuses.includes(statusOf.get(sessionId) ?? 'pending')).length;
+        return {
+          time: Date.parse(`${day}T00:00:00Z`),
+          stored: count(['stored']),
+          pending: count(['pending']),
+          lost: count(['failed', 'expired']),
+          unavailable: count(['unavailable']),
+        };
+      })
+      .sort((a, b) => a.time - b.time);
+    const rows = (await run('Recordings per day: stored, pending, lost [timeseries]')).map((row) => ({
+      time: new Date(row['time'] as string).getTime(),
+      stored: Number(row['stored']),
+      pending: Number(row['pending']),
+      lost: Number(row['lost']),
+      unavailable: Number(row['unavailable']),
+    }));
+    expect(rows).toEqual(expected);
   });
 
   it('Rejected pushes: counted per stage and reason code', async () => {

@@ -2,12 +2,13 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
 import { createDatabase, type Database } from '@callpipe/db';
 import { demoAppKeys } from '@callpipe/fixtures';
 import { buildTraffic, drive } from '@callpipe/simulator';
-import { databaseUrlFor, dropDatabase, uniqueQueuePrefix, waitFor } from '@callpipe/testkit';
+import { databaseUrlFor, dropDatabase, startFakeVoiceCallApi, uniqueQueuePrefix, waitFor, type FakeVoiceCallApi } from '@callpipe/testkit';
 import { sql, type Kysely } from 'kysely';
 import { freePort, REPO_ROOT, runCallpipe, waitForHttp, type CallpipeProcess } from '../support/process.ts';
 import { expandGrafanaVariables, expandSqlMacros, withBoolComparisons } from '../support/promql.ts';
@@ -27,6 +28,9 @@ if (missing.length > 0)
 
 let pipeline: CallpipeProcess;
 let prometheus: ChildProcess;
+// Recordings on, against a local fake of the platform's API, so the recording metrics and alert are live too.
+let platform: FakeVoiceCallApi;
+const appSecrets = Object.fromEntries(Object.values(demoAppKeys).map((appKey, index) => [appKey, `observabilitySecret000${index}`]));
 let prometheusUrl: string;
 let db: Kysely<Database>;
 
@@ -46,7 +50,14 @@ async function query(expr: string): Promise<{ status: string; error?: string; da
 
 beforeAll(async () => {
   const [ingestPort, ingestAdmin, workerAdmin, prometheusPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  platform = await startFakeVoiceCallApi({ apps: appSecrets });
   pipeline = runCallpipe(['start'], {
+    CALLPIPE_RECORDINGS: 'on',
+    CALLPIPE_HUAWEI_API_URL: platform.url,
+    CALLPIPE_RECORDINGS_URL: pathToFileURL(mkdtempSync(join(tmpdir(), 'callpipe-obs-recordings-'))).href,
+    INGEST_APP_SECRETS: JSON.stringify(
+      Object.fromEntries(Object.entries(appSecrets).map(([appKey, secret]) => [appKey, { secrets: [secret] }])),
+    ),
     DATABASE_URL: databaseUrlFor(serverUrl, databaseName),
     REDIS_URL: redisUrl,
     CALLPIPE_QUEUE_PREFIX: uniqueQueuePrefix('obs'),
@@ -122,6 +133,7 @@ beforeAll(async () => {
 afterAll(async () => {
   prometheus?.kill('SIGTERM');
   await pipeline?.stop('SIGTERM');
+  await platform?.close();
   await db?.destroy();
   await dropDatabase(serverUrl, databaseName);
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AKSK_AUTHORIZATION, parseAkskHeaders } from './headers.ts';
-import { signPush } from './sign.ts';
+import { signApiRequest, signPush } from './sign.ts';
 
 const base = {
   appKey: 'Qm7v2XkT9pLs4NwR8cYd3HbJ6fGa',
@@ -49,5 +49,18 @@ describe('signPush', () => {
     ['an invalid Date', { created: new Date(Number.NaN) }],
   ])('when given %s, then throws instead of emitting a malformed header', (_label, override) => {
     expect(() => signPush({ ...base, ...override })).toThrow();
+  });
+});
+
+describe('signApiRequest', () => {
+  it('when signing an API call, then the digest is the documented nonce_created vector', () => {
+    const headers = signApiRequest({ appKey: base.appKey, secret: base.secret, nonce: base.nonce, created: base.created });
+    expect(headers.authorization).toBe(AKSK_AUTHORIZATION);
+    expect(headers.xAksk).toContain('PasswordDigest="3WeZPhWg9abNwd5RK5ca0pJGlcuF/jLYWOzvLcI9Jys="');
+    expect(parseAkskHeaders(headers.authorization, headers.xAksk)).toMatchObject({ ok: true, value: { username: base.appKey } });
+  });
+
+  it('when the nonce is not 1-128 letters or digits, then throws', () => {
+    expect(() => signApiRequest({ appKey: base.appKey, secret: base.secret, nonce: 'a-b', created: base.created })).toThrow(TypeError);
   });
 });

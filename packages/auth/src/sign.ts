@@ -37,3 +37,19 @@ export function signPush(input: SignPushInput): SignedPushHeaders {
     xAksk: `UsernameToken Username="${input.appKey}", PasswordDigest="${digest}", Nonce="${input.nonce}", Created="${created}"`,
   };
 }
+
+export interface SignApiRequestInput {
+  appKey: string;
+  secret: string;
+  nonce: string;
+  created: string | Date;
+}
+
+/**
+ * The `Authorization` and `X-AKSK` headers of a call to the platform's REST API (e.g. the recording
+ * download address, rtc_05_0011): the same layout as a signed push, with the digest over
+ * Nonce + Created only, as the API authentication pages specify.
+ */
+export function signApiRequest(input: SignApiRequestInput): SignedPushHeaders {
+  return signPush({ ...input, variant: 'nonce_created', url: '' });
+}

@@ -5,6 +5,7 @@ import type { CallsTable } from './tables/calls.ts';
 import type { CdrsTable } from './tables/cdrs.ts';
 import type { PushDeliveriesTable } from './tables/push-deliveries.ts';
 import type { CodeDescriptionTable } from './tables/reference.ts';
+import type { RecordingsTable } from './tables/recordings.ts';
 import type { RejectedPushesTable } from './tables/rejected-pushes.ts';
 import type { ReplayedDeliveriesTable } from './tables/replayed-deliveries.ts';
 import type { TariffsTable } from './tables/tariffs.ts';
@@ -16,6 +17,7 @@ export interface Database {
   cdrs: CdrsTable;
   calls: CallsTable;
   rejected_pushes: RejectedPushesTable;
+  recordings: RecordingsTable;
   ref_state_codes: CodeDescriptionTable;
   ref_fail_reasons: CodeDescriptionTable;
   ref_q850_causes: CodeDescriptionTable;

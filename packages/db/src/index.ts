@@ -4,6 +4,14 @@ export type { CallEventsTable } from './tables/call-events.ts';
 export type { CdrsTable } from './tables/cdrs.ts';
 export type { PushDeliveriesTable } from './tables/push-deliveries.ts';
 export type { RejectedPushesTable } from './tables/rejected-pushes.ts';
+export { recordingStatuses, type RecordingsTable, type RecordingStatus } from './tables/recordings.ts';
+export {
+  countMissingRecordingTasks,
+  createMissingRecordingTasks,
+  createRecordingTasks,
+  RECORDING_RETENTION_DAYS,
+} from './recording-tasks.ts';
+export * from './recording-queries.ts';
 export { createDatabase, type DatabaseOptions } from './connect.ts';
 export {
   describeHosts,

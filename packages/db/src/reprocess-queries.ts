@@ -3,6 +3,7 @@ import { sql, type Selectable } from 'kysely';
 import { CALL_EVENT_DERIVED_COLUMNS, type CallEventDerivedRow } from './call-event-row.ts';
 import { CDR_DERIVED_COLUMNS, type CdrDerivedRow } from './cdr-row.ts';
 import type { Db } from './database.ts';
+import { createRecordingTasks } from './recording-tasks.ts';
 import { recordsetTypes, updateAssignments, type RecordsetRow } from './recordset.ts';
 import type { CallEventsTable } from './tables/call-events.ts';
 import type { CallsTable } from './tables/calls.ts';
@@ -82,7 +83,11 @@ export type RederivedCdrRow = CdrDerivedRow & RecordsetRow<CdrsTable, { call_day
 const CDR_UPDATE = updateAssignments(CDR_DERIVED_COLUMNS);
 const CDR_RECORDSET_TYPES = recordsetTypes([...CDR_DERIVED_COLUMNS, ['call_day', 'date']]);
 
-/** Writes re-derived columns over the stored `cdrs` rows; delivery counts and the record stay. */
+/**
+ * Writes re-derived columns over the stored `cdrs` rows; delivery counts and the record stay. A CDR
+ * that now reads as recorded (say its `recordFlag` was an anomaly before) gets its recording task;
+ * one that had a task keeps it as it is.
+ */
 export async function updateDerivedCdrs(trx: Db, rows: readonly RederivedCdrRow[]): Promise<void> {
   if (rows.length === 0) return;
   const days = [...new Set(rows.map((row) => row.call_day))];
@@ -90,6 +95,11 @@ export async function updateDerivedCdrs(trx: Db, rows: readonly RederivedCdrRow[
     UPDATE cdrs SET ${sql.raw(CDR_UPDATE)}
     FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS v(${sql.raw(CDR_RECORDSET_TYPES)})
     WHERE cdrs.session_id = v.session_id AND cdrs.call_day = v.call_day AND cdrs.call_day = ANY(${days}::date[])`.execute(trx);
+  await createRecordingTasks(
+    trx,
+    rows.map((row) => row.session_id),
+    days,
+  );
 }
 
 export type RederivedCallEventRow = CallEventDerivedRow &

@@ -10,6 +10,7 @@ import { upsertCallEvents } from './upsert-call-events.ts';
 import { upsertCalls } from './upsert-calls.ts';
 import { loadTariffs } from './tariffs-queries.ts';
 import { upsertCdrs } from './upsert-cdrs.ts';
+import { createRecordingTasks } from './recording-tasks.ts';
 
 export interface StoreOptions {
   /** CALLPIPE_BILLING_TIME_ZONE: the billing days of billing_daily. */
@@ -81,6 +82,13 @@ export async function storeDeliveriesIn(
   const cdrs = await upsertCdrs(trx, batch.cdrs, calls.callDays, tariffs);
   result.cdrsInserted = cdrs.inserted;
   result.cdrsRedelivered = cdrs.updated;
+  // In the CDRs' transaction, so a stored CDR with a recording always has its task.
+  const cdrSessions = batch.cdrs.map((cdr) => cdr.item.sessionId);
+  await createRecordingTasks(
+    trx,
+    cdrSessions,
+    cdrSessions.map((sessionId) => calls.callDays.get(sessionId)!),
+  );
   result.rejectedRecords = await insertRejectedRecords(trx, batch.rejected);
   await refreshBillingRollup(trx, calls.callDays, options.billingTimeZone ?? DEFAULT_BILLING_TIME_ZONE);
   return result;

@@ -11,7 +11,10 @@ function crash(how: string) {
     installCrashHandlers(createLogger({ level: 'info', bindings: { service: 'test' } }));
     ${how}
   `;
-  return spawnSync(process.execPath, ['--input-type=module', '--eval', script], { encoding: 'utf8', timeout: 20_000 });
+  return spawnSync(process.execPath, ['--conditions=@callpipe/source', '--input-type=module', '--eval', script], {
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
 }
 
 describe('installCrashHandlers', () => {

@@ -7,3 +7,4 @@ export * from './admin-server.ts';
 export * from './http.ts';
 export * from './env.ts';
 export * from './duration.ts';
+export * from './app-secrets.ts';

@@ -6,3 +6,11 @@ export { uniqueQueuePrefix } from './queue-prefix.ts';
 export { waitFor, type WaitForOptions } from './wait-for.ts';
 export { connectionBaseline, describeLeaks, leakedConnections, openSockets, type LeakedConnection, type LeakCheckTarget } from './leaks.ts';
 export { startS3Server, type TestS3Server } from './s3-server.ts';
+export {
+  startFakeVoiceCallApi,
+  wavFor,
+  type FakeApiRequest,
+  type FakeRecordingScenario,
+  type FakeVoiceCallApi,
+  type FakeVoiceCallApiOptions,
+} from './fake-voicecall-api.ts';

@@ -12,6 +12,7 @@ import { reconcileCommand } from './commands/reconcile.ts';
 import { replayCommand } from './commands/replay.ts';
 import { rejectedCommand } from './commands/rejected.ts';
 import { rollupsCommand, tariffsCommand } from './commands/tariffs.ts';
+import { recordingsCommand } from './commands/recordings.ts';
 import { reprocessCommand } from './commands/reprocess.ts';
 import { simulateCommand } from './commands/simulate.ts';
 import { spoolCommand } from './commands/spool.ts';
@@ -55,6 +56,7 @@ const program = new Command('callpipe')
   .addCommand(rejectedCommand(context))
   .addCommand(tariffsCommand(context))
   .addCommand(rollupsCommand(context))
+  .addCommand(recordingsCommand(context))
   .addCommand(simulateCommand(context));
 applyConventions(program, context);
 

@@ -2,17 +2,19 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { redisUrlProblem } from '@callpipe/queue';
 import {
+  appSecretsEnvShape,
   boundedInt,
   checkedString,
   coerceError,
   ConfigError,
   errorCode,
+  loadAppSecrets,
   logLevel,
   parseEnv,
   port,
   readableFromFile,
+  type AppSecrets,
 } from '@callpipe/runtime';
-import { loadAppSecrets, type AppSecrets } from './security/app-secrets.ts';
 import { signatureModes } from './security/signature-gate.ts';
 import { parseCidrList } from './security/source-address.ts';
 
@@ -59,8 +61,7 @@ export const ingestEnvSchema = z.object({
   INGEST_SPOOL_DRAIN_INTERVAL_MS: boundedInt(50, 60_000, 500),
   // Security (README: "Securing the push endpoint")
   INGEST_SIGNATURE_MODE: z.enum(signatureModes).default('off'),
-  INGEST_APP_SECRETS: z.string().default(''),
-  INGEST_APP_SECRETS_FILE: z.string().default(''),
+  ...appSecretsEnvShape,
   INGEST_SIGNATURE_URL: z.union([z.literal(''), z.url()]).default(''),
   INGEST_SIGNATURE_MAX_SKEW_SECONDS: boundedInt(1, 86_400, 300),
   INGEST_SIGNATURE_CREATED_ZONES: z.enum(['utc', 'utc_or_beijing']).default('utc_or_beijing'),

@@ -2,9 +2,22 @@ import { z } from 'zod';
 import { businesses, isTimeZone, type Business } from '@callpipe/events';
 import { MAX_JOB_ATTEMPTS, redisUrlProblem } from '@callpipe/queue';
 import { postgresUrlProblem } from '@callpipe/db';
-import { boundedInt, checkedString, duration, logLevel, parseEnv, port, readableFromFile } from '@callpipe/runtime';
 import type { S3Settings } from '@callpipe/object-store';
+import {
+  boundedInt,
+  checkedString,
+  coerceError,
+  ConfigError,
+  duration,
+  loadAppSecrets,
+  logLevel,
+  parseEnv,
+  port,
+  readableFromFile,
+  type AppSecrets,
+} from '@callpipe/runtime';
 import { queueUiModes } from './queue-ui.ts';
+import { checkRecordingsEnv, recordingsEnvShape } from './recordings/env.ts';
 
 /** `appKey=business,appKey=business`: each Huawei app has one fixed business, and CDRs of notify and verify look alike. */
 const appBusinessMap = z
@@ -158,9 +171,12 @@ export const workerEnvSchema = z
       .transform((value) => value === 'true'),
     WORKER_ADMIN_PORT: port(9092),
     WORKER_SHUTDOWN_DEADLINE_MS: boundedInt(1_000, 600_000, 25_000),
+    // Call recordings (README, "Recordings"): off unless turned on.
+    ...recordingsEnvShape,
     LOG_LEVEL: logLevel,
   })
   .superRefine((env, ctx) => {
+    checkRecordingsEnv(env, ctx);
     if (env.WORKER_PARALLEL_BATCHES > env.WORKER_DB_POOL_SIZE) {
       ctx.addIssue({
         code: 'custom',
@@ -195,8 +211,29 @@ export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
-export type WorkerEnv = z.infer<typeof workerEnvSchema>;
+export type WorkerEnv = z.infer<typeof workerEnvSchema> & { appSecrets: AppSecrets };
 
 export function parseWorkerEnv(env: NodeJS.ProcessEnv): WorkerEnv {
-  return parseEnv(workerEnvSchema, env);
+  const parsed = parseEnv(workerEnvSchema, env);
+  return { ...parsed, appSecrets: readAppSecrets(parsed) };
+}
+
+/** The apps' secrets (the ingest's INGEST_APP_SECRETS/_FILE), read only when recordings are on. */
+export function readAppSecrets(env: {
+  CALLPIPE_RECORDINGS: 'off' | 'on';
+  INGEST_APP_SECRETS: string;
+  INGEST_APP_SECRETS_FILE: string;
+}): AppSecrets {
+  if (env.CALLPIPE_RECORDINGS === 'off') return new Map();
+  let appSecrets: AppSecrets;
+  try {
+    appSecrets = loadAppSecrets(env.INGEST_APP_SECRETS, env.INGEST_APP_SECRETS_FILE);
+  } catch (error) {
+    throw new ConfigError(`invalid configuration:\n  ${coerceError(error).message}`);
+  }
+  if (appSecrets.size === 0)
+    throw new ConfigError(
+      "invalid configuration:\n  INGEST_APP_SECRETS: CALLPIPE_RECORDINGS=on needs the apps' secrets (INGEST_APP_SECRETS or INGEST_APP_SECRETS_FILE) to sign calls to the platform",
+    );
+  return appSecrets;
 }

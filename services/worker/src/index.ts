@@ -18,3 +18,8 @@ export {
   type ReadmitResult,
   type ReadmitVerdict,
 } from './readmit.ts';
+export { recordingsEnvShape, checkRecordingsEnv, DEFAULT_RECORDING_API_PATH } from './recordings/env.ts';
+export { readAppSecrets } from './env.ts';
+export { createRecordingsFromEnv, type RecordingsEnv } from './recordings/from-env.ts';
+export { createRecordingFetcher, type FetchOutcome, type RecordingFetcher } from './recordings/fetcher.ts';
+export { recordingKey } from './recordings/download.ts';

@@ -29,6 +29,7 @@ import { mountQueueUi } from './queue-ui.ts';
 import { createBusinessGapWatch } from './business-gaps.ts';
 import { createPartitionMaintenance } from './partition-maintenance.ts';
 import { createMissingCdrGauge } from './missing-cdr-gauge.ts';
+import { createRecordingsFromEnv } from './recordings/from-env.ts';
 
 export interface WorkerService {
   start(): Promise<{ adminPort: number }>;
@@ -52,6 +53,7 @@ export function createWorkerService(env: WorkerEnv, logger: Logger): WorkerServi
     metrics,
   );
   const missingCdrs = createMissingCdrGauge(db, metrics, { horizonMs: env.WORKER_MISSING_CDR_HORIZON }, logger);
+  const recordings = createRecordingsFromEnv(env, db, registry, logger);
   const policy: RetryPolicy = {
     attempts: env.WORKER_MAX_ATTEMPTS,
     baseDelayMs: env.WORKER_RETRY_BASE_MS,
@@ -176,6 +178,7 @@ export function createWorkerService(env: WorkerEnv, logger: Logger): WorkerServi
       const { port } = await admin.start();
       partitions.start();
       missingCdrs.start();
+      recordings?.fetcher.start();
       running = Promise.all(workers.map((worker) => worker.run())).then(() => undefined);
       running.catch((error: unknown) => logger.error('worker loop stopped', { error: coerceError(error).message }));
       if (env.WORKER_QUEUE_UI !== 'off' && env.WORKER_QUEUE_UI_TOKEN === '' && !isLoopbackHost(env.WORKER_ADMIN_HOST))
@@ -195,6 +198,8 @@ export function createWorkerService(env: WorkerEnv, logger: Logger): WorkerServi
       // close() waits for the jobs in flight; they settle as soon as their batches commit.
       await Promise.all(workers.map((worker) => worker.close()));
       await writer.drain();
+      await recordings?.fetcher.stop();
+      await recordings?.store.close();
       await Promise.all(queues.map((queue) => queue.close()));
       await Promise.all([workerRedis.quit().catch(() => workerRedis.disconnect()), adminRedis.quit().catch(() => adminRedis.disconnect())]);
       await partitions.stop();

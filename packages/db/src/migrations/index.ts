@@ -4,6 +4,7 @@ import * as timePartitioning from './0002_time_partitioning.ts';
 import * as fieldAnomalies from './0003_field_anomalies.ts';
 import * as replayedDeliveries from './0004_replayed_deliveries.ts';
 import * as tariffsAndBillingDaily from './0008_tariffs_and_billing_daily.ts';
+import * as recordings from './0009_recordings.ts';
 
 /** Ordered by name; a static map works the same from source and from the built package. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0003_field_anomalies': fieldAnomalies,
   '0004_replayed_deliveries': replayedDeliveries,
   '0008_tariffs_and_billing_daily': tariffsAndBillingDaily,
+  '0009_recordings': recordings,
 };

@@ -21,6 +21,7 @@ const commands = [
   'rejected',
   'tariffs',
   'rollups',
+  'recordings',
   'help',
 ];
 
@@ -48,6 +49,7 @@ describe('callpipe', () => {
     [['archive', 'verify']],
     [['tariffs', 'set']],
     [['rollups', 'rebuild']],
+    [['recordings', 'fetch']],
   ])('when asked for help %j, then it prints what the command prints for --help', async (names) => {
     const direct = await callpipe([...names, '--help'], refusedEnv);
     expectHelp(direct, `callpipe ${names.join(' ')} [options]`);

@@ -1,8 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { parseAkskHeaders, verifySignature, type DigestVariant } from '@callpipe/auth';
 import type { IngestMetrics } from '@callpipe/metrics';
-import type { Logger } from '@callpipe/runtime';
-import type { AppSecrets } from './app-secrets.ts';
+import type { AppSecrets, Logger } from '@callpipe/runtime';
 import type { NonceStore } from './nonce-store.ts';
 
 export const signatureModes = ['off', 'log', 'enforce'] as const;

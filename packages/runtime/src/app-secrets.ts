@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { digestVariants, type AppCredentials } from '@callpipe/auth';
-import { errorCode } from '@callpipe/runtime';
+import { errorCode } from './errors.ts';
 
 const appsSchema = z.record(
   z.string().min(1).max(128),
@@ -13,6 +13,15 @@ const appsSchema = z.record(
     url: z.url().optional(),
   }),
 );
+
+/**
+ * The variables that configure the apps, read by every service that needs an app's secret: the
+ * ingest to verify pushes, the worker to sign calls to the platform's API. One place per app.
+ */
+export const appSecretsEnvShape = {
+  INGEST_APP_SECRETS: z.string().default(''),
+  INGEST_APP_SECRETS_FILE: z.string().default(''),
+};
 
 export type AppSecrets = ReadonlyMap<string, AppCredentials & { url?: string }>;
 
