@@ -17,6 +17,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { ingestEnvSchema, parseIngestEnv } from '@callpipe/ingest';
 import { parseWorkerEnv, workerEnvSchema } from '@callpipe/worker';
+import { migrateEnvSchema } from '@callpipe/cli/env';
 import { REPO_ROOT } from '../support/process.ts';
 import { coerceError } from '@callpipe/runtime';
 
@@ -357,7 +358,7 @@ describe('infra/k8s/kustomization.yaml', () => {
     expect(new Set(containers.map((container) => container.image))).toEqual(new Set(['callpipe']));
     expect(kustomization.images).toEqual([expect.objectContaining({ name: 'callpipe' })]);
     expect(kustomization.images[0]!.newTag).toMatch(/\d/);
-    expect(readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8')).toContain('ENTRYPOINT ["node", "services/callpipe/dist/main.js"]');
+    expect(readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8')).toContain('ENTRYPOINT ["node", "dist/main.js"]');
     for (const container of containers) expect(container.command, container.name).toBeUndefined();
     expect(workloads.map(({ pod }) => pod.containers[0]!.args)).toEqual([['ingest'], ['worker'], ['migrate']]);
   });
@@ -366,7 +367,11 @@ describe('infra/k8s/kustomization.yaml', () => {
 // --- configuration ------------------------------------------------------------------------------
 
 describe('infra/k8s configuration', () => {
-  const known = new Set([...Object.keys(ingestEnvSchema.shape), ...Object.keys(workerEnvSchema.shape), 'DATABASE_URL', 'LOG_LEVEL']);
+  const known = new Set([
+    ...Object.keys(ingestEnvSchema.shape),
+    ...Object.keys(workerEnvSchema.shape),
+    ...Object.keys(migrateEnvSchema.shape),
+  ]);
 
   it('has only variables the services read, each in the service its prefix names', () => {
     for (const name of [...Object.keys(configMap.data!), ...Object.keys(secret.stringData!)]) {
@@ -376,11 +381,17 @@ describe('infra/k8s configuration', () => {
     }
     for (const name of Object.keys(containerEnv(ingestContainer))) expect(known, `ingest: ${name}`).toContain(name);
     for (const name of Object.keys(containerEnv(workerContainer))) expect(known, `worker: ${name}`).toContain(name);
-    expect(Object.keys(containerEnv(migrateContainer)).sort()).toEqual(['DATABASE_URL', 'LOG_LEVEL']);
+    expect(Object.keys(containerEnv(migrateContainer)).sort()).toEqual(['CALLPIPE_GRAFANA_DB_PASSWORD', 'DATABASE_URL', 'LOG_LEVEL']);
+    for (const name of Object.keys(containerEnv(migrateContainer))) expect(Object.keys(migrateEnvSchema.shape), name).toContain(name);
   });
 
-  it('puts exactly the three secrets in the Secret, and nothing secret in the ConfigMap', () => {
-    expect(Object.keys(secret.stringData!).sort()).toEqual(['CALLPIPE_NUMBER_HASH_KEY', 'DATABASE_URL', 'INGEST_APP_SECRETS']);
+  it('puts exactly the four secrets in the Secret, and nothing secret in the ConfigMap', () => {
+    expect(Object.keys(secret.stringData!).sort()).toEqual([
+      'CALLPIPE_GRAFANA_DB_PASSWORD',
+      'CALLPIPE_NUMBER_HASH_KEY',
+      'DATABASE_URL',
+      'INGEST_APP_SECRETS',
+    ]);
     for (const name of Object.keys(configMap.data!)) expect(name).not.toMatch(/SECRET|PASSWORD|HASH_KEY|DATABASE_URL/);
   });
 

@@ -10,4 +10,6 @@ export const ADVISORY_LOCK = {
   replayedDelivery: 0x63706901,
   /** Second key: 0. */
   partitionMaintenance: 0x63706902,
+  /** Second key: 0. */
+  grafanaRole: 0x63706903,
 } as const;

@@ -7,6 +7,7 @@ export type { RejectedPushesTable } from './tables/rejected-pushes.ts';
 export { createDatabase, type DatabaseOptions } from './connect.ts';
 export { ensureDatabaseExists, migrateToLatest, quoteIdentifier } from './migrate.ts';
 export { syncReferenceData } from './reference-data.ts';
+export { ensureReadOnlyRole, type ReadOnlyRole, type ReadOnlyRoleResult } from './grafana-role.ts';
 export * from './deliveries.ts';
 export { storeDeliveries, storeDeliveriesIn } from './store-deliveries.ts';
 export { addDays, utcDay } from './days.ts';
