@@ -27,7 +27,7 @@ const execFileAsync = promisify(execFile);
 /** Asynchronous, so the vitest worker keeps answering while the build runs. */
 async function run(command: string, args: string[], cwd: string): Promise<{ stdout: string }> {
   try {
-    return await execFileAsync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, CI: 'true' }, maxBuffer: 64 << 20 });
+    return await execFileAsync(command, args, { cwd, encoding: 'utf8', maxBuffer: 64 << 20 });
   } catch (error) {
     const failed = error as { stdout?: string; stderr?: string };
     throw new Error(`${command} ${args.join(' ')} failed:\n${failed.stdout ?? ''}\n${failed.stderr ?? ''}`, { cause: error });
@@ -43,7 +43,7 @@ function filesUnder(dir: string): string[] {
 beforeAll(async () => {
   // The same two steps as the Dockerfile's build stage, against the already installed workspace.
   await run('pnpm', ['--filter', '@callpipe/cli...', 'build'], REPO_ROOT);
-  run(
+  await run(
     'pnpm',
     ['--filter', '@callpipe/cli', 'deploy', '--prod', '--offline', '--config.inject-workspace-packages=true', deployDir],
     REPO_ROOT,

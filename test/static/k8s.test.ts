@@ -6,6 +6,9 @@ import { StatefulSet, type IStatefulSet } from 'kubernetes-models/apps/v1/Statef
 import { Deployment, type IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import { HorizontalPodAutoscaler, type IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { Job, type IJob } from 'kubernetes-models/batch/v1/Job';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
+import { PodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
+import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import { PodDisruptionBudget, type IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { ConfigMap, type IConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import type { IContainer } from 'kubernetes-models/v1/Container';
@@ -64,7 +67,7 @@ const kustomization = parseManifests(readFileSync(join(K8S_DIR, 'kustomization.y
   [key: string]: unknown;
 };
 const manifests: Loaded[] = files
-  .filter((file) => file !== 'kustomization.yaml')
+  .filter((file) => !file.endsWith('kustomization.yaml'))
   .flatMap((file) => parseManifests(readFileSync(join(K8S_DIR, file), 'utf8'), file).map((doc) => ({ file, doc })));
 
 // The kinds callpipe deploys, each with its generated model (JSON-schema validator) and the module
@@ -82,6 +85,15 @@ const models: Record<string, { model: new (data: never) => { validate(): void };
     types: 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler',
   },
   'keda.sh/v1alpha1/ScaledObject': { model: ScaledObject, types: '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject' },
+  'networking.k8s.io/v1/NetworkPolicy': { model: NetworkPolicy, types: 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy' },
+  'monitoring.coreos.com/v1/PodMonitor': {
+    model: PodMonitor,
+    types: '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor',
+  },
+  'monitoring.coreos.com/v1/PrometheusRule': {
+    model: PrometheusRule,
+    types: '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule',
+  },
 };
 
 /** JSON-schema errors of one document ([] when valid). */
@@ -279,6 +291,9 @@ describe('infra/k8s schemas', () => {
         'ScaledObject',
         'HorizontalPodAutoscaler',
         'Job',
+        'NetworkPolicy',
+        'PodMonitor',
+        'PrometheusRule',
       ]),
     );
   });
@@ -322,7 +337,11 @@ describe('infra/k8s/kustomization.yaml', () => {
 
   it('lists every manifest in the directory, and nothing from extras/', () => {
     expect([...kustomization.resources].sort()).toEqual(topLevel);
-    expect(files.filter((file) => file.includes('/'))).toEqual(['extras/secret.example.yaml', 'extras/worker-hpa.alternative.yaml']);
+    expect(files.filter((file) => file.startsWith('extras/'))).toEqual([
+      'extras/secret.example.yaml',
+      'extras/worker-hpa.alternative.yaml',
+    ]);
+    expect(files.filter((file) => file.includes('/') && !/^(extras|monitoring)\//.test(file))).toEqual([]);
   });
 
   it('uses only kustomize fields it knows and sets no namespace, nor does any manifest', () => {

@@ -110,7 +110,11 @@ describe('callpipe migrate: the read-only role for Grafana', () => {
     expect(scramVerifierMatches(await verifier(), 'first-password-123')).toBe(false);
     expect(scramVerifierMatches(await verifier(), 'second-password-456')).toBe(true);
     expect(
-      await asRole(url, 'second-password-456', async (client) => (await client.query('SELECT count(*)::int AS n FROM calls')).rows),
+      await asRole(
+        url,
+        'second-password-456',
+        async (client) => (await client.query<{ n: number }>('SELECT count(*)::int AS n FROM calls')).rows,
+      ),
     ).toEqual([{ n: 0 }]);
   });
 
