@@ -140,7 +140,7 @@ describe('infra/k8s/network-policy.yaml', () => {
 
   it('covers every callpipe pod and restricts their ingress', () => {
     expect(networkPolicy.spec!.policyTypes).toEqual(['Ingress']);
-    for (const { template } of pods) expect(selects(networkPolicy.spec!.podSelector, template.metadata!.labels!)).toBe(true);
+    for (const { template } of pods) expect(selects(networkPolicy.spec!.podSelector!, template.metadata!.labels!)).toBe(true);
     // An ingress rule without ports would open every port, the admin ones included.
     for (const rule of rules) expect(rule.ports?.length).toBeGreaterThan(0);
   });

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { conformanceBodyBytes, conformanceCorpus } from '@callpipe/fixtures';
-import { createPushQueue, queuePrefix } from '@callpipe/queue';
+import { createPushQueue, createRedisConnection, queuePrefix } from '@callpipe/queue';
 import { createLogger } from '@callpipe/runtime';
 import { testContext, uniqueQueuePrefix } from '@callpipe/testkit';
 import { createIngestService, openApiDocument, parseIngestEnv, pushErrorCodes, type IngestService } from '@callpipe/ingest';
@@ -59,11 +59,13 @@ async function startIngest(overrides: Record<string, string>) {
 }
 afterAll(async () => {
   for (const service of started) await service.stop();
+  const redis = createRedisConnection(redisUrl, 'worker');
   for (const prefix of prefixes) {
-    const queue = createPushQueue({ connection: { url: redisUrl }, prefix: queuePrefix(prefix) });
+    const queue = createPushQueue(redis, queuePrefix(prefix));
     await queue.obliterate({ force: true });
     await queue.close();
   }
+  await redis.quit();
 });
 
 /** Sends one request and checks the answer against the response documented for its status. */
