@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ingestEnvSchema } from '@callpipe/ingest';
 import { workerEnvSchema } from '@callpipe/worker';
+import { migrateEnvSchema } from '@callpipe/cli/env';
 import { REPO_ROOT } from '../support/process.ts';
 
 // No Docker engine runs where CI does, so the compose stack is checked statically against the code
@@ -21,7 +22,11 @@ const compose = parse(readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8'
 };
 const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
 const cliCommands = ['migrate', 'ingest', 'worker', 'start', 'dead-letters'];
-const knownVariables = new Set([...Object.keys(ingestEnvSchema.shape), ...Object.keys(workerEnvSchema.shape), 'DATABASE_URL', 'LOG_LEVEL']);
+const knownVariables = new Set([
+  ...Object.keys(ingestEnvSchema.shape),
+  ...Object.keys(workerEnvSchema.shape),
+  ...Object.keys(migrateEnvSchema.shape),
+]);
 
 describe('docker-compose.yml', () => {
   it('has redis, postgres, migrate, ingest, worker, prometheus and grafana', () => {
@@ -55,6 +60,32 @@ describe('docker-compose.yml', () => {
     expect(command).toContain('--maxmemory-policy noeviction');
   });
 
+  it('gives Redis the memory budget the CallpipeRedisMemoryHigh alert warns at 80% of', () => {
+    const alerts = parse(readFileSync(join(REPO_ROOT, 'infra/prometheus/alerts.yml'), 'utf8')) as {
+      groups: { rules: { alert?: string; expr: string }[] }[];
+    };
+    const rule = alerts.groups.flatMap((group) => group.rules).find((candidate) => candidate.alert === 'CallpipeRedisMemoryHigh')!;
+    const threshold = Number(/>\s*(\d+)\s*$/.exec(rule.expr)![1]);
+    const command = compose.services['redis']!.command!;
+    const maxmemory = command[command.indexOf('--maxmemory') + 1]!;
+    const units: Record<string, number> = { kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+    const bytes = Number(/^\d+/.exec(maxmemory)![0]) * (units[maxmemory.replace(/^\d+/, '').toLowerCase()] ?? 1);
+    expect(Math.floor(bytes * 0.8)).toBe(threshold);
+  });
+
+  it('lets Grafana read Postgres only through the read-only role migrate creates', () => {
+    const datasources = parse(readFileSync(join(REPO_ROOT, 'infra/grafana/provisioning/datasources/datasources.yml'), 'utf8')) as {
+      datasources: { type: string; user?: string; secureJsonData?: { password?: string } }[];
+    };
+    const postgres = datasources.datasources.find((source) => source.type === 'grafana-postgresql-datasource')!;
+    expect(postgres.user).toBe(migrateEnvSchema.shape.CALLPIPE_GRAFANA_DB_USER.parse(undefined));
+    expect(postgres.secureJsonData?.password).toBe('${GRAFANA_DB_PASSWORD}');
+    expect(compose.services['grafana']!.environment!['GRAFANA_DB_PASSWORD']).toBe(
+      compose.services['migrate']!.environment!['CALLPIPE_GRAFANA_DB_PASSWORD'],
+    );
+    expect(compose.services['grafana']!.environment).not.toHaveProperty('POSTGRES_PASSWORD');
+  });
+
   it('starts callpipe services with real CLI commands and only variables the services read', () => {
     for (const name of ['migrate', 'ingest', 'worker']) {
       const service = compose.services[name]!;
@@ -80,7 +111,7 @@ describe('docker-compose.yml', () => {
 describe('Dockerfile', () => {
   it('runs the built CLI on Node 24', () => {
     expect(dockerfile).toMatch(/^FROM node:24\.[\d.]+-bookworm-slim/m);
-    expect(dockerfile).toContain('ENTRYPOINT ["node", "services/callpipe/dist/main.js"]');
+    expect(dockerfile).toContain('ENTRYPOINT ["node", "dist/main.js"]');
     const build = JSON.parse(readFileSync(join(REPO_ROOT, 'services/callpipe/tsconfig.build.json'), 'utf8')) as {
       compilerOptions: { rootDir: string; outDir: string };
     };

@@ -6,6 +6,9 @@ import { StatefulSet, type IStatefulSet } from 'kubernetes-models/apps/v1/Statef
 import { Deployment, type IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import { HorizontalPodAutoscaler, type IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { Job, type IJob } from 'kubernetes-models/batch/v1/Job';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
+import { PodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
+import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import { PodDisruptionBudget, type IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { ConfigMap, type IConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import type { IContainer } from 'kubernetes-models/v1/Container';
@@ -17,6 +20,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { ingestEnvSchema, parseIngestEnv } from '@callpipe/ingest';
 import { parseWorkerEnv, workerEnvSchema } from '@callpipe/worker';
+import { migrateEnvSchema } from '@callpipe/cli/env';
 import { REPO_ROOT } from '../support/process.ts';
 import { coerceError } from '@callpipe/runtime';
 
@@ -63,7 +67,7 @@ const kustomization = parseManifests(readFileSync(join(K8S_DIR, 'kustomization.y
   [key: string]: unknown;
 };
 const manifests: Loaded[] = files
-  .filter((file) => file !== 'kustomization.yaml')
+  .filter((file) => !file.endsWith('kustomization.yaml'))
   .flatMap((file) => parseManifests(readFileSync(join(K8S_DIR, file), 'utf8'), file).map((doc) => ({ file, doc })));
 
 // The kinds callpipe deploys, each with its generated model (JSON-schema validator) and the module
@@ -81,6 +85,15 @@ const models: Record<string, { model: new (data: never) => { validate(): void };
     types: 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler',
   },
   'keda.sh/v1alpha1/ScaledObject': { model: ScaledObject, types: '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject' },
+  'networking.k8s.io/v1/NetworkPolicy': { model: NetworkPolicy, types: 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy' },
+  'monitoring.coreos.com/v1/PodMonitor': {
+    model: PodMonitor,
+    types: '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor',
+  },
+  'monitoring.coreos.com/v1/PrometheusRule': {
+    model: PrometheusRule,
+    types: '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule',
+  },
 };
 
 /** JSON-schema errors of one document ([] when valid). */
@@ -278,6 +291,9 @@ describe('infra/k8s schemas', () => {
         'ScaledObject',
         'HorizontalPodAutoscaler',
         'Job',
+        'NetworkPolicy',
+        'PodMonitor',
+        'PrometheusRule',
       ]),
     );
   });
@@ -321,7 +337,11 @@ describe('infra/k8s/kustomization.yaml', () => {
 
   it('lists every manifest in the directory, and nothing from extras/', () => {
     expect([...kustomization.resources].sort()).toEqual(topLevel);
-    expect(files.filter((file) => file.includes('/'))).toEqual(['extras/secret.example.yaml', 'extras/worker-hpa.alternative.yaml']);
+    expect(files.filter((file) => file.startsWith('extras/'))).toEqual([
+      'extras/secret.example.yaml',
+      'extras/worker-hpa.alternative.yaml',
+    ]);
+    expect(files.filter((file) => file.includes('/') && !/^(extras|monitoring)\//.test(file))).toEqual([]);
   });
 
   it('uses only kustomize fields it knows and sets no namespace, nor does any manifest', () => {
@@ -357,7 +377,7 @@ describe('infra/k8s/kustomization.yaml', () => {
     expect(new Set(containers.map((container) => container.image))).toEqual(new Set(['callpipe']));
     expect(kustomization.images).toEqual([expect.objectContaining({ name: 'callpipe' })]);
     expect(kustomization.images[0]!.newTag).toMatch(/\d/);
-    expect(readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8')).toContain('ENTRYPOINT ["node", "services/callpipe/dist/main.js"]');
+    expect(readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8')).toContain('ENTRYPOINT ["node", "dist/main.js"]');
     for (const container of containers) expect(container.command, container.name).toBeUndefined();
     expect(workloads.map(({ pod }) => pod.containers[0]!.args)).toEqual([['ingest'], ['worker'], ['migrate']]);
   });
@@ -366,7 +386,11 @@ describe('infra/k8s/kustomization.yaml', () => {
 // --- configuration ------------------------------------------------------------------------------
 
 describe('infra/k8s configuration', () => {
-  const known = new Set([...Object.keys(ingestEnvSchema.shape), ...Object.keys(workerEnvSchema.shape), 'DATABASE_URL', 'LOG_LEVEL']);
+  const known = new Set([
+    ...Object.keys(ingestEnvSchema.shape),
+    ...Object.keys(workerEnvSchema.shape),
+    ...Object.keys(migrateEnvSchema.shape),
+  ]);
 
   it('has only variables the services read, each in the service its prefix names', () => {
     for (const name of [...Object.keys(configMap.data!), ...Object.keys(secret.stringData!)]) {
@@ -376,11 +400,13 @@ describe('infra/k8s configuration', () => {
     }
     for (const name of Object.keys(containerEnv(ingestContainer))) expect(known, `ingest: ${name}`).toContain(name);
     for (const name of Object.keys(containerEnv(workerContainer))) expect(known, `worker: ${name}`).toContain(name);
-    expect(Object.keys(containerEnv(migrateContainer)).sort()).toEqual(['DATABASE_URL', 'LOG_LEVEL']);
+    expect(Object.keys(containerEnv(migrateContainer)).sort()).toEqual(['CALLPIPE_GRAFANA_DB_PASSWORD', 'DATABASE_URL', 'LOG_LEVEL']);
+    for (const name of Object.keys(containerEnv(migrateContainer))) expect(Object.keys(migrateEnvSchema.shape), name).toContain(name);
   });
 
   it('puts exactly the four secrets in the Secret, and nothing secret in the ConfigMap', () => {
     expect(Object.keys(secret.stringData!).sort()).toEqual([
+      'CALLPIPE_GRAFANA_DB_PASSWORD',
       'CALLPIPE_NUMBER_HASH_KEY',
       'DATABASE_URL',
       'INGEST_APP_SECRETS',

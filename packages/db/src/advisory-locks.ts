@@ -9,4 +9,6 @@ export const ADVISORY_LOCK = {
   // 0x63706901 was the per-id lock of replayed deliveries, replaced by `replayed_deliveries`' key; not reused.
   /** Second key: 0. */
   partitionMaintenance: 0x63706902,
+  /** Second key: 0. */
+  grafanaRole: 0x63706903,
 } as const;

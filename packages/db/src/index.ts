@@ -25,6 +25,7 @@ export {
 export { connectToPrimary, NoUsableHostError } from './primary-locator.ts';
 export { ensureDatabaseExists, migrateToLatest, quoteIdentifier } from './migrate.ts';
 export { syncReferenceData } from './reference-data.ts';
+export { ensureReadOnlyRole, type ReadOnlyRole, type ReadOnlyRoleResult } from './grafana-role.ts';
 export * from './deliveries.ts';
 export { storeDeliveries, storeDeliveriesIn, type StoreOptions } from './store-deliveries.ts';
 export type { TariffsTable } from './tables/tariffs.ts';

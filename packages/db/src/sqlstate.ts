@@ -16,6 +16,7 @@ export const PG_ERROR = {
   undefinedColumn: '42703',
   undefinedTable: '42P01',
   duplicateDatabase: '42P04',
+  duplicateObject: '42710',
   invalidColumnReference: '42P10',
   diskFull: '53100',
   outOfMemory: '53200',

@@ -9,6 +9,8 @@ describe('callpipe migrate env', () => {
       DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/callpipe',
       CALLPIPE_RETENTION_DAYS: 0,
       CALLPIPE_PARTITIONS_AHEAD_DAYS: 7,
+      CALLPIPE_GRAFANA_DB_USER: 'callpipe_grafana',
+      CALLPIPE_GRAFANA_DB_PASSWORD: '',
     });
   });
 
@@ -16,6 +18,8 @@ describe('callpipe migrate env', () => {
     [{ CALLPIPE_RETENTION_DAYS: '1' }, 'CALLPIPE_RETENTION_DAYS: 0 keeps everything'],
     [{ CALLPIPE_RETENTION_DAYS: 'a year' }, 'CALLPIPE_RETENTION_DAYS'],
     [{ CALLPIPE_PARTITIONS_AHEAD_DAYS: '120' }, 'CALLPIPE_PARTITIONS_AHEAD_DAYS'],
+    [{ CALLPIPE_GRAFANA_DB_PASSWORD: 'short' }, 'CALLPIPE_GRAFANA_DB_PASSWORD: at least 12 characters'],
+    [{ CALLPIPE_GRAFANA_DB_USER: 'Grafana; DROP' }, 'CALLPIPE_GRAFANA_DB_USER: a lower-case Postgres role name'],
   ])('when given %j, then it refuses with a message naming the variable', (env, message) => {
     expect(() => parseMigrateEnv(env)).toThrow(ConfigError);
     expect(() => parseMigrateEnv(env)).toThrow(message);

@@ -12,6 +12,16 @@ export const migrateEnvSchema = z.object({
   ...partitionEnvShape,
   // ...and archive expired days where the worker does before dropping them; `archive` reads it.
   ...archiveEnvShape,
+  // The read-only role Grafana's datasource logs in with; created (or its password reset) by every
+  // migrate when a password is given, left alone otherwise.
+  CALLPIPE_GRAFANA_DB_USER: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case Postgres role name: letters, digits and _, at most 63')
+    .default('callpipe_grafana'),
+  CALLPIPE_GRAFANA_DB_PASSWORD: z
+    .string()
+    .refine((value) => value === '' || value.length >= 12, 'at least 12 characters, or empty for no Grafana role')
+    .default(''),
   LOG_LEVEL: logLevel,
 });
 

@@ -3,6 +3,7 @@ import { createIngestMetrics, createMetricsRegistry } from '@callpipe/metrics';
 import { createPushQueues, createRedisConnection, Enqueuer, type RedisClient } from '@callpipe/queue';
 import { closeServer, createAdminServer, type Logger } from '@callpipe/runtime';
 import { createIngestListener } from './app.ts';
+import { openApiDocument } from './contract/openapi.ts';
 import type { IngestEnv } from './env.ts';
 import { boundPort, startPublicServer } from './public-server.ts';
 import { createGates } from './security/gates.ts';
@@ -66,6 +67,13 @@ export function createIngestService(env: IngestEnv, logger: Logger): IngestServi
             : Promise.reject(new Error('Redis is down and the spool is full: pushes get 503')),
       },
     ],
+    // The API contract (infra/openapi/openapi.json), rendered once from the zod schemas.
+    mount: (app) => {
+      const contract = JSON.stringify(openApiDocument());
+      app.get('/openapi.json', (_request, response) => {
+        response.type('application/json').send(contract);
+      });
+    },
   });
   let server: Server | null = null;
 

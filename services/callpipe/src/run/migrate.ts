@@ -1,4 +1,11 @@
-import { createDatabase, ensureDatabaseExists, ensurePartitions, migrateToLatest, syncReferenceData } from '@callpipe/db';
+import {
+  createDatabase,
+  ensureDatabaseExists,
+  ensurePartitions,
+  ensureReadOnlyRole,
+  migrateToLatest,
+  syncReferenceData,
+} from '@callpipe/db';
 import { createLogger, type Logger } from '@callpipe/runtime';
 import { parseMigrateEnv } from '../env.ts';
 import type { Outcome } from '../commands/context.ts';
@@ -15,7 +22,13 @@ export async function migrate(env: NodeJS.ProcessEnv): Promise<Outcome> {
  * Creates the database if it does not exist, applies pending migrations, refreshes code tables, and
  * maintains the daily partitions (the migrations create none ahead; the worker keeps them after).
  */
-export async function runMigrate(config: PartitionsConfig, logger: Logger): Promise<void> {
+export interface GrafanaRoleConfig {
+  CALLPIPE_GRAFANA_DB_USER: string;
+  /** Empty: no Grafana role is created or changed. */
+  CALLPIPE_GRAFANA_DB_PASSWORD: string;
+}
+
+export async function runMigrate(config: PartitionsConfig & Partial<GrafanaRoleConfig>, logger: Logger): Promise<void> {
   const databaseUrl = config.DATABASE_URL;
   const { created, name } = await ensureDatabaseExists(databaseUrl);
   if (created) logger.info('database created', { database: name });
@@ -43,6 +56,17 @@ export async function runMigrate(config: PartitionsConfig, logger: Logger): Prom
     });
     if (partitions.lockTimeout)
       logger.warn('partition maintenance could not get its locks in time; the worker retries', { step: partitions.lockTimeout });
+    if (config.CALLPIPE_GRAFANA_DB_PASSWORD) {
+      const role = await ensureReadOnlyRole(db, {
+        name: config.CALLPIPE_GRAFANA_DB_USER ?? 'callpipe_grafana',
+        password: config.CALLPIPE_GRAFANA_DB_PASSWORD,
+      });
+      logger.info(role.created ? 'Grafana read-only role created' : 'Grafana read-only role updated', {
+        role: config.CALLPIPE_GRAFANA_DB_USER,
+        tables: role.tables.length + Object.keys(role.withheld).length,
+        withheld: role.withheld,
+      });
+    }
   } finally {
     await db.destroy();
   }
