@@ -24,6 +24,7 @@ export {
 } from './postgres-url.ts';
 export { connectToPrimary, NoUsableHostError } from './primary-locator.ts';
 export { ensureDatabaseExists, migrateToLatest, quoteIdentifier } from './migrate.ts';
+export { migrations } from './migrations/index.ts';
 export { syncReferenceData } from './reference-data.ts';
 export { ensureReadOnlyRole, type ReadOnlyRole, type ReadOnlyRoleResult } from './grafana-role.ts';
 export * from './deliveries.ts';

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { UnrecoverableError, Worker } from 'bullmq';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensurePartitions } from '@callpipe/db';
+import { ensurePartitions, migrations } from '@callpipe/db';
 import { createPushQueues, createRedisConnection, type PushQueue, type RedisClient } from '@callpipe/queue';
+import { generateCalls } from '@callpipe/fixtures';
 import { testContext, uniqueQueuePrefix, waitFor, type TestDatabase } from '@callpipe/testkit';
 import { callpipe, connectionCounter, countedEnv, expectHelp, expectUsageError, refusedEnv } from '../support/cli.ts';
 
@@ -27,7 +28,22 @@ interface Report {
   checkedAt: string;
   checks: Array<{ name: string; status: string; detail: string; data: Record<string, unknown> }>;
 }
-const CHECKS = ['redis', 'postgres', 'migrations', 'partitions', 'queues', 'dead-letters', 'spool', 'app-business', 'configuration'];
+// The newest migration: the one the broken database's ledger forgets.
+const MIGRATION_NAMES = Object.keys(migrations).sort();
+const NEWEST = MIGRATION_NAMES.at(-1)!;
+const CHECKS = [
+  'redis',
+  'postgres',
+  'migrations',
+  'partitions',
+  'queues',
+  'dead-letters',
+  'spool',
+  'missing-cdrs',
+  'recordings',
+  'app-business',
+  'configuration',
+];
 
 const envFor = (database: TestDatabase, prefix: string, spool: string, extra: Record<string, string> = {}) => ({
   DATABASE_URL: database.url,
@@ -134,7 +150,7 @@ describe('callpipe status', () => {
     const report = JSON.parse(result.stdout) as Report;
     expect(report.status).toBe('action');
     const byName = Object.fromEntries(report.checks.map((check) => [check.name, check]));
-    expect(byName['migrations']).toMatchObject({ status: 'action', data: { pending: ['0003_field_anomalies'] } });
+    expect(byName['migrations']).toMatchObject({ status: 'action', data: { pending: [NEWEST] } });
     expect(byName['migrations']!.detail).toContain('run `callpipe migrate`');
     expect(byName['dead-letters']).toMatchObject({ status: 'action', data: { total: 1, perShard: [1] } });
     expect(byName['spool']).toMatchObject({ status: 'action', data: { quarantined: 1 } });
@@ -142,7 +158,7 @@ describe('callpipe status', () => {
 
     const table = await callpipe(['status'], envFor(broken, brokenPrefix, brokenSpoolDir));
     expect(table.code).toBe(1);
-    expect(table.stdout).toMatch(/^migrations +ACTION +1 migration pending \(0003_field_anomalies\)/m);
+    expect(table.stdout).toMatch(new RegExp(`^migrations +ACTION +1 migration pending \\(${NEWEST}\\)`, 'm'));
     expect(table.stdout).toMatch(/^dead-letters +ACTION +1 dead letter:/m);
     expect(table.stdout).toMatch(/^spool +ACTION +.*1 quarantined/m);
     expect(table.stdout.trimEnd().split('\n').at(-1)).toBe('3 check(s) need action, 0 warning(s): exit 1');
@@ -190,6 +206,33 @@ describe('callpipe status', () => {
     expect((JSON.parse(mapped.stdout) as Report).checks.find((check) => check.name === 'app-business')!.status).toBe('ok');
   });
 
+  it('when a call ended past the horizon without its CDR and a recording nears its deadline, then both say action and it exits 1', async () => {
+    const gaps = await context.createDatabase();
+    try {
+      await ensurePartitions(gaps.db, { aheadDays: 7, retentionDays: 0 });
+      const [call] = generateCalls(91, 1, { lossProbability: 0, startAt: new Date(Date.now() - 9 * 3_600_000) });
+      const statusOnly = call!.statusPushes.map((push) => JSON.stringify(push)).join('\n');
+      const replay = await callpipe(['replay', '-'], { DATABASE_URL: gaps.url }, { stdin: statusOnly });
+      expect(replay.code, replay.stderr).toBe(0);
+      await sql`INSERT INTO recordings (session_id, object_name, first_seen_at, expires_at)
+        VALUES ('status-recording-1', 'rec.wav', now() - interval '6 days 22 hours', now() + interval '2 hours')`.execute(gaps.db);
+      const result = await callpipe(['status', '--json'], envFor(gaps, healthyPrefix, spoolDir));
+      expect(result.code, result.stderr).toBe(1);
+      const byName = Object.fromEntries((JSON.parse(result.stdout) as Report).checks.map((check) => [check.name, check]));
+      expect(byName['missing-cdrs']).toMatchObject({
+        status: 'action',
+        data: { total: 1 },
+        detail: expect.stringContaining('callpipe reconcile --from <day> --to <day> --format csv') as unknown,
+      });
+      expect(byName['recordings']).toMatchObject({
+        status: 'action',
+        detail: expect.stringContaining('1 recording pending, the first deleted by the platform in') as unknown,
+      });
+    } finally {
+      await gaps.drop();
+    }
+  });
+
   it('when the worker would refuse its configuration, then configuration says action naming the variable', async () => {
     const result = await callpipe(
       ['status', '--json'],
@@ -208,20 +251,20 @@ describe('callpipe migrate status', () => {
   it('when every migration is applied, then it lists them with when and exits 0', async () => {
     const result = await callpipe(['migrate', 'status'], { DATABASE_URL: healthy.url });
     expect(result, result.stderr).toMatchObject({ code: 0, stderr: '' });
-    expect(result.stdout).toMatch(/^database callpipe_\w+: 3 migration\(s\) applied, 0 pending\n/);
+    expect(result.stdout).toMatch(new RegExp(`^database callpipe_\\w+: ${MIGRATION_NAMES.length} migration\\(s\\) applied, 0 pending\n`));
     expect(result.stdout).toMatch(/^ {2}0001_initial_schema +applied \d{4}-/m);
     const json = JSON.parse((await callpipe(['migrate', 'status', '--json'], { DATABASE_URL: healthy.url })).stdout) as {
       pending: string[];
       applied: unknown[];
     };
     expect(json).toMatchObject({ pending: [], unknown: [] });
-    expect(json.applied).toHaveLength(3);
+    expect(json.applied).toHaveLength(MIGRATION_NAMES.length);
   });
 
   it('when one is pending, then it is listed as pending and it exits 1', async () => {
     const result = await callpipe(['migrate', 'status'], { DATABASE_URL: broken.url });
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/^ {2}0003_field_anomalies +pending$/m);
+    expect(result.stdout).toMatch(new RegExp(`^ {2}${NEWEST} +pending$`, 'm'));
     expect(result.stdout).toContain('run `callpipe migrate` to apply the pending ones');
   });
 });

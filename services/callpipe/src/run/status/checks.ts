@@ -3,9 +3,11 @@ import type { StatusCheck } from './check.ts';
 import { configurationCheck } from './configuration.ts';
 import { deadLettersCheck } from './dead-letters.ts';
 import { migrationsCheck } from './migrations.ts';
+import { missingCdrsCheck } from './missing-cdrs.ts';
 import { partitionsCheck } from './partitions.ts';
 import { postgresCheck } from './postgres.ts';
 import { queuesCheck } from './queues.ts';
+import { recordingsCheck } from './recordings.ts';
 import { redisCheck } from './redis.ts';
 import { spoolCheck } from './spool.ts';
 
@@ -18,6 +20,8 @@ export const statusChecks: readonly StatusCheck[] = [
   queuesCheck,
   deadLettersCheck,
   spoolCheck,
+  missingCdrsCheck,
+  recordingsCheck,
   appBusinessCheck,
   configurationCheck,
 ];
