@@ -45,6 +45,12 @@ beforeAll(async () => {
   );
   deliveries.push(delivery(cdrPush, cdrReceivedAt), delivery(cdrPush, new Date(cdrReceivedAt.getTime() + 600_000)));
   await storeDeliveries(database.db, deliveries);
+  // The call's recording, as a fetcher leaves it once stored.
+  await sql`INSERT INTO recordings (session_id, object_name, status, attempts, bytes, sha256, stored_location, first_seen_at, stored_at, expires_at)
+    VALUES (${call!.sessionId}, 'lookup.wav', 'stored', 1, 4096, ${'ab'.repeat(32)}, 'file:///srv/recordings/lookup.wav',
+            ${cdrReceivedAt.toISOString()}, now(), ${new Date(cdrReceivedAt.getTime() + 7 * 86_400_000).toISOString()})
+    ON CONFLICT (session_id) DO UPDATE SET status = 'stored', attempts = 1, bytes = 4096, sha256 = ${'ab'.repeat(32)},
+      stored_location = 'file:///srv/recordings/lookup.wav', stored_at = now()`.execute(database.db);
 });
 afterAll(async () => {
   await database?.drop();
@@ -68,6 +74,7 @@ describe('Call lookup board on a known call', () => {
       'Deliveries and receive times',
       'Anomalies',
       'Refusals',
+      'Recording',
     ]);
   });
 
@@ -119,6 +126,14 @@ describe('Call lookup board on a known call', () => {
       ['invalid_session_id', 1, 'same push as the CDR'],
     ]);
     expect(await panel('Refusals', other!.sessionId)).toEqual([]);
+  });
+
+  it("Recording: the call's recording task with where the copy is, and none for a call without one", async () => {
+    const rows = await panel('Recording', call!.sessionId);
+    expect(rows).toEqual([
+      expect.objectContaining({ session_id: call!.sessionId, status: 'stored', stored_location: 'file:///srv/recordings/lookup.wav' }),
+    ]);
+    expect(await panel('Recording', other!.sessionId)).toEqual([]);
   });
 
   it('when the session is unknown or holds a quote, then every panel is empty and no query breaks', async () => {
