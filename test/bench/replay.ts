@@ -9,6 +9,7 @@ import { databaseUrlFor, dropDatabase } from '@callpipe/testkit/support';
 import { sql } from 'kysely';
 import { cpuMeter, pidsNamed } from './cpu.ts';
 import { preloadHistory } from './preload.ts';
+import { CDR_CSV_COLUMNS } from './cdr-csv-columns.ts';
 import { REPO_ROOT, runCallpipe } from '../support/process.ts';
 
 const run = promisify(execFile);
@@ -27,32 +28,6 @@ interface ReplayRun {
   timings: { readSeconds: number; parseSeconds: number; storeSeconds: number; storeWaitSeconds: number };
   cpuMicrosPerRecord: { replay: number; postgres: number };
 }
-
-const COPY_COLUMNS = [
-  'sessionId',
-  'direction',
-  'spId',
-  'appKey',
-  'icid',
-  'bindNum',
-  'callerNum',
-  'calleeNum',
-  'fwdUnaswRsn',
-  'ulFailReason',
-  'sipStatusCode',
-  'callOutUnaswRsn',
-  'recordFlag',
-  'ttsPlayTimes',
-  'ttsTransDuration',
-  'serviceType',
-  'hostName',
-  'userData',
-  'callOutStartTime',
-  'callOutAlertingTime',
-  'callOutAnswerTime',
-  'callEndTime',
-  'failTime',
-];
 
 /**
  * `replay`: `callpipe replay` of a generated CSV of CDRs, against `psql \copy` of the same file
@@ -146,7 +121,7 @@ async function copyBaseline(serverUrl: string, file: string, records: number): P
     const admin = createDatabase({ connectionString: serverUrl, poolSize: 1 });
     await sql`CREATE DATABASE ${sql.raw(new URL(databaseUrl).pathname.slice(1))}`.execute(admin);
     await admin.destroy();
-    const columns = COPY_COLUMNS.map((column) => `"${column}" text`).join(', ');
+    const columns = CDR_CSV_COLUMNS.map((column) => `"${column}" text`).join(', ');
     await run('psql', ['-q', '-v', 'ON_ERROR_STOP=1', '-c', `CREATE TABLE copy_baseline (${columns})`, databaseUrl]);
     const started = performance.now();
     await run('psql', [

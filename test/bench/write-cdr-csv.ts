@@ -6,32 +6,7 @@ import { createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createRandom, generateCall } from '@callpipe/fixtures';
-
-const COLUMNS = [
-  'sessionId',
-  'direction',
-  'spId',
-  'appKey',
-  'icid',
-  'bindNum',
-  'callerNum',
-  'calleeNum',
-  'fwdUnaswRsn',
-  'ulFailReason',
-  'sipStatusCode',
-  'callOutUnaswRsn',
-  'recordFlag',
-  'ttsPlayTimes',
-  'ttsTransDuration',
-  'serviceType',
-  'hostName',
-  'userData',
-  'callOutStartTime',
-  'callOutAlertingTime',
-  'callOutAnswerTime',
-  'callEndTime',
-  'failTime',
-] as const;
+import { CDR_CSV_COLUMNS } from './cdr-csv-columns.ts';
 
 const cell = (value: unknown) => {
   if (value === undefined || value === null) return '';
@@ -41,12 +16,12 @@ const cell = (value: unknown) => {
 
 function* csvText(count: number, seed: number): Generator<string> {
   const random = createRandom(seed);
-  yield `${COLUMNS.join(',')}\n`;
+  yield `${CDR_CSV_COLUMNS.join(',')}\n`;
   for (let start = 0; start < count; start += 1000) {
     const rows: string[] = [];
     for (let index = start; index < Math.min(count, start + 1000); index += 1) {
       const cdr = generateCall(random, index).cdr as Record<string, unknown>;
-      rows.push(COLUMNS.map((column) => cell(cdr[column])).join(','));
+      rows.push(CDR_CSV_COLUMNS.map((column) => cell(cdr[column])).join(','));
     }
     yield `${rows.join('\n')}\n`;
   }

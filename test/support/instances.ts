@@ -17,6 +17,14 @@ function succeeds(command: string, args: string[]): boolean {
   }
 }
 
+/** SIGKILL, and wait until the process is gone; nothing to do for one that is not running. */
+async function killChild(child: ChildProcess | null): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+}
+
 /** redis-server on loopback with AOF `appendfsync always` and noeviction, as production runs it. */
 export function durableRedisArgs(port: number, dir: string): string[] {
   return [
@@ -48,12 +56,8 @@ export async function createRedis(options: { args?: readonly string[] } = {}): P
       await waitFor(ping, { timeoutMs: 20_000, intervalMs: 100, what: `redis on ${port}` });
     },
     async kill() {
-      const current = child;
+      await killChild(child);
       child = null;
-      if (!current || current.exitCode !== null) return;
-      const exited = new Promise((resolve) => current.once('exit', resolve));
-      current.kill('SIGKILL');
-      await exited;
     },
     async stop() {
       await instance.kill();
@@ -256,12 +260,8 @@ export async function createPgbouncer(postgres: PostgresInstance): Promise<Pgbou
       await waitFor(ready, { timeoutMs: 20_000, intervalMs: 100, what: `pgbouncer on ${port}` });
     },
     async kill() {
-      const current = child;
+      await killChild(child);
       child = null;
-      if (!current || current.exitCode !== null) return;
-      const exited = new Promise((resolve) => current.once('exit', resolve));
-      current.kill('SIGKILL');
-      await exited;
       await waitFor(() => !ready(), { timeoutMs: 20_000, intervalMs: 100, what: `pgbouncer on ${port} to stop` });
     },
     async stop() {
