@@ -156,10 +156,15 @@ afterAll(async () => {
   await database?.drop();
 });
 
-async function run(key: string, range: { from: Date; to: Date } = { from, to }): Promise<Array<Record<string, unknown>>> {
+async function run(
+  key: string,
+  range: { from: Date; to: Date } = { from, to },
+  selected: Record<string, string> = {},
+): Promise<Array<Record<string, unknown>>> {
   const panel = panels.find((candidate) => candidate.key === key);
   if (!panel) throw new Error(`the Calls board has no SQL panel ${key}`);
-  return (await sql.raw<Record<string, unknown>>(expandSqlMacros(panel.rawSql, range.from, range.to, variables)).execute(database.db)).rows;
+  const query = expandSqlMacros(panel.rawSql, range.from, range.to, { ...variables, ...selected });
+  return (await sql.raw<Record<string, unknown>>(query).execute(database.db)).rows;
 }
 
 /** Postgres numerics come back as strings; compare as numbers, to a few digits. */
@@ -271,6 +276,25 @@ describe('Calls board SQL on known calls and CDRs', () => {
     const rows = await run('Top failure reasons [table]');
     expect(rows.map((row) => ({ source: row['source'], code: row['code'], calls: Number(row['calls']) }))).toEqual(expected);
     expect(rows.every((row) => typeof row['description'] === 'string' && row['description'] !== '')).toBe(true);
+  });
+
+  it('the app_key and business variables narrow every call and CDR panel, on raw tables and on the rollup alike', async () => {
+    const apps = [...new Set(cdrs.map(({ record }) => record.fields.appKey).filter((app): app is string => Boolean(app)))].sort();
+    expect(apps.length).toBeGreaterThan(1);
+    const oneApp = { app_key: `'${apps[0]!}'` };
+    for (const window of [
+      { from, to },
+      { from: new Date(now - 30 * 86_400_000), to: new Date(now) },
+    ]) {
+      const minutes = await run('Billable minutes per app_key [barchart]', window, oneApp);
+      expect(minutes.map((row) => row['app_key'])).toEqual([apps[0]]);
+      const perMinute = await run('Calls per minute by business and outcome [timeseries]', window, { business: "'notify'" });
+      expect(perMinute.length).toBeGreaterThan(0);
+      expect(perMinute.every((row) => String(row['metric']).startsWith('notify / '))).toBe(true);
+      const cost = await run('Cost per app_key and currency [table]', window, { app_key: `'${apps[0]!}', '${apps[1]!}'` });
+      expect([...new Set(cost.map((row) => row['app_key']))].sort()).toEqual(apps.slice(0, 2));
+    }
+    expect(await run('Redelivered CDRs [table]', { from, to }, { app_key: "'no-such-app'" })).toEqual([]);
   });
 
   it('Billable minutes per app_key: the CDRs’ billable minutes summed per app', async () => {

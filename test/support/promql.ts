@@ -48,6 +48,9 @@ export function expandGrafanaVariables(expr: string): string {
 /** Grafana's SQL macros as the Postgres datasource expands them (minute buckets), and the board's `$variables`. */
 export function expandSqlMacros(query: string, from: Date, to: Date, variables: Readonly<Record<string, string>> = {}): string {
   let expanded = query;
+  // Multi-value variables in Grafana's `:sqlstring` format: a list of quoted literals; unset, the board's
+  // "All" value (allValue `__all`), as a fresh board shows it.
+  expanded = expanded.replace(/\$\{(\w+):sqlstring\}/g, (_m, name: string) => variables[name] ?? "'__all'");
   for (const [name, value] of Object.entries(variables)) expanded = expanded.replaceAll(`$${name}`, value);
   const range = `'${from.toISOString()}' AND '${to.toISOString()}'`;
   return expanded

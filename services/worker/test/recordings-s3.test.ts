@@ -63,7 +63,7 @@ describe('recordings in an S3 bucket', () => {
       const key = task.stored_location!.slice(`${STORE_URL}/`.length);
       expect((await buffer(await bucket.get(key))).equals(expected)).toBe(true);
       // The truncated first copy (one more attempt) was never kept: one object per recording.
-    expect(task.attempts).toBe(fileName === 'cut.wav' ? 2 : 1);
+      expect(task.attempts).toBe(fileName === 'cut.wav' ? 2 : 1);
       expect((await objectKeys()).filter((candidate) => candidate.includes(fileName))).toEqual([key]);
     },
   );
