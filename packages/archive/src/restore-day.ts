@@ -1,5 +1,5 @@
 import { createGunzip } from 'node:zlib';
-import { ensureDayPartitions, restoreDayRows, type ArchivedTable, type Database } from '@callpipe/db';
+import { ensureDayPartitions, restoreDayRows, restoreReplayedDeliveries, type ArchivedTable, type Database } from '@callpipe/db';
 import type { ObjectStore } from '@callpipe/object-store';
 import type { Kysely } from 'kysely';
 import { verifyDay } from './verify-day.ts';
@@ -55,6 +55,7 @@ export async function restoreDay(db: Kysely<Database>, store: ObjectStore, day: 
     await flush();
     tables.push({ table: file.table, archived: file.rows, inserted });
   }
+  await restoreReplayedDeliveries(db, day);
   return { day, createdPartitions, tables };
 }
 

@@ -175,6 +175,49 @@ describe.each(backends)('archive on $name', (backend) => {
     }
   });
 
+  it('when an archived day is retired, then its replay ledger and billing contributions go with it, and a restore brings the ledger back', async () => {
+    const fresh = await context.createDatabase();
+    const store = backend.open();
+    try {
+      await fill(fresh.db, 12);
+      // One of the day's deliveries as a replay left it: a replay: source and its ledger row.
+      const replayed = await sql<{ delivery_id: string; received_at: Date }>`
+        UPDATE push_deliveries SET source = 'replay:resend.json#1'
+        WHERE delivery_id = (SELECT delivery_id FROM push_deliveries WHERE received_at::date = ${DAY}::date LIMIT 1)
+        RETURNING delivery_id, received_at`.execute(fresh.db);
+      const { delivery_id: id, received_at: at } = replayed.rows[0]!;
+      await sql`INSERT INTO replayed_deliveries (delivery_id, received_at) VALUES (${id}, ${at})`.execute(fresh.db);
+      const count = async (query: ReturnType<typeof sql<{ n: string }>>) => Number((await query.execute(fresh.db)).rows[0]!.n);
+      const ledgerRows = () => count(sql<{ n: string }>`SELECT count(*) AS n FROM replayed_deliveries WHERE delivery_id = ${id}`);
+      const dayContributions = () =>
+        count(
+          sql<{
+            n: string;
+          }>`SELECT count(*) AS n FROM billing_contributions b JOIN calls c USING (session_id) WHERE c.call_day = ${DAY}::date`,
+        );
+      const allContributions = () => count(sql<{ n: string }>`SELECT count(*) AS n FROM billing_contributions`);
+      expect(await dayContributions()).toBe(3);
+      const contributionsBefore = await allContributions();
+
+      const result = await ensurePartitions(fresh.db, {
+        now: NOW,
+        aheadDays: 2,
+        retentionDays: 10,
+        archiveDay: (day) => archiveDay(fresh.db, store, day).then(() => undefined),
+      });
+      expect(result.archived).toContain(DAY);
+      expect(result.replayedDeliveriesDeleted).toBe(1);
+      expect(await ledgerRows()).toBe(0);
+      expect(await allContributions()).toBe(contributionsBefore - 3);
+
+      await restoreDay(fresh.db, store, DAY);
+      expect(await ledgerRows()).toBe(1);
+    } finally {
+      await store.close();
+      await fresh.drop();
+    }
+  });
+
   it('when the archive cannot be written, then the day is kept whole and the failure is reported', async () => {
     const fresh = await context.createDatabase();
     const store = await backend.broken();

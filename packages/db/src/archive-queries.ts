@@ -75,6 +75,21 @@ export async function restoreDayRows(trx: Transaction<Database>, table: Archived
   return Number(inserted.numAffectedRows ?? 0);
 }
 
+/**
+ * The replay ledger of a restored day, from its restored `push_deliveries` rows (as migration 0004
+ * backfilled it): replaying that day's file again then changes nothing, as before the day expired.
+ */
+export async function restoreReplayedDeliveries(db: Kysely<Database>, day: string): Promise<number> {
+  const inserted = await sql`
+    INSERT INTO replayed_deliveries (delivery_id, received_at)
+    SELECT delivery_id, min(received_at) FROM push_deliveries
+    WHERE source LIKE 'replay:%'
+      AND received_at >= ${`${day} 00:00:00+00`}::timestamptz AND received_at < ${`${addDays(day, 1)} 00:00:00+00`}::timestamptz
+    GROUP BY delivery_id
+    ON CONFLICT (delivery_id) DO NOTHING`.execute(db);
+  return Number(inserted.numAffectedRows ?? 0);
+}
+
 /** The last migration applied, which names the shape of the rows an archive holds. */
 export async function latestMigration(db: Kysely<Database>): Promise<string | null> {
   const rows = await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name DESC LIMIT 1`.execute(db);

@@ -57,7 +57,15 @@ export {
   type PartitionMaintenanceResult,
   type PartitionStatus,
 } from './partitions.ts';
-export { ARCHIVED_TABLES, countDayRows, latestMigration, readDayRows, restoreDayRows, type ArchivedTable } from './archive-queries.ts';
+export {
+  ARCHIVED_TABLES,
+  countDayRows,
+  latestMigration,
+  readDayRows,
+  restoreDayRows,
+  restoreReplayedDeliveries,
+  type ArchivedTable,
+} from './archive-queries.ts';
 export { storeRejectedPushes } from './store-rejected-pushes.ts';
 export { isRetryableDatabaseError } from './retryable.ts';
 export { CALL_COLUMNS, callRow, type CallRow } from './call-row.ts';

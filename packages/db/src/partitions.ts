@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { errorCode } from '@callpipe/runtime';
 import { ADVISORY_LOCK } from './advisory-locks.ts';
 import type { Database } from './database.ts';
@@ -169,17 +169,7 @@ async function maintain(
   // calls first: a call whose row is gone starts over (new call_day) if anything of it comes back,
   // rather than pointing into a partition about to be dropped.
   for (;;) {
-    const outcome = await step('delete expired calls', async (trx) => {
-      // Their billing contributions go with them; billing_daily keeps their days (the books outlive the raw data).
-      const deleted = await sql<{ n: string }>`
-        WITH gone AS (
-          DELETE FROM calls WHERE session_id IN (
-            SELECT session_id FROM calls WHERE call_day < ${cutoff}::date LIMIT ${batchSize} FOR UPDATE SKIP LOCKED)
-          RETURNING session_id),
-        contributions AS (DELETE FROM billing_contributions WHERE session_id IN (SELECT session_id FROM gone))
-        SELECT count(*) AS n FROM gone`.execute(trx);
-      return Number(deleted.rows[0]?.n ?? 0);
-    });
+    const outcome = await step('delete expired calls', (trx) => deleteCalls(trx, sql`call_day < ${cutoff}::date`, batchSize));
     if (!outcome.done) return;
     result.callsDeleted += outcome.value;
     if (outcome.value < batchSize) break;
@@ -240,12 +230,7 @@ async function retireArchivedDays(
     }
     result.archived.push(day);
     for (;;) {
-      const outcome = await step(`delete calls of ${day}`, async (trx) => {
-        const deleted = await sql`
-          DELETE FROM calls WHERE session_id IN (
-            SELECT session_id FROM calls WHERE call_day = ${day}::date LIMIT ${batchSize} FOR UPDATE SKIP LOCKED)`.execute(trx);
-        return Number(deleted.numAffectedRows ?? 0);
-      });
+      const outcome = await step(`delete calls of ${day}`, (trx) => deleteCalls(trx, sql`call_day = ${day}::date`, batchSize));
       if (!outcome.done) return;
       result.callsDeleted += outcome.value;
       if (outcome.value < batchSize) break;
@@ -271,7 +256,33 @@ async function retireArchivedDays(
       if (!deleted.done) return;
       result.defaultRowsDeleted += deleted.value;
     }
+    // As without an archive: the replay ledger follows the day's push_deliveries rows.
+    const ledger = await step(`delete replayed deliveries of ${day}`, async (trx) => {
+      const rows = await sql`
+        DELETE FROM replayed_deliveries
+        WHERE received_at >= ${`${day} 00:00:00+00`}::timestamptz AND received_at < ${`${addDays(day, 1)} 00:00:00+00`}::timestamptz`.execute(
+        trx,
+      );
+      return Number(rows.numAffectedRows ?? 0);
+    });
+    if (!ledger.done) return;
+    result.replayedDeliveriesDeleted += ledger.value;
   }
+}
+
+/**
+ * One batch of the calls matching `where`, with their billing contributions: billing_daily keeps
+ * their days (the books outlive the raw data). Returns how many calls were deleted.
+ */
+async function deleteCalls(trx: Transaction<Database>, where: RawBuilder<unknown>, batchSize: number): Promise<number> {
+  const deleted = await sql<{ n: string }>`
+    WITH gone AS (
+      DELETE FROM calls WHERE session_id IN (
+        SELECT session_id FROM calls WHERE ${where} LIMIT ${batchSize} FOR UPDATE SKIP LOCKED)
+      RETURNING session_id),
+    contributions AS (DELETE FROM billing_contributions WHERE session_id IN (SELECT session_id FROM gone))
+    SELECT count(*) AS n FROM gone`.execute(trx);
+  return Number(deleted.rows[0]?.n ?? 0);
 }
 
 /** The days before `cutoff` that hold rows anywhere: `calls`, daily partitions, DEFAULT partitions; oldest first. */
