@@ -158,7 +158,7 @@ describe('faults', () => {
       expect(await list.exited).toBe(0);
       expect(list.output()).toContain('poison-not-a-uuid');
       expect(list.output()).toContain('1 dead letter(s)');
-      const retry = runCallpipe(['dead-letters', 'retry'], p.env);
+      const retry = runCallpipe(['dead-letters', 'retry', '--all'], p.env);
       expect(await retry.exited).toBe(0);
       expect(retry.output()).toContain('1 dead letter(s) moved back to the queue');
       await waitFor(
