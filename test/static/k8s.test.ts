@@ -23,6 +23,7 @@ import { parseWorkerEnv, workerEnvSchema } from '@callpipe/worker';
 import { migrateEnvSchema } from '@callpipe/cli/env';
 import { REPO_ROOT } from '../support/process.ts';
 import { coerceError } from '@callpipe/runtime';
+import { typecheckInMemory } from '../support/typecheck-in-memory.ts';
 
 // Static checks of infra/k8s, since no cluster runs where CI does. Two layers validate every
 // document against the Kubernetes (and KEDA CRD) schemas that kubernetes-models generates from the
@@ -122,26 +123,10 @@ function strictFieldErrors(docs: Array<{ label: string; doc: Manifest }>): Map<s
       return `import type { I${doc.kind} as T${index} } from '${types}';\nexport const doc${index}: T${index} = ${JSON.stringify(doc, null, 1)};`;
     })
     .join('\n');
-  const options: ts.CompilerOptions = {
-    strict: true,
-    noEmit: true,
-    skipLibCheck: true,
-    types: [],
-    lib: ['lib.es2022.d.ts'],
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.NodeNext,
-    moduleResolution: ts.ModuleResolutionKind.NodeNext,
-  };
-  const host = ts.createCompilerHost(options);
-  const sourceFile = ts.createSourceFile(fileName, source, ts.ScriptTarget.ES2022, true);
-  const { getSourceFile, fileExists } = host;
-  host.getSourceFile = (name, ...rest) => (name === fileName ? sourceFile : getSourceFile.call(host, name, ...rest));
-  host.fileExists = (name) => name === fileName || fileExists.call(host, name);
-  const program = ts.createProgram([fileName], options, host);
+  const { sourceFile, diagnostics } = typecheckInMemory(fileName, source, ['lib.es2022.d.ts']);
   const problems = new Map<string, string[]>(docs.map(({ label }) => [label, []]));
-  for (const diagnostic of ts.getPreEmitDiagnostics(program)) {
+  for (const diagnostic of diagnostics) {
     const message = ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n').split('\n')[0]!;
-    if (diagnostic.file !== sourceFile || diagnostic.start === undefined) throw new Error(`schema types did not load: ${message}`);
     const { doc, path } = jsonPathAt(sourceFile, diagnostic.start);
     problems.get(docs[doc]!.label)!.push(`${path}: ${message}`);
   }
