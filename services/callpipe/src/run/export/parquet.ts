@@ -35,15 +35,18 @@ function parquetValue(value: unknown, kind: ExportColumnKind): unknown {
 }
 
 /**
- * Table rows as one Parquet file, written a row group at a time: rows are held until a group is
- * full, then encoded (snappy) and handed out as bytes, so memory stays one row group. Timestamps
- * are INT64 milliseconds adjusted to UTC, integers INT32, text UTF8, JSON columns JSON text.
+ * Table rows as one Parquet file, written a row group at a time: each row is turned into its
+ * column values as it arrives (the row objects, with their parsed JSON, are not kept), and a full
+ * group is encoded (snappy) and handed out as bytes, so memory stays one row group of column
+ * values. Timestamps are INT64 milliseconds adjusted to UTC, integers INT32, text UTF8, JSON
+ * columns JSON text.
  */
 export class ParquetEncoder {
   readonly #columns: ReadonlyArray<readonly [string, ExportColumnKind]>;
   readonly #bytes = new ByteWriter();
   readonly #writer: ParquetWriter;
-  #pending: Array<Readonly<Record<string, unknown>>> = [];
+  #pending: unknown[][];
+  #pendingRows = 0;
 
   constructor(columns: Readonly<Record<string, ExportColumnKind>>, createdBy: string) {
     this.#columns = Object.entries(columns);
@@ -52,33 +55,40 @@ export class ParquetEncoder {
       ...this.#columns.map(([name, kind]) => schemaElement(name, kind)),
     ];
     this.#writer = new ParquetWriter({ writer: this.#bytes, schema, createdBy });
+    this.#pending = this.#emptyGroup();
   }
 
   /** Takes rows; returns the bytes of the row groups they completed (often none). */
   rows(rows: ReadonlyArray<Readonly<Record<string, unknown>>>): Uint8Array[] {
-    this.#pending.push(...rows);
     const out: Uint8Array[] = [];
-    while (this.#pending.length >= PARQUET_ROW_GROUP_ROWS) {
-      this.#writeGroup(this.#pending.splice(0, PARQUET_ROW_GROUP_ROWS));
-      out.push(this.#take());
+    for (const row of rows) {
+      this.#columns.forEach(([name, kind], index) => this.#pending[index]!.push(parquetValue(row[name], kind)));
+      this.#pendingRows += 1;
+      if (this.#pendingRows === PARQUET_ROW_GROUP_ROWS) {
+        this.#writeGroup();
+        out.push(this.#take());
+      }
     }
     return out;
   }
 
   /** The last row group and the footer. */
   end(): Uint8Array[] {
-    if (this.#pending.length > 0) this.#writeGroup(this.#pending.splice(0));
+    if (this.#pendingRows > 0) this.#writeGroup();
     if (this.#writer.finish() instanceof Promise) throw new Error('internal error: the parquet writer went asynchronous');
     return [this.#take()];
   }
 
-  #writeGroup(rows: ReadonlyArray<Readonly<Record<string, unknown>>>): void {
-    const columnData: ColumnSource[] = this.#columns.map(([name, kind]) => ({
-      name,
-      data: rows.map((row) => parquetValue(row[name], kind)),
-    }));
-    const written = this.#writer.write({ columnData, rowGroupSize: rows.length });
+  #emptyGroup(): unknown[][] {
+    return this.#columns.map(() => []);
+  }
+
+  #writeGroup(): void {
+    const columnData: ColumnSource[] = this.#columns.map(([name], index) => ({ name, data: this.#pending[index]! }));
+    const written = this.#writer.write({ columnData, rowGroupSize: this.#pendingRows });
     if (written instanceof Promise) throw new Error('internal error: the parquet writer went asynchronous');
+    this.#pending = this.#emptyGroup();
+    this.#pendingRows = 0;
   }
 
   /** The bytes written since the last call; the writer's offsets keep counting from the file's start. */
