@@ -46,7 +46,6 @@ export class ParquetEncoder {
   readonly #bytes = new ByteWriter();
   readonly #writer: ParquetWriter;
   #pending: unknown[][];
-  #pendingRows = 0;
 
   constructor(columns: Readonly<Record<string, ExportColumnKind>>, createdBy: string) {
     this.#columns = Object.entries(columns);
@@ -63,8 +62,7 @@ export class ParquetEncoder {
     const out: Uint8Array[] = [];
     for (const row of rows) {
       this.#columns.forEach(([name, kind], index) => this.#pending[index]!.push(parquetValue(row[name], kind)));
-      this.#pendingRows += 1;
-      if (this.#pendingRows === PARQUET_ROW_GROUP_ROWS) {
+      if (this.#pendingRows() === PARQUET_ROW_GROUP_ROWS) {
         this.#writeGroup();
         out.push(this.#take());
       }
@@ -74,9 +72,14 @@ export class ParquetEncoder {
 
   /** The last row group and the footer. */
   end(): Uint8Array[] {
-    if (this.#pendingRows > 0) this.#writeGroup();
+    if (this.#pendingRows() > 0) this.#writeGroup();
     if (this.#writer.finish() instanceof Promise) throw new Error('internal error: the parquet writer went asynchronous');
     return [this.#take()];
+  }
+
+  /** Every column holds one value per pending row; a table always has columns. */
+  #pendingRows(): number {
+    return this.#pending[0]!.length;
   }
 
   #emptyGroup(): unknown[][] {
@@ -85,10 +88,9 @@ export class ParquetEncoder {
 
   #writeGroup(): void {
     const columnData: ColumnSource[] = this.#columns.map(([name], index) => ({ name, data: this.#pending[index]! }));
-    const written = this.#writer.write({ columnData, rowGroupSize: this.#pendingRows });
+    const written = this.#writer.write({ columnData, rowGroupSize: this.#pendingRows() });
     if (written instanceof Promise) throw new Error('internal error: the parquet writer went asynchronous');
     this.#pending = this.#emptyGroup();
-    this.#pendingRows = 0;
   }
 
   /** The bytes written since the last call; the writer's offsets keep counting from the file's start. */
