@@ -1,4 +1,5 @@
 import { Command } from '@commander-js/extra-typings';
+import { relaunchWithBulkHeap } from './bulk-heap.ts';
 import { prose, type CommandContext } from './context.ts';
 
 // The lists in the help (formats, default batch size) are checked against @callpipe/replay by the
@@ -30,6 +31,7 @@ file again changes nothing, and a CDR that already arrived live only gets its de
     .option('--batch-size <n>', 'deliveries per transaction (default 500)')
     .addHelpText('after', '\nExit code: 0 all records valid, 1 some record or file was invalid, 2 usage error or unreadable file.')
     .action(async (files, flags, command) => {
+      relaunchWithBulkHeap(ctx.env);
       const { replayFiles } = await import('../run/replay.ts');
       ctx.settle(await replayFiles(command, files, flags, ctx.env, ctx.io));
     });
