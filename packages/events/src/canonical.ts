@@ -12,11 +12,17 @@ export function contentKey(value: unknown): string {
 
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return Object.fromEntries(entries.map(([key, inner]) => [key, sortKeys(inner)]));
+  if (value === null || typeof value !== 'object') return value;
+  const source = value as Record<string, unknown>;
+  const sorted: Record<string, unknown> = {};
+  // The default sort orders by UTF-16 code units, as `<` does. Assignment would make a `__proto__`
+  // key the prototype instead of a property, and JSON.stringify would then leave it out.
+  for (const key of Object.keys(source).sort()) {
+    if (key === '__proto__')
+      Object.defineProperty(sorted, key, { value: sortKeys(source[key]), enumerable: true, writable: true, configurable: true });
+    else sorted[key] = sortKeys(source[key]);
   }
-  return value;
+  return sorted;
 }
 
 /**

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatHuaweiTime, parseHuaweiTime, readTime, secondsBetween, UNIX_MILLISECONDS_THRESHOLD } from './time.ts';
 
@@ -105,6 +106,47 @@ describe('readTime', () => {
     expect(readTime('2024-02-29 23:59:59')).toEqual({ iso: '2024-02-29T23:59:59.000Z', anomaly: null });
     expect(parseHuaweiTime('2024-02-29 23:59:59')).toEqual({ ok: true, iso: '2024-02-29T23:59:59.000Z' });
   });
+
+  it('when a time in the documented layout is read, then it agrees with the strict parser, valid or not', () => {
+    // Digits anywhere in the layout: months 00-19, days 00-39, hours 00-29, years around the plausible range.
+    const pick = (values: readonly string[]) => fc.constantFrom(...values);
+    const twoDigits = (max: number) => fc.integer({ min: 0, max }).map((value) => String(value).padStart(2, '0'));
+    const layout = fc
+      .tuple(
+        pick(['1999', '2000', '2023', '2024', '2099', '2100', '1900', '0024']),
+        twoDigits(19),
+        twoDigits(39),
+        twoDigits(29),
+        twoDigits(69),
+        twoDigits(69),
+      )
+      .map(([year, month, day, hour, minute, second]) => `${year}-${month}-${day} ${hour}:${minute}:${second}`);
+    fc.assert(
+      fc.property(layout, (text) => {
+        const strict = parseHuaweiTime(text);
+        const read = readTime(text);
+        if (strict.ok) expect(read).toEqual({ iso: strict.iso, anomaly: null });
+        else
+          expect(read).toEqual({ iso: null, anomaly: strict.code === 'timestamp_out_of_range' ? 'time_out_of_range' : 'unparseable_time' });
+        // The same instant spelled as ISO 8601 goes through the general reader: the same instant.
+        expect(readTime(text.replace(' ', 'T')).iso).toBe(read.iso);
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it.each(['2024-06-11 02:30:1x', '2024-06-11 02:30:15 ', '2024-06-11\t02:30:15', '２０２４-06-11 02:30:15', '2024-06-11 02:30:-1'])(
+    'when the layout is almost the documented one (%j), then the general reader decides',
+    (text) => {
+      const strict = parseHuaweiTime(text);
+      expect(strict.ok).toBe(false);
+      expect(readTime(text)).toEqual(
+        text.trim() === '2024-06-11 02:30:15'
+          ? { iso: '2024-06-11T02:30:15.000Z', anomaly: 'time_extra_spaces' }
+          : { iso: null, anomaly: 'unparseable_time' },
+      );
+    },
+  );
 
   it('tells seconds from milliseconds at the documented threshold', () => {
     expect(UNIX_MILLISECONDS_THRESHOLD).toBe(1e11);
