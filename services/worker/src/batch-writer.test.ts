@@ -96,4 +96,75 @@ describe('BatchWriter', () => {
     ]);
     expect(batches.flat().filter((item) => item === 18)).toHaveLength(1);
   });
+
+  describe('with conflict keys', () => {
+    /** Items are `call:n`; each write is held open until the test releases it, so overlap is observable. */
+    function heldWriter(maxParallel: number, maxBatch = 3) {
+      const started: string[][] = [];
+      const releases: Array<() => void> = [];
+      let open = 0;
+      let maxOpenWithSharedKey = 0;
+      const openKeys = new Map<string, number>();
+      const writer = new BatchWriter<string>(
+        async (items) => {
+          started.push([...items]);
+          open += 1;
+          const keys = new Set(items.map((item) => item.split(':')[0]!));
+          for (const key of keys) {
+            openKeys.set(key, (openKeys.get(key) ?? 0) + 1);
+            maxOpenWithSharedKey = Math.max(maxOpenWithSharedKey, openKeys.get(key)!);
+          }
+          await new Promise<void>((resolve) => releases.push(resolve));
+          for (const key of keys) openKeys.set(key, openKeys.get(key)! - 1);
+          open -= 1;
+        },
+        { maxBatch, maxWaitMs: 0, maxParallel, isRetryable: retryable, conflictKeys: (item) => [item.split(':')[0]!] },
+      );
+      const releaseAll = async () => {
+        while (open > 0 || releases.length > 0) {
+          releases.shift()?.();
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      };
+      return { writer, started, releases, releaseAll, maxOverlap: () => maxOpenWithSharedKey };
+    }
+
+    it('when a pending item shares a call with a batch in flight, then the next batch leaves it for later and takes the others', async () => {
+      const { writer, started, releases, releaseAll } = heldWriter(2);
+      const results = writer.submitAll(['a:1', 'b:1', 'c:1', 'a:2', 'd:1', 'b:2', 'e:1']);
+      await new Promise((resolve) => setImmediate(resolve));
+      // The first batch holds a, b and c; the second skips a:2 and b:2.
+      expect(started).toEqual([
+        ['a:1', 'b:1', 'c:1'],
+        ['d:1', 'e:1'],
+      ]);
+      releases.shift()!();
+      await new Promise((resolve) => setImmediate(resolve));
+      // Once the first commits, the held items go first, in their order.
+      expect(started[2]).toEqual(['a:2', 'b:2']);
+      await releaseAll();
+      expect((await results).every((result) => result.status === 'fulfilled')).toBe(true);
+    });
+
+    it('when many items of few calls arrive, then no two batches in flight ever share a call, and every item is written once', async () => {
+      const { writer, started, releaseAll, maxOverlap } = heldWriter(3, 4);
+      const items = Array.from({ length: 60 }, (_, index) => `${'abcdefg'[index % 7]}:${index}`);
+      const results = writer.submitAll(items);
+      await releaseAll();
+      await writer.drain();
+      expect((await results).every((result) => result.status === 'fulfilled')).toBe(true);
+      expect(started.flat().sort()).toEqual([...items].sort());
+      expect(maxOverlap()).toBe(1);
+    });
+
+    it('when every pending item conflicts with the batch in flight, then drain still waits for all of them', async () => {
+      const { writer, started, releaseAll } = heldWriter(2, 1);
+      const results = writer.submitAll(['a:1', 'a:2', 'a:3']);
+      const drained = writer.drain().then(() => started.length);
+      await releaseAll();
+      expect(await drained).toBe(3);
+      expect(started).toEqual([['a:1'], ['a:2'], ['a:3']]);
+      expect((await results).every((result) => result.status === 'fulfilled')).toBe(true);
+    });
+  });
 });

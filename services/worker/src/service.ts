@@ -23,7 +23,7 @@ import { openObjectStore } from '@callpipe/object-store';
 import { archiveSettings, isLoopbackHost, type WorkerEnv } from './env.ts';
 import { decideFailure } from './decide-failure.ts';
 import { createBatchStore } from './store-batch.ts';
-import { workItemFromJob, type WorkItem } from './work-item.ts';
+import { callsWrittenBy, workItemFromJob, type WorkItem } from './work-item.ts';
 import { createNumberHasher } from './number-protection.ts';
 import { mountQueueUi } from './queue-ui.ts';
 import { createBusinessGapWatch } from './business-gaps.ts';
@@ -74,6 +74,7 @@ export function createWorkerService(env: WorkerEnv, logger: Logger): WorkerServi
     maxWaitMs: env.WORKER_BATCH_WAIT_MS,
     maxParallel: env.WORKER_PARALLEL_BATCHES,
     isRetryable: isRetryableDatabaseError,
+    conflictKeys: callsWrittenBy,
   });
 
   const processJob = async (queue: PushQueue, job: Job<QueueJobData, void, PushJobName>, token?: string): Promise<void> => {

@@ -59,3 +59,13 @@ function protectBody(raw: Buffer, hashNumber: NumberHasher): Buffer {
   if (decoded.ok && !decoded.lossy) return Buffer.from(protectNumbersInText(decoded.text, hashNumber), 'utf8');
   return Buffer.from(protectNumbersInText(raw.toString('latin1'), hashNumber), 'latin1');
 }
+
+/**
+ * The calls an item writes: the batch writer keeps two transactions from writing one call at once,
+ * since the second would wait on the first's row lock until it commits.
+ */
+export function callsWrittenBy(item: WorkItem): string[] {
+  if (item.kind === 'rejected') return [];
+  const push = item.delivery.push;
+  return push.kind === 'status' ? [push.event.sessionId] : push.records.map((record) => record.sessionId);
+}
