@@ -1,5 +1,12 @@
 import { createGunzip } from 'node:zlib';
-import { ensureDayPartitions, restoreDayRows, restoreReplayedDeliveries, type ArchivedTable, type Database } from '@callpipe/db';
+import {
+  ensureDayPartitions,
+  restoreCallRows,
+  restoreDayRows,
+  restoreReplayedDeliveries,
+  type ArchivedTable,
+  type Database,
+} from '@callpipe/db';
 import type { ObjectStore } from '@callpipe/object-store';
 import type { Kysely } from 'kysely';
 import { verifyDay } from './verify-day.ts';
@@ -30,23 +37,37 @@ export class ArchiveVerificationError extends Error {
 
 const ROWS_PER_TRANSACTION = 1_000;
 
+export interface RestoreOptions {
+  /** CALLPIPE_BILLING_TIME_ZONE: the billing days of the restored calls' contributions. */
+  billingTimeZone?: string;
+}
+
 /**
  * Puts the day's archived rows back exactly, after verifying the archive: recreates its partitions
  * if they were dropped, and inserts every row whose primary key is not there (so a second restore,
  * or one into a day that still has rows, adds nothing twice). Streams: memory stays bounded.
+ *
+ * `calls` come back last, each chunk with the billing contributions of its calls, computed from the
+ * cdrs already restored: billing_daily kept the day's totals, so the restored calls' next writes
+ * replace their share of them rather than add it again.
  */
-export async function restoreDay(db: Kysely<Database>, store: ObjectStore, day: string): Promise<DayRestore> {
+export async function restoreDay(db: Kysely<Database>, store: ObjectStore, day: string, options: RestoreOptions = {}): Promise<DayRestore> {
   const verification = await verifyDay(store, day);
   if (!verification.ok || verification.manifest === null) throw new ArchiveVerificationError(day, verification.problems);
   const createdPartitions = await ensureDayPartitions(db, day);
+  const files = [...verification.manifest.files].sort((a, b) => Number(a.table === 'calls') - Number(b.table === 'calls'));
   const tables: RestoredTable[] = [];
-  for (const file of verification.manifest.files) {
+  for (const file of files) {
     let inserted = 0;
     let batch: string[] = [];
     const flush = async () => {
       const lines = batch;
       batch = [];
-      inserted += await db.transaction().execute((trx) => restoreDayRows(trx, file.table, lines));
+      inserted += await db
+        .transaction()
+        .execute((trx) =>
+          file.table === 'calls' ? restoreCallRows(trx, lines, options.billingTimeZone) : restoreDayRows(trx, file.table, lines),
+        );
     };
     for await (const line of ndjsonLines((await store.get(file.key)).pipe(createGunzip()))) {
       batch.push(line);
@@ -56,6 +77,8 @@ export async function restoreDay(db: Kysely<Database>, store: ObjectStore, day: 
     tables.push({ table: file.table, archived: file.rows, inserted });
   }
   await restoreReplayedDeliveries(db, day);
+  const order = verification.manifest.files.map((file) => file.table);
+  tables.sort((a, b) => order.indexOf(a.table) - order.indexOf(b.table));
   return { day, createdPartitions, tables };
 }
 

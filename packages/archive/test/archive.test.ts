@@ -5,15 +5,17 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parsePush } from '@callpipe/events';
+import { DEFAULT_BILLING_TIME_ZONE, parsePush } from '@callpipe/events';
 import { demoBusinessByAppKey, generateCalls, type Push } from '@callpipe/fixtures';
 import { openObjectStore, type ObjectStore } from '@callpipe/object-store';
 import { startS3Server, testContext, type TestDatabase, type TestS3Server } from '@callpipe/testkit';
 import {
   acceptedDelivery,
   ARCHIVED_TABLES,
+  billingDailyFromScratch,
   ensurePartitions,
   listPartitions,
+  readBillingDaily,
   readDayRows,
   storeDeliveries,
   storeRejectedPushes,
@@ -175,7 +177,7 @@ describe.each(backends)('archive on $name', (backend) => {
     }
   });
 
-  it('when an archived day is retired, then its replay ledger and billing contributions go with it, and a restore brings the ledger back', async () => {
+  it('when an archived day is retired, then its replay ledger and billing contributions go with it, and a restore brings both back, so a re-sent CDR counts once in the books', async () => {
     const fresh = await context.createDatabase();
     const store = backend.open();
     try {
@@ -210,8 +212,22 @@ describe.each(backends)('archive on $name', (backend) => {
       expect(await ledgerRows()).toBe(0);
       expect(await allContributions()).toBe(contributionsBefore - 3);
 
+      const booksKept = await readBillingDaily(fresh.db);
       await restoreDay(fresh.db, store, DAY);
       expect(await ledgerRows()).toBe(1);
+      // The restored calls get their contributions back, and billing_daily (kept) is untouched and again their sum.
+      expect(await dayContributions()).toBe(3);
+      expect(await readBillingDaily(fresh.db)).toEqual(booksKept);
+      expect(await billingDailyFromScratch(fresh.db, DEFAULT_BILLING_TIME_ZONE)).toEqual(booksKept);
+
+      // Support re-sends a restored call's CDR: one more delivery, and the books count the call once.
+      const resent = generateCalls(12, 4)[0]!.cdr;
+      await storeDeliveries(fresh.db, [deliveryOf({ eventType: 'fee', feeLst: [resent] }, `${LATER}T11:00:00.000Z`)]);
+      const counted = await sql<{ delivery_count: number }>`SELECT delivery_count FROM cdrs WHERE session_id = ${resent.sessionId}`.execute(
+        fresh.db,
+      );
+      expect(counted.rows).toEqual([{ delivery_count: 2 }]);
+      expect(await readBillingDaily(fresh.db)).toEqual(booksKept);
     } finally {
       await store.close();
       await fresh.drop();

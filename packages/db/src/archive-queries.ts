@@ -1,5 +1,7 @@
+import { DEFAULT_BILLING_TIME_ZONE } from '@callpipe/events';
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { Database } from './database.ts';
+import { restoreBillingContributions } from './billing-rollup.ts';
 import { addDays } from './days.ts';
 
 /**
@@ -73,6 +75,26 @@ export async function restoreDayRows(trx: Transaction<Database>, table: Archived
     SELECT * FROM jsonb_populate_recordset(NULL::${sql.table(table)}, ${`[${lines.join(',')}]`}::jsonb)
     ON CONFLICT DO NOTHING`.execute(trx);
   return Number(inserted.numAffectedRows ?? 0);
+}
+
+/**
+ * `restoreDayRows` for `calls`, with the billing contributions of the calls it inserted, in the same
+ * transaction (see `restoreBillingContributions`). Run it after the day's `cdrs` are back.
+ */
+export async function restoreCallRows(
+  trx: Transaction<Database>,
+  lines: readonly string[],
+  billingTimeZone: string = DEFAULT_BILLING_TIME_ZONE,
+): Promise<number> {
+  if (lines.length === 0) return 0;
+  const inserted = await sql<{ session_id: string }>`
+    INSERT INTO calls
+    SELECT * FROM jsonb_populate_recordset(NULL::calls, ${`[${lines.join(',')}]`}::jsonb)
+    ON CONFLICT DO NOTHING
+    RETURNING session_id`.execute(trx);
+  const sessionIds = inserted.rows.map((row) => row.session_id);
+  await restoreBillingContributions(trx, sessionIds, billingTimeZone);
+  return sessionIds.length;
 }
 
 /**

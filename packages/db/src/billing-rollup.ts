@@ -130,6 +130,26 @@ export async function refreshBillingRollup(trx: Db, callDays: ReadonlyMap<string
   return { groupsChanged: changed.rows.length };
 }
 
+/**
+ * For calls just restored from an archive, in the transaction that inserted them: their
+ * contributions. Retention deletes a call's contribution with the call while billing_daily keeps its
+ * totals, so a restored call without one would be added a second time by its next writer (a CDR
+ * re-sent by support, a reprocess). Its recomputed contribution is what billing_daily holds for it:
+ * the same calls and cdrs rows, come back exactly (the cdrs are restored before the calls).
+ * billing_daily itself is not touched. Until this commits, a writer of one of these calls waits on
+ * its uncommitted row and then finds the contribution.
+ */
+export async function restoreBillingContributions(trx: Db, sessionIds: readonly string[], timeZone: string): Promise<number> {
+  if (sessionIds.length === 0) return 0;
+  const ids = [...sessionIds].sort(compareKeys);
+  const inserted = await sql`
+    INSERT INTO billing_contributions (${sql.raw(CONTRIBUTION_LIST)})
+    SELECT ${sql.raw(CONTRIBUTION_LIST)} FROM (${contributionsSql(timeZone, sql`c.session_id = ANY(${ids}::text[])`, true)}) AS f
+    ORDER BY session_id
+    ON CONFLICT (session_id) DO NOTHING`.execute(trx);
+  return Number(inserted.numAffectedRows ?? 0n);
+}
+
 export interface RebuildOutcome {
   contributions: number;
   groups: number;

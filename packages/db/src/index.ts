@@ -62,6 +62,7 @@ export {
   countDayRows,
   latestMigration,
   readDayRows,
+  restoreCallRows,
   restoreDayRows,
   restoreReplayedDeliveries,
   type ArchivedTable,

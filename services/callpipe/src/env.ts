@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { redisUrlProblem } from '@callpipe/queue';
 import { ingestEnvSchema } from '@callpipe/ingest';
-import { archiveEnvShape, partitionEnvShape, workerEnvSchema } from '@callpipe/worker';
+import { archiveEnvShape, billingEnvShape, partitionEnvShape, workerEnvSchema } from '@callpipe/worker';
 import { postgresUrlProblem } from '@callpipe/db';
 import { boundedInt, checkedString, logLevel, parseEnv, readableFromFile, unknownVariables } from '@callpipe/runtime';
 
@@ -12,6 +12,8 @@ export const migrateEnvSchema = z.object({
   ...partitionEnvShape,
   // ...and archive expired days where the worker does before dropping them; `archive` reads it.
   ...archiveEnvShape,
+  // `archive restore` gives restored calls their billing contributions in the books' time zone.
+  ...billingEnvShape,
   // The read-only role Grafana's datasource logs in with; created (or its password reset) by every
   // migrate when a password is given, left alone otherwise.
   CALLPIPE_GRAFANA_DB_USER: z

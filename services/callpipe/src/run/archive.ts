@@ -34,7 +34,7 @@ export async function archive(
 export async function runArchive(
   action: ArchiveAction,
   options: { day: string | undefined; json: boolean },
-  config: PartitionsConfig,
+  config: PartitionsConfig & { CALLPIPE_BILLING_TIME_ZONE: string },
   io: Pick<CliIo, 'out' | 'err'>,
 ): Promise<number> {
   return withArchiveStore(config, async (store) => {
@@ -54,7 +54,9 @@ export async function runArchive(
       io.err(`${results.length - failed} of ${results.length} day(s) verified${failed > 0 ? `, ${failed} failed` : ''}\n`);
       return failed > 0 ? 1 : 0;
     }
-    const restored = await withCommandDatabase(config.DATABASE_URL, 'archive', (db) => restoreDay(db, store, options.day!));
+    const restored = await withCommandDatabase(config.DATABASE_URL, 'archive', (db) =>
+      restoreDay(db, store, options.day!, { billingTimeZone: config.CALLPIPE_BILLING_TIME_ZONE }),
+    );
     if (options.json) io.out(JSON.stringify(restored));
     else {
       io.out(
