@@ -10,14 +10,17 @@ const leaves = fc.oneof(
   fc.constantFrom('', 'x', 'y'),
   fc.constant(undefined),
 );
-const values = fc.letrec((tie) => ({
-  value: fc.oneof(
-    { depthSize: 'small' },
-    leaves,
-    fc.array(tie('value'), { maxLength: 3 }),
-    fc.dictionary(keys, tie('value'), { maxKeys: 4 }),
-  ),
-})).value;
+/** JSON-like values (undefined included) whose objects take their keys from `keyNames`. */
+const jsonLike = (keyNames: fc.Arbitrary<string>, maxKeys: number) =>
+  fc.letrec((tie) => ({
+    value: fc.oneof(
+      { depthSize: 'small' },
+      leaves,
+      fc.array(tie('value'), { maxLength: 3 }),
+      fc.dictionary(keyNames, tie('value'), { maxKeys }),
+    ),
+  })).value;
+const values = jsonLike(keys, 4);
 
 describe('canonicalJson', () => {
   it('sorts keys at every level', () => {
@@ -33,14 +36,7 @@ describe('canonicalJson', () => {
       return Object.fromEntries(entries.map(([key, inner]) => [key, entriesSorted(inner)]));
     };
     const wideKeys = fc.constantFrom('a', 'B', 'b', 'aa', '0', '1', '10', '-1', '__proto__', 'é', 'z', '');
-    const wide = fc.letrec((tie) => ({
-      value: fc.oneof(
-        { depthSize: 'small' },
-        leaves,
-        fc.array(tie('value'), { maxLength: 3 }),
-        fc.dictionary(wideKeys, tie('value'), { maxKeys: 6 }),
-      ),
-    })).value;
+    const wide = jsonLike(wideKeys, 6);
     fc.assert(
       fc.property(wide, (value) => {
         expect(canonicalJson(value)).toBe(JSON.stringify(entriesSorted(value)));
