@@ -32,8 +32,8 @@ export class BatchWriter<T> {
   private pending: Pending<T>[] = [];
   private timer: NodeJS.Timeout | null = null;
   private inFlight = 0;
-  /** Conflict keys of the batches being written, with how many of them hold each. */
-  private readonly keysInFlight = new Map<string, number>();
+  /** Conflict keys of the batches being written: no two of them share one. */
+  private readonly keysInFlight = new Set<string>();
   private readonly idleWaiters: Array<() => void> = [];
   private readonly write: (items: T[]) => Promise<void>;
   private readonly options: BatchWriterOptions<T>;
@@ -91,15 +91,11 @@ export class BatchWriter<T> {
     const batch = this.takeBatch();
     if (batch.length === 0) return false;
     this.inFlight += 1;
-    const keys = batch.flatMap((entry) => entry.keys);
-    for (const key of keys) this.keysInFlight.set(key, (this.keysInFlight.get(key) ?? 0) + 1);
+    const keys = new Set(batch.flatMap((entry) => entry.keys));
+    for (const key of keys) this.keysInFlight.add(key);
     void this.writeBatch(batch).finally(() => {
       this.inFlight -= 1;
-      for (const key of keys) {
-        const holders = this.keysInFlight.get(key)! - 1;
-        if (holders === 0) this.keysInFlight.delete(key);
-        else this.keysInFlight.set(key, holders);
-      }
+      for (const key of keys) this.keysInFlight.delete(key);
       if (this.pending.length > 0) this.schedule();
       for (const wake of this.idleWaiters.splice(0)) wake();
     });
