@@ -20,12 +20,13 @@ export interface CliResult {
 export function callpipe(
   args: string[],
   env: Record<string, string> = {},
-  options: { stdin?: string; timeoutMs?: number } = {},
+  options: { stdin?: string; timeoutMs?: number; onSpawn?: (pid: number) => void } = {},
 ): Promise<CliResult> {
   const child = spawn(process.execPath, ['--conditions=@callpipe/source', MAIN, ...args], {
     env,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
+  if (child.pid !== undefined) options.onSpawn?.(child.pid);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

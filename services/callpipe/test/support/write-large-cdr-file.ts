@@ -1,6 +1,6 @@
-// Writes a gzip'd JSON array of generated CDRs: `node --conditions=@callpipe/source write-large-file.ts <path> <count>`.
-// The large-replay test runs it in a child process, so generating the file does not inflate the
-// memory the test measures. Records are generated as they are written, a thousand at a time.
+// Writes a gzip'd JSON array of generated CDRs: `node --conditions=@callpipe/source write-large-cdr-file.ts <path> <count>`.
+// The replay-memory test runs it in a child process, so the test's own process stays small. Records
+// are generated as they are written, a thousand at a time.
 import { createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -19,5 +19,5 @@ function* arrayText(count: number): Generator<string> {
 }
 
 const [path, count] = process.argv.slice(2);
-if (!path || !count) throw new Error('usage: write-large-file.ts <path> <count>');
+if (!path || !count) throw new Error('usage: write-large-cdr-file.ts <path> <count>');
 await pipeline(Readable.from(arrayText(Number(count))), createGzip(), createWriteStream(path));
