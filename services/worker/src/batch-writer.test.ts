@@ -166,5 +166,30 @@ describe('BatchWriter', () => {
       expect(started).toEqual([['a:1'], ['a:2'], ['a:3']]);
       expect((await results).every((result) => result.status === 'fulfilled')).toBe(true);
     });
+
+    it('when a batch holding a call fails for good, then its items are retried one by one while the call stays held, and every other item settles', async () => {
+      const writes: string[][] = [];
+      let firstWriteOpen = 0;
+      const writer = new BatchWriter<string>(
+        async (items) => {
+          writes.push([...items]);
+          if (items.length > 1 && items.includes('a:poison')) {
+            firstWriteOpen += 1;
+            await new Promise((resolve) => setImmediate(resolve));
+            throw new Error('poison');
+          }
+          if (items.length === 1 && items[0] === 'a:poison') throw new Error('poison');
+        },
+        { maxBatch: 2, maxWaitMs: 0, maxParallel: 2, isRetryable: retryable, conflictKeys: (item) => [item.split(':')[0]!] },
+      );
+      const results = await writer.submitAll(['a:poison', 'b:1', 'a:2', 'c:1']);
+      expect(results.map((result) => result.status)).toEqual(['rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
+      expect(firstWriteOpen).toBe(1);
+      // a:2 waits for the failed batch and its one-by-one retries, then goes in a batch of its own.
+      const firstWithA2 = writes.findIndex((batch) => batch.includes('a:2'));
+      const lastRetry = writes.findLastIndex((batch) => batch.length === 1 && (batch[0] === 'a:poison' || batch[0] === 'b:1'));
+      expect(firstWithA2).toBeGreaterThan(lastRetry);
+      expect(writes[1]).toEqual(['c:1']);
+    });
   });
 });
