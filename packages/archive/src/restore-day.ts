@@ -55,9 +55,9 @@ export async function restoreDay(db: Kysely<Database>, store: ObjectStore, day: 
   const verification = await verifyDay(store, day);
   if (!verification.ok || verification.manifest === null) throw new ArchiveVerificationError(day, verification.problems);
   const createdPartitions = await ensureDayPartitions(db, day);
-  const files = [...verification.manifest.files].sort((a, b) => Number(a.table === 'calls') - Number(b.table === 'calls'));
-  const tables: RestoredTable[] = [];
-  for (const file of files) {
+  const { files } = verification.manifest;
+  const restored = new Map<ArchivedTable, RestoredTable>();
+  for (const file of [...files.filter((f) => f.table !== 'calls'), ...files.filter((f) => f.table === 'calls')]) {
     let inserted = 0;
     let batch: string[] = [];
     const flush = async () => {
@@ -74,12 +74,10 @@ export async function restoreDay(db: Kysely<Database>, store: ObjectStore, day: 
       if (batch.length >= ROWS_PER_TRANSACTION) await flush();
     }
     await flush();
-    tables.push({ table: file.table, archived: file.rows, inserted });
+    restored.set(file.table, { table: file.table, archived: file.rows, inserted });
   }
   await restoreReplayedDeliveries(db, day);
-  const order = verification.manifest.files.map((file) => file.table);
-  tables.sort((a, b) => order.indexOf(a.table) - order.indexOf(b.table));
-  return { day, createdPartitions, tables };
+  return { day, createdPartitions, tables: files.map((file) => restored.get(file.table)!) };
 }
 
 /**

@@ -70,11 +70,16 @@ export async function countDayRows(db: Kysely<Database> | Transaction<Database>,
  */
 export async function restoreDayRows(trx: Transaction<Database>, table: ArchivedTable, lines: readonly string[]): Promise<number> {
   if (lines.length === 0) return 0;
-  const inserted = await sql`
+  const inserted = await insertArchivedRows(table, lines).execute(trx);
+  return Number(inserted.numAffectedRows ?? 0);
+}
+
+/** The insert of both restores: each archived row whose primary key is not there yet. */
+function insertArchivedRows(table: ArchivedTable, lines: readonly string[]) {
+  return sql`
     INSERT INTO ${sql.table(table)}
     SELECT * FROM jsonb_populate_recordset(NULL::${sql.table(table)}, ${`[${lines.join(',')}]`}::jsonb)
-    ON CONFLICT DO NOTHING`.execute(trx);
-  return Number(inserted.numAffectedRows ?? 0);
+    ON CONFLICT DO NOTHING`;
 }
 
 /**
@@ -87,11 +92,7 @@ export async function restoreCallRows(
   billingTimeZone: string = DEFAULT_BILLING_TIME_ZONE,
 ): Promise<number> {
   if (lines.length === 0) return 0;
-  const inserted = await sql<{ session_id: string }>`
-    INSERT INTO calls
-    SELECT * FROM jsonb_populate_recordset(NULL::calls, ${`[${lines.join(',')}]`}::jsonb)
-    ON CONFLICT DO NOTHING
-    RETURNING session_id`.execute(trx);
+  const inserted = await sql<{ session_id: string }>`${insertArchivedRows('calls', lines)} RETURNING session_id`.execute(trx);
   const sessionIds = inserted.rows.map((row) => row.session_id);
   await restoreBillingContributions(trx, sessionIds, billingTimeZone);
   return sessionIds.length;

@@ -23,7 +23,7 @@ describe('bulkHeapArgv', () => {
 
   it.each([
     ['its command line', ['--max-semi-space-size=32'], undefined],
-    ['NODE_OPTIONS', [], '--max-old-space-size=512 --heap-growing-percent=200'],
+    ['NODE_OPTIONS', [], '--max-old-space-size=512 --max-semi-space-size=16'],
     ['a flag given without a value', ['--max-semi-space-size'], ''],
   ])('when the operator chose a heap flag on %s, then the choice stands', (_where, execArgv, nodeOptions) => {
     expect(bulkHeapArgv(NODE, execArgv, ARGV, nodeOptions)).toBeNull();

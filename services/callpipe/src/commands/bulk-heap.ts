@@ -13,7 +13,8 @@ const TUNED_FLAG_NAMES = BULK_HEAP_FLAGS.map((flag) => flag.slice(0, flag.indexO
 /**
  * The argument vector to restart the process with, or null when it already runs with a choice
  * about these flags: its own (after the restart), or the operator's, on the command line or in
- * NODE_OPTIONS, which wins.
+ * NODE_OPTIONS, which wins. (Node refuses `--heap-growing-percent` in NODE_OPTIONS; the semi-space
+ * flag is the one an operator sets there.)
  */
 export function bulkHeapArgv(
   execPath: string,
