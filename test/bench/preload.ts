@@ -4,6 +4,15 @@ import { sql, type Kysely } from 'kysely';
 const DEFAULT_DAYS = 30;
 /** `push_deliveries.source` of the preloaded rows, so measurements can leave them out. */
 export const HISTORY_SOURCE = 'history';
+/**
+ * Session ids shaped like the documented sample (`1201_612_4294967295_20190124030424@callenabler245…`,
+ * a short prefix then the call's UTC start time), with as many prefixes as the simulator uses, so
+ * the history sits among the live traffic's keys in the `calls` primary key; the `#history-` tail
+ * keeps them apart from the simulator's `#<index>-` ids.
+ */
+const historySessionId = sql.raw(
+  `'1201_' || lpad((g % 10000)::text, 4, '0') || '_4294967295_' || to_char(a.at AT TIME ZONE 'UTC', 'YYYYMMDDHH24MISS') || '@callenabler245.huaweicaas.com#history-' || g`,
+);
 
 /**
  * Fills a fresh callpipe database with `rows` rows of history spread over the last `days` days (30 unless given), in
@@ -22,14 +31,14 @@ export async function preloadHistory(db: Kysely<Database>, rows: number, days = 
   await sql`
     INSERT INTO calls (session_id, business, business_source, app_key, state, outcome, caller_number, called_number, started_at,
       ringing_at, answered_at, ended_at, ring_seconds, talk_seconds, state_code, has_cdr, leg_count, facts, call_day)
-    SELECT 'history-' || g, 'notify', 'app_key', 'history-app', 'ended', CASE WHEN g % 5 = 0 THEN 'unanswered' ELSE 'answered' END,
+    SELECT t.session_id, 'notify', 'app_key', 'history-app', 'ended', CASE WHEN g % 5 = 0 THEN 'unanswered' ELSE 'answered' END,
       '+86571' || lpad((g % 100000000)::text, 8, '0'), '+86138' || lpad((g * 7 % 100000000)::text, 8, '0'), t.at,
       t.at + interval '2 s', t.at + interval '6 s', t.at + interval '66 s', 4, 60, 0, true, 1,
-      jsonb_build_object('sessionId', 'history-' || g, 'legs', jsonb_build_array(jsonb_build_object('callout', t.at, 'answer', t.at + interval '6 s'))),
+      jsonb_build_object('sessionId', t.session_id, 'legs', jsonb_build_array(jsonb_build_object('callout', t.at, 'answer', t.at + interval '6 s'))),
       (t.at AT TIME ZONE 'UTC')::date
-    FROM generate_series(1, ${calls}::int) g, LATERAL (SELECT now() - (g % ${days}) * interval '1 day' - (g % 86000) * interval '1 s' AS at) t`.execute(
-    db,
-  );
+    FROM generate_series(1, ${calls}::int) g,
+      LATERAL (SELECT now() - (g % ${days}) * interval '1 day' - (g % 86000) * interval '1 s' AS at) a,
+      LATERAL (SELECT a.at, ${historySessionId} AS session_id) t`.execute(db);
   await sql`
     INSERT INTO call_events (session_id, event_key, event_type, known_event_type, event_at, caller, called, state_code, payload,
       delivery_count, first_received_at, last_received_at, call_day)
