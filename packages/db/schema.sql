@@ -1,3 +1,7 @@
+CREATE FUNCTION public.callpipe_call_order(session_id text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN COALESCE("substring"(session_id, '_(\d{14})@'::text), ''::text);
+
 CREATE TABLE public.billing_contributions (
     session_id text NOT NULL,
     billing_day date NOT NULL,
@@ -405,9 +409,6 @@ ALTER TABLE ONLY public.rejected_pushes ATTACH PARTITION public.rejected_pushes_
 
 ALTER TABLE ONLY public.rejected_pushes ALTER COLUMN id SET DEFAULT nextval('public.rejected_pushes_id_seq'::regclass);
 
-ALTER TABLE ONLY public.billing_contributions
-    ADD CONSTRAINT billing_contributions_pkey PRIMARY KEY (session_id);
-
 ALTER TABLE ONLY public.billing_daily
     ADD CONSTRAINT billing_daily_pkey PRIMARY KEY (billing_day, app_key, business, currency);
 
@@ -416,9 +417,6 @@ ALTER TABLE ONLY public.call_events
 
 ALTER TABLE ONLY public.call_events_default
     ADD CONSTRAINT call_events_default_pkey PRIMARY KEY (session_id, event_key, call_day);
-
-ALTER TABLE ONLY public.calls
-    ADD CONSTRAINT calls_pkey PRIMARY KEY (session_id);
 
 ALTER TABLE ONLY public.cdrs
     ADD CONSTRAINT cdrs_pkey PRIMARY KEY (session_id, call_day);
@@ -464,6 +462,8 @@ ALTER TABLE ONLY public.tariffs
 
 CREATE INDEX billing_contributions_billing_day_idx ON public.billing_contributions USING btree (billing_day);
 
+CREATE UNIQUE INDEX billing_contributions_call_key ON public.billing_contributions USING btree (public.callpipe_call_order(session_id), session_id);
+
 CREATE INDEX call_events_event_at_idx ON ONLY public.call_events USING btree (event_at);
 
 CREATE INDEX call_events_default_event_at_idx ON public.call_events_default USING btree (event_at);
@@ -471,6 +471,8 @@ CREATE INDEX call_events_default_event_at_idx ON public.call_events_default USIN
 CREATE INDEX calls_business_started_at_idx ON public.calls USING btree (business, started_at);
 
 CREATE INDEX calls_call_day_idx ON public.calls USING btree (call_day);
+
+CREATE UNIQUE INDEX calls_call_key ON public.calls USING btree (public.callpipe_call_order(session_id), session_id);
 
 CREATE INDEX calls_ended_at_idx ON public.calls USING btree (ended_at);
 

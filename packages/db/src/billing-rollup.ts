@@ -1,6 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Db } from './database.ts';
 import { compareKeys } from './recordset.ts';
+import { CALL_KEY, callKeyIn } from './session-key.ts';
 
 // billing_daily, kept exact incrementally.
 //
@@ -102,12 +103,12 @@ export async function refreshBillingRollup(trx: Db, callDays: ReadonlyMap<string
   if (callDays.size === 0) return { groupsChanged: 0 };
   const ids = [...callDays.keys()].sort(compareKeys);
   const changed = await sql<{ billing_day: string; app_key: string; business: string; currency: string; calls: string }>`
-    WITH fresh AS (${contributionsSql(timeZone, sql`c.session_id = ANY(${ids}::text[])`, true)}),
-    old AS (SELECT ${sql.raw(CONTRIBUTION_LIST)} FROM billing_contributions WHERE session_id = ANY(${ids}::text[])),
+    WITH fresh AS (${contributionsSql(timeZone, callKeyIn('c.session_id', ids), true)}),
+    old AS (SELECT ${sql.raw(CONTRIBUTION_LIST)} FROM billing_contributions WHERE ${callKeyIn('session_id', ids)}),
     saved AS (
       INSERT INTO billing_contributions (${sql.raw(CONTRIBUTION_LIST)})
       SELECT ${sql.raw(CONTRIBUTION_LIST)} FROM fresh ORDER BY session_id
-      ON CONFLICT (session_id) DO UPDATE SET ${sql.raw(CONTRIBUTION_UPDATE)} WHERE ${sql.raw(CONTRIBUTION_CHANGED)}
+      ON CONFLICT (${CALL_KEY}) DO UPDATE SET ${sql.raw(CONTRIBUTION_UPDATE)} WHERE ${sql.raw(CONTRIBUTION_CHANGED)}
     ),
     changes AS (
       SELECT ${sql.raw(KEY_LIST)}, ${sql.raw([...COUNTS, 'cost'].join(', '))} FROM fresh
@@ -144,9 +145,9 @@ export async function restoreBillingContributions(trx: Db, sessionIds: readonly 
   const ids = [...sessionIds].sort(compareKeys);
   const inserted = await sql`
     INSERT INTO billing_contributions (${sql.raw(CONTRIBUTION_LIST)})
-    SELECT ${sql.raw(CONTRIBUTION_LIST)} FROM (${contributionsSql(timeZone, sql`c.session_id = ANY(${ids}::text[])`, true)}) AS f
+    SELECT ${sql.raw(CONTRIBUTION_LIST)} FROM (${contributionsSql(timeZone, callKeyIn('c.session_id', ids), true)}) AS f
     ORDER BY session_id
-    ON CONFLICT (session_id) DO NOTHING`.execute(trx);
+    ON CONFLICT (${CALL_KEY}) DO NOTHING`.execute(trx);
   return Number(inserted.numAffectedRows ?? 0n);
 }
 

@@ -1,6 +1,7 @@
 import type { Business } from '@callpipe/events';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, Db } from './database.ts';
+import { callKeyMatches } from './session-key.ts';
 import type { CallEventsTable } from './tables/call-events.ts';
 import type { CallsTable } from './tables/calls.ts';
 import type { CdrsTable } from './tables/cdrs.ts';
@@ -295,7 +296,7 @@ export function exportCallEvents(db: Db, selection: ExportSelection, paging: Exp
             eb
               .selectFrom('calls')
               .select(sql`1`.as('one'))
-              .whereRef('calls.session_id', '=', 'call_events.session_id')
+              .where(callKeyMatches('calls.session_id', 'call_events.session_id'))
               .$if(appKey !== undefined, (sub) => sub.where('calls.app_key', '=', appKey!))
               .$if(business !== undefined, (sub) => sub.where('calls.business', '=', business!)),
           ),

@@ -3,6 +3,7 @@ import { errorCode } from '@callpipe/runtime';
 import { ADVISORY_LOCK } from './advisory-locks.ts';
 import type { Database } from './database.ts';
 import { addDays, utcDay } from './days.ts';
+import { callKeyMatches, callKeyOf } from './session-key.ts';
 import { PG_ERROR } from './sqlstate.ts';
 
 /**
@@ -277,10 +278,10 @@ async function retireArchivedDays(
 async function deleteCalls(trx: Transaction<Database>, where: RawBuilder<unknown>, batchSize: number): Promise<number> {
   const deleted = await sql<{ n: string }>`
     WITH gone AS (
-      DELETE FROM calls WHERE session_id IN (
-        SELECT session_id FROM calls WHERE ${where} LIMIT ${batchSize} FOR UPDATE SKIP LOCKED)
+      DELETE FROM calls WHERE ${callKeyOf('session_id')} IN (
+        SELECT callpipe_call_order(session_id), session_id FROM calls WHERE ${where} LIMIT ${batchSize} FOR UPDATE SKIP LOCKED)
       RETURNING session_id),
-    contributions AS (DELETE FROM billing_contributions WHERE session_id IN (SELECT session_id FROM gone))
+    contributions AS (DELETE FROM billing_contributions b USING gone WHERE ${callKeyMatches('b.session_id', 'gone.session_id')})
     SELECT count(*) AS n FROM gone`.execute(trx);
   return Number(deleted.rows[0]?.n ?? 0);
 }

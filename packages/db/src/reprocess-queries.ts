@@ -1,10 +1,11 @@
 import type { Business } from '@callpipe/events';
-import { sql, type Selectable } from 'kysely';
+import { sql, type Selectable, type SqlBool } from 'kysely';
 import { CALL_EVENT_DERIVED_COLUMNS, type CallEventDerivedRow } from './call-event-row.ts';
 import { CDR_DERIVED_COLUMNS, type CdrDerivedRow } from './cdr-row.ts';
 import type { Db } from './database.ts';
 import { createRecordingTasks } from './recording-tasks.ts';
 import { recordsetTypes, updateAssignments, type RecordsetRow } from './recordset.ts';
+import { callKeyIn, callKeyOf } from './session-key.ts';
 import type { CallEventsTable } from './tables/call-events.ts';
 import type { CallsTable } from './tables/calls.ts';
 import type { CdrsTable } from './tables/cdrs.ts';
@@ -23,17 +24,18 @@ export interface CallSelection {
   business?: Business;
 }
 
-/** The next `limit` session ids after `after` (in session order) of the calls selected. */
+/** The next `limit` session ids after `after` (in call key order, `session-key.ts`) of the calls selected. */
 export async function selectCallIds(db: Db, selection: CallSelection, after: string | null, limit: number): Promise<string[]> {
   const { from, to, appKey, business } = selection;
   const rows = await db
     .selectFrom('calls')
     .select('session_id')
-    .$if(after !== null, (query) => query.where('session_id', '>', after!))
+    .$if(after !== null, (query) => query.where(sql<SqlBool>`${callKeyOf('session_id')} > ${callKeyOf(sql`${after}::text`)}`))
     .$if(Boolean(from), (query) => query.where((eb) => eb(eb.fn.coalesce('started_at', 'ended_at'), '>=', sql<Date>`${from}::timestamptz`)))
     .$if(Boolean(to), (query) => query.where((eb) => eb(eb.fn.coalesce('started_at', 'ended_at'), '<', sql<Date>`${to}::timestamptz`)))
     .$if(Boolean(appKey), (query) => query.where('app_key', '=', appKey!))
     .$if(Boolean(business), (query) => query.where('business', '=', business!))
+    .orderBy(sql`callpipe_call_order(session_id)`)
     .orderBy('session_id')
     .limit(limit)
     .execute();
@@ -57,7 +59,7 @@ export async function readStoredCalls(trx: Db, sessionIds: readonly string[], op
     .selectFrom('calls')
     .selectAll()
     .select(sql<string>`call_day::text`.as('call_day'))
-    .where('session_id', '=', (eb) => eb.fn.any(eb.val(sessionIds)))
+    .where(callKeyIn('session_id', sessionIds))
     .orderBy('session_id')
     .$if(options.lock, (query) => query.forUpdate())
     .execute();

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { CALL_COLUMNS, callRow, type CallRow } from './call-row.ts';
 import type { Db } from './database.ts';
 import { columnList, compareKeys, recordsetTypes, updateAssignments, type RecordsetRow } from './recordset.ts';
+import { CALL_KEY, callKeyIn, callKeyMatches } from './session-key.ts';
 import type { CallsTable } from './tables/calls.ts';
 
 const CALL_RECORDSET_TYPES = recordsetTypes(CALL_COLUMNS);
@@ -32,7 +33,7 @@ export async function upsertCalls(
 ): Promise<CallsOutcome> {
   const sessionIds = [...batchFacts.keys()].sort(compareKeys);
   const callDays = new Map<string, string>();
-  const known = await sql<{ session_id: string }>`SELECT session_id FROM calls WHERE session_id = ANY(${sessionIds}::text[])`.execute(trx);
+  const known = await sql<{ session_id: string }>`SELECT session_id FROM calls WHERE ${callKeyIn('session_id', sessionIds)}`.execute(trx);
   const knownIds = new Set(known.rows.map((row) => row.session_id));
   const missing = sessionIds.filter((id) => !knownIds.has(id));
   let createdCount = 0;
@@ -42,7 +43,7 @@ export async function upsertCalls(
       INSERT INTO calls (${sql.raw(CALL_COLUMN_LIST)}, call_day)
       SELECT ${sql.raw(CALL_COLUMN_LIST)}, call_day FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
         AS r(${sql.raw(CALL_RECORDSET_TYPES)}, call_day date)
-      ON CONFLICT (session_id) DO NOTHING
+      ON CONFLICT (${CALL_KEY}) DO NOTHING
       RETURNING session_id, call_day::text AS call_day`.execute(trx);
     for (const row of created.rows) callDays.set(row.session_id, row.call_day);
     createdCount = created.rows.length;
@@ -53,7 +54,7 @@ export async function upsertCalls(
   // The row lock serializes writers of one call; the merge makes the order in which they get it irrelevant.
   const locked = await sql<{ session_id: string; facts: CallFacts; state: CallState; call_day: string }>`
     SELECT session_id, facts, state, call_day::text AS call_day FROM calls
-    WHERE session_id = ANY(${existingIds}::text[]) ORDER BY session_id FOR UPDATE`.execute(trx);
+    WHERE ${callKeyIn('session_id', existingIds)} ORDER BY session_id FOR UPDATE`.execute(trx);
   const changed: CallRow[] = [];
   let late = 0;
   for (const row of locked.rows) {
@@ -73,5 +74,5 @@ export async function updateCallRows(trx: Db, rows: readonly CallRow[]): Promise
   await sql`
     UPDATE calls SET ${sql.raw(CALL_UPDATE)}, updated_at = now()
     FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS v(${sql.raw(CALL_RECORDSET_TYPES)})
-    WHERE calls.session_id = v.session_id`.execute(trx);
+    WHERE ${callKeyMatches('calls.session_id', 'v.session_id')}`.execute(trx);
 }

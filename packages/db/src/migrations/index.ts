@@ -5,6 +5,7 @@ import * as fieldAnomalies from './0003_field_anomalies.ts';
 import * as replayedDeliveries from './0004_replayed_deliveries.ts';
 import * as tariffsAndBillingDaily from './0008_tariffs_and_billing_daily.ts';
 import * as recordings from './0009_recordings.ts';
+import * as callsKeyedByCallTime from './0010_calls_keyed_by_call_time.ts';
 
 /** Ordered by name; a static map works the same from source and from the built package. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0004_replayed_deliveries': replayedDeliveries,
   '0008_tariffs_and_billing_daily': tariffsAndBillingDaily,
   '0009_recordings': recordings,
+  '0010_calls_keyed_by_call_time': callsKeyedByCallTime,
 };
