@@ -18,7 +18,8 @@ CREATE TABLE public.billing_contributions (
     cost numeric(20,6),
     cdrs integer NOT NULL,
     cdrs_missing integer NOT NULL
-);
+)
+WITH (autovacuum_vacuum_scale_factor='0.01', autovacuum_vacuum_insert_scale_factor='0.01', autovacuum_analyze_scale_factor='0.01');
 
 CREATE TABLE public.billing_daily (
     billing_day date NOT NULL,
@@ -115,7 +116,8 @@ CREATE TABLE public.calls (
     CONSTRAINT calls_business_check CHECK ((business = ANY (ARRAY['click2call'::text, 'notify'::text, 'verify'::text]))),
     CONSTRAINT calls_outcome_check CHECK ((outcome = ANY (ARRAY['in_progress'::text, 'answered'::text, 'unanswered'::text, 'failed'::text]))),
     CONSTRAINT calls_state_check CHECK ((state = ANY (ARRAY['unknown'::text, 'dialing'::text, 'ringing'::text, 'answered'::text, 'ended'::text])))
-);
+)
+WITH (autovacuum_vacuum_scale_factor='0.01', autovacuum_vacuum_insert_scale_factor='0.01', autovacuum_analyze_scale_factor='0.01');
 
 CREATE TABLE public.cdrs (
     session_id text NOT NULL,

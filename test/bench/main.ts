@@ -13,6 +13,7 @@ import { HISTORY_SOURCE, preloadHistory } from './preload.ts';
 import { replaySection } from './replay.ts';
 import { startLatencyProxy } from './latency-proxy.ts';
 import { load, type LoadResult } from './load.ts';
+import { createPostgres } from '../support/instances.ts';
 import { freePort, REPO_ROOT, runCallpipe, waitForHttp, type CallpipeProcess } from '../support/process.ts';
 import { localServiceEnv } from '../support/service-env.ts';
 
@@ -27,6 +28,10 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     // Extra settings for every ingest and worker the benchmark starts, e.g. WORKER_CONCURRENCY=512,WORKER_BATCH_MAX=500.
     env: { type: 'string' },
+    // Rows of history under the volume section's second drain (default 50M; 100k in quick mode).
+    'volume-rows': { type: 'string' },
+    // Run against DATABASE_URL's server instead of a private one started with infra/postgres/postgresql.conf.
+    'shared-postgres': { type: 'boolean', default: false },
   },
 });
 const extraEnv = Object.fromEntries(
@@ -47,7 +52,15 @@ for (const section of selected)
 const runs = (section: Section) => selected.has(section);
 const quick = args.quick;
 const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
-const serverUrl = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const sharedServerUrl = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+/** The production configuration (infra/postgres/postgresql.conf); quick mode shrinks its memory for small CI machines. */
+const PRIVATE_POSTGRES_SETTINGS: Record<string, string> = {
+  fsync: 'on',
+  ...(quick
+    ? { shared_buffers: '256MB', effective_cache_size: '1GB', maintenance_work_mem: '256MB', min_wal_size: '80MB', max_wal_size: '1GB' }
+    : {}),
+};
+let serverUrl = sharedServerUrl;
 const ACK_SECONDS = quick ? 3 : 10;
 const CONNECTIONS = 50;
 const E2E_PUSHES = Number(args['e2e-pushes'] ?? (quick ? 5_000 : 200_000));
@@ -56,7 +69,7 @@ const FRESHNESS_SECONDS = quick ? 3 : 10;
 const SLOW_POSTGRES_MS = 20;
 const SCALE_PUSHES = quick ? 3_000 : 40_000;
 const SCALE_WORKERS = [1, 2, 4];
-const VOLUME_ROWS = quick ? 100_000 : 10_000_000;
+const VOLUME_ROWS = Number(args['volume-rows'] ?? (quick ? 100_000 : 50_000_000));
 
 const lines: string[] = [];
 const log = (line: string) => {
@@ -222,6 +235,18 @@ async function drainRate(bodies: readonly string[], workers: number, preloadRows
 }
 
 async function main(): Promise<void> {
+  const privatePostgres = args['shared-postgres']
+    ? null
+    : await createPostgres({ configFile: join(REPO_ROOT, 'infra/postgres/postgresql.conf'), settings: PRIVATE_POSTGRES_SETTINGS });
+  if (privatePostgres) serverUrl = privatePostgres.serverUrl;
+  try {
+    await sections();
+  } finally {
+    await privatePostgres?.stop();
+  }
+}
+
+async function sections(): Promise<void> {
   const traffic = buildTraffic(2026, Math.ceil(Math.max(E2E_PUSHES, SCALE_PUSHES, 20_000) / 4), { maxCdrsPerPush: 5 });
   const bodies = traffic.map((send) => JSON.stringify(send.push));
   const meanBytes = Math.round(bodies.reduce((sum, body) => sum + Buffer.byteLength(body), 0) / bodies.length);
@@ -248,6 +273,11 @@ async function main(): Promise<void> {
     `Loopback; load generator: autocannon, ${CONNECTIONS} connections, in this process; bodies: ${bodies.length} realistic VoiceCall pushes (status and CDR, up to 5 CDRs per push), mean ${meanBytes} B.`,
   );
   log('Everything (generator, servers, Redis, Postgres) shares the same cores.');
+  log(
+    args['shared-postgres']
+      ? `Postgres: the server of DATABASE_URL, as configured there.`
+      : `Postgres: a private server started with infra/postgres/postgresql.conf${quick ? ' (memory settings shrunk for quick mode)' : ''}, fsync on.`,
+  );
   log('');
   log('```');
   const ratios: string[] = [];

@@ -1,4 +1,5 @@
-import { ensurePartitions, type Database } from '@callpipe/db';
+import { DEFAULT_BILLING_TIME_ZONE } from '@callpipe/events';
+import { ensurePartitions, rebuildBillingRollup, type Database } from '@callpipe/db';
 import { sql, type Kysely } from 'kysely';
 
 const DEFAULT_DAYS = 30;
@@ -17,14 +18,15 @@ const historySessionId = sql.raw(
 /**
  * Fills a fresh callpipe database with `rows` rows of history spread over the last `days` days (30 unless given), in
  * the proportions live traffic leaves behind: per call one `calls` row, four `call_events`, one
- * `cdrs` row, and a `push_deliveries` row per delivery of two in three calls. The session ids never
- * collide with the benchmark's own traffic, so every later push still creates new rows: the cost
- * measured is inserting into and looking up in large indexes, not updating old rows.
+ * `cdrs` row, a `billing_contributions` row, and a `push_deliveries` row per delivery of two in
+ * three calls. The session ids never collide with the benchmark's own traffic, so every later push
+ * still creates new rows: the cost measured is inserting into and looking up in large indexes, not
+ * updating old rows.
  */
 export async function preloadHistory(db: Kysely<Database>, rows: number, days = DEFAULT_DAYS): Promise<{ calls: number; seconds: number }> {
   const started = Date.now();
-  const calls = Math.max(1, Math.floor(rows / (1 + 4 + 1 + 4 * (2 / 3))));
-  const deliveries = rows - calls * 6;
+  const calls = Math.max(1, Math.floor(rows / (1 + 4 + 1 + 1 + 4 * (2 / 3))));
+  const deliveries = rows - calls * 7;
   await ensurePartitions(db, { now: new Date(Date.now() - days * 86_400_000), aheadDays: days + 1, retentionDays: 0 });
   await sql`SET synchronous_commit = off`.execute(db);
   await sql`SET statement_timeout = 0`.execute(db);
@@ -64,6 +66,8 @@ export async function preloadHistory(db: Kysely<Database>, rows: number, days = 
     FROM generate_series(1, ${Math.max(0, deliveries)}::int) g, LATERAL (SELECT now() - (g % ${days}) * interval '1 day' - (g % 86000) * interval '1 s' AS at) t`.execute(
     db,
   );
+  // Each call's billing contribution and the day totals, as the live store leaves them.
+  await db.transaction().execute((trx) => rebuildBillingRollup(trx, DEFAULT_BILLING_TIME_ZONE));
   // As on a system that has been running: history vacuumed, else autovacuum's insert-triggered
   // vacuum of 10M fresh rows competes for the same cores during the measurement.
   await sql`VACUUM (ANALYZE)`.execute(db);

@@ -95,6 +95,8 @@ function asPostgres(command: string, args: string[]): [string, string[]] {
 }
 
 export interface PostgresOptions {
+  /** The server's configuration file (e.g. infra/postgres/postgresql.conf); `settings` override it. */
+  configFile?: string;
   /** Extra `-c name=value` server settings. */
   settings?: Record<string, string>;
   /** Makes the data folder instead of initdb (a standby's base backup). */
@@ -112,7 +114,14 @@ export async function createPostgres(options: PostgresOptions = {}): Promise<Pos
   else run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']);
   const ready = () => succeeds('pg_isready', ['-q', '-h', '127.0.0.1', '-p', String(port)]);
   const pgCtl = (args: string[]) => run('pg_ctl', ['-D', data, ...args]);
-  const settings = Object.entries({ listen_addresses: '127.0.0.1', fsync: 'off', max_connections: '200', ...options.settings })
+  const configFile = options.configFile ? { config_file: options.configFile } : {};
+  const settings = Object.entries({
+    ...configFile,
+    listen_addresses: '127.0.0.1',
+    fsync: 'off',
+    max_connections: '200',
+    ...options.settings,
+  })
     .map(([name, value]) => `-c ${name}=${value}`)
     .join(' ');
   const instance: PostgresInstance = {
