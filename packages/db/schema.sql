@@ -1,6 +1,6 @@
 CREATE FUNCTION public.callpipe_call_order(session_id text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN COALESCE("substring"(session_id, '_(\d{14})@'::text), ''::text);
+    RETURN substr(session_id, (strpos(session_id, '@'::text) - 14), 14);
 
 CREATE TABLE public.billing_contributions (
     session_id text NOT NULL,

@@ -34,10 +34,10 @@ describe('docker-compose.yml', () => {
   });
 
   it('mounts the provisioned Prometheus config and Grafana dashboards that exist in the repository', () => {
-    const mounts = ['prometheus', 'grafana'].flatMap((name) =>
+    const mounts = ['prometheus', 'grafana', 'postgres'].flatMap((name) =>
       ((compose.services[name] as { volumes?: string[] }).volumes ?? []).filter((volume) => volume.startsWith('./')),
     );
-    expect(mounts.length).toBe(3);
+    expect(mounts.length).toBe(4);
     for (const mount of mounts) expect(existsSync(join(REPO_ROOT, mount.split(':')[0]!)), mount).toBe(true);
     const prometheusConfig = parse(readFileSync(join(REPO_ROOT, 'infra/prometheus/prometheus.yml'), 'utf8')) as {
       scrape_configs: { static_configs?: { targets: string[] }[] }[];
@@ -71,6 +71,13 @@ describe('docker-compose.yml', () => {
     const units: Record<string, number> = { kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
     const bytes = Number(/^\d+/.exec(maxmemory)![0]) * (units[maxmemory.replace(/^\d+/, '').toLowerCase()] ?? 1);
     expect(Math.floor(bytes * 0.8)).toBe(threshold);
+  });
+
+  it('runs Postgres with the production configuration of infra/postgres', () => {
+    const postgres = compose.services['postgres'] as ComposeService & { volumes: string[] };
+    const mount = postgres.volumes.find((volume) => volume.startsWith('./infra/postgres/postgresql.conf:'))!;
+    expect(mount).toBeDefined();
+    expect(postgres.command).toEqual(['postgres', '-c', `config_file=${mount.split(':')[1]}`]);
   });
 
   it('lets Grafana read Postgres only through the read-only role migrate creates', () => {
