@@ -1,7 +1,7 @@
-import { sql, type RawBuilder } from 'kysely';
+import { sql } from 'kysely';
 import type { Db } from './database.ts';
 import { compareKeys } from './recordset.ts';
-import { CALL_KEY, callKeyIn } from './session-key.ts';
+import { CALL_KEY, joinCallKeys } from './session-key.ts';
 
 // billing_daily, kept exact incrementally.
 //
@@ -47,9 +47,11 @@ const CONTRIBUTION_LIST = CONTRIBUTION_COLUMNS.join(', ');
  * count in currency '' with a NULL cost. `cdrs_missing` is an ended call without a CDR (a simple
  * definition: no horizon for a CDR still on its way).
  */
-function contributionsSql(timeZone: string, where: RawBuilder<unknown>, few = false) {
+function contributionsSql(timeZone: string, sessionIds?: readonly string[]) {
   // For a batch's few calls, one index probe into the one partition of each call's CDR (the LIMIT
   // keeps the planner from hashing every partition); for all calls, a hash join.
+  const few = sessionIds !== undefined;
+  const calls = few ? joinCallKeys('c.session_id', sessionIds) : sql``;
   const cdr = few
     ? sql`LEFT JOIN LATERAL (SELECT * FROM cdrs WHERE cdrs.session_id = c.session_id AND cdrs.call_day = c.call_day LIMIT 1) d ON true`
     : sql`LEFT JOIN cdrs d ON d.session_id = c.session_id AND d.call_day = c.call_day`;
@@ -69,8 +71,7 @@ function contributionsSql(timeZone: string, where: RawBuilder<unknown>, few = fa
       (d.session_id IS NOT NULL)::int AS cdrs,
       (c.state = 'ended' AND d.session_id IS NULL)::int AS cdrs_missing,
       CASE WHEN d.cost_currency IS NULL THEN NULL ELSE d.total_cost END AS cost
-    FROM calls c ${cdr}
-    WHERE ${where}`;
+    FROM calls c ${calls} ${cdr}`;
 }
 
 const sums = (from: string) =>
@@ -103,8 +104,8 @@ export async function refreshBillingRollup(trx: Db, callDays: ReadonlyMap<string
   if (callDays.size === 0) return { groupsChanged: 0 };
   const ids = [...callDays.keys()].sort(compareKeys);
   const changed = await sql<{ billing_day: string; app_key: string; business: string; currency: string; calls: string }>`
-    WITH fresh AS (${contributionsSql(timeZone, callKeyIn('c.session_id', ids), true)}),
-    old AS (SELECT ${sql.raw(CONTRIBUTION_LIST)} FROM billing_contributions WHERE ${callKeyIn('session_id', ids)}),
+    WITH fresh AS (${contributionsSql(timeZone, ids)}),
+    old AS (SELECT ${sql.raw(CONTRIBUTION_LIST)} FROM billing_contributions ${joinCallKeys('billing_contributions.session_id', ids)}),
     saved AS (
       INSERT INTO billing_contributions (${sql.raw(CONTRIBUTION_LIST)})
       SELECT ${sql.raw(CONTRIBUTION_LIST)} FROM fresh ORDER BY session_id
@@ -145,7 +146,7 @@ export async function restoreBillingContributions(trx: Db, sessionIds: readonly 
   const ids = [...sessionIds].sort(compareKeys);
   const inserted = await sql`
     INSERT INTO billing_contributions (${sql.raw(CONTRIBUTION_LIST)})
-    SELECT ${sql.raw(CONTRIBUTION_LIST)} FROM (${contributionsSql(timeZone, callKeyIn('c.session_id', ids), true)}) AS f
+    SELECT ${sql.raw(CONTRIBUTION_LIST)} FROM (${contributionsSql(timeZone, ids)}) AS f
     ORDER BY session_id
     ON CONFLICT (${CALL_KEY}) DO NOTHING`.execute(trx);
   return Number(inserted.numAffectedRows ?? 0n);
@@ -170,7 +171,7 @@ export async function rebuildBillingRollup(trx: Db, timeZone: string): Promise<R
   await sql`DELETE FROM billing_contributions`.execute(trx);
   const inserted = await sql`
     INSERT INTO billing_contributions (${sql.raw(CONTRIBUTION_LIST)})
-    SELECT ${sql.raw(CONTRIBUTION_LIST)} FROM (${contributionsSql(timeZone, sql`true`)}) AS f`.execute(trx);
+    SELECT ${sql.raw(CONTRIBUTION_LIST)} FROM (${contributionsSql(timeZone)}) AS f`.execute(trx);
   const first = await sql<{ day: string | null }>`SELECT min(billing_day)::text AS day FROM billing_contributions`.execute(trx);
   const fromDay = first.rows[0]?.day ?? null;
   if (fromDay === null) return { contributions: 0, groups: 0, fromDay };
@@ -206,7 +207,7 @@ const ROW_COLUMNS = `billing_day::text AS billing_day, app_key, business, curren
 export async function billingDailyFromScratch(db: Db, timeZone: string): Promise<BillingDailyRow[]> {
   const result = await sql<BillingDailyRow>`
     SELECT ${sql.raw(ROW_COLUMNS)} FROM (
-      SELECT ${sql.raw(KEY_LIST)}, ${sql.raw(SUMS)} FROM (${contributionsSql(timeZone, sql`true`)}) AS f GROUP BY ${sql.raw(KEY_LIST)}
+      SELECT ${sql.raw(KEY_LIST)}, ${sql.raw(SUMS)} FROM (${contributionsSql(timeZone)}) AS f GROUP BY ${sql.raw(KEY_LIST)}
     ) AS g ORDER BY ${sql.raw(KEY_LIST)}`.execute(db);
   return result.rows;
 }

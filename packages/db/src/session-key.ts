@@ -13,6 +13,16 @@ export function callKeyIn(column: string, ids: readonly string[]): RawBuilder<Sq
   return sql<SqlBool>`(callpipe_call_order(${ref}), ${ref}) IN (SELECT callpipe_call_order(id), id FROM unnest(${[...ids]}::text[]) AS id)`;
 }
 
+/**
+ * `JOIN` to the rows whose `column` (a `session_id` of calls or billing_contributions) is one of
+ * `ids`, which must be distinct. Unlike `callKeyIn`'s semi-join, whose de-duplication hides the
+ * array's length from the planner (it guesses 200 rows and may hash a whole small table), this
+ * joins the ids as they are: a batch's statements stay index probes, one per id.
+ */
+export function joinCallKeys(column: string, ids: readonly string[]): RawBuilder<unknown> {
+  return sql`JOIN unnest(${[...ids]}::text[]) AS wanted(id) ON ${callKeyMatches(column, 'wanted.id')}`;
+}
+
 /** The call key of `keyed` (a `session_id` of calls or billing_contributions) is that of `other`. */
 export function callKeyMatches(keyed: string, other: string | RawBuilder<unknown>): RawBuilder<SqlBool> {
   const left = sql.ref(keyed);

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { CALL_COLUMNS, callRow, type CallRow } from './call-row.ts';
 import type { Db } from './database.ts';
 import { columnList, compareKeys, recordsetTypes, updateAssignments, type RecordsetRow } from './recordset.ts';
-import { CALL_KEY, callKeyIn, callKeyMatches } from './session-key.ts';
+import { CALL_KEY, callKeyMatches, joinCallKeys } from './session-key.ts';
 import type { CallsTable } from './tables/calls.ts';
 
 const CALL_RECORDSET_TYPES = recordsetTypes(CALL_COLUMNS);
@@ -33,7 +33,9 @@ export async function upsertCalls(
 ): Promise<CallsOutcome> {
   const sessionIds = [...batchFacts.keys()].sort(compareKeys);
   const callDays = new Map<string, string>();
-  const known = await sql<{ session_id: string }>`SELECT session_id FROM calls WHERE ${callKeyIn('session_id', sessionIds)}`.execute(trx);
+  const known = await sql<{
+    session_id: string;
+  }>`SELECT calls.session_id FROM calls ${joinCallKeys('calls.session_id', sessionIds)}`.execute(trx);
   const knownIds = new Set(known.rows.map((row) => row.session_id));
   const missing = sessionIds.filter((id) => !knownIds.has(id));
   let createdCount = 0;
@@ -53,8 +55,8 @@ export async function upsertCalls(
 
   // The row lock serializes writers of one call; the merge makes the order in which they get it irrelevant.
   const locked = await sql<{ session_id: string; facts: CallFacts; state: CallState; call_day: string }>`
-    SELECT session_id, facts, state, call_day::text AS call_day FROM calls
-    WHERE ${callKeyIn('session_id', existingIds)} ORDER BY session_id FOR UPDATE`.execute(trx);
+    SELECT calls.session_id, facts, state, call_day::text AS call_day FROM calls ${joinCallKeys('calls.session_id', existingIds)}
+    ORDER BY calls.session_id FOR UPDATE OF calls`.execute(trx);
   const changed: CallRow[] = [];
   let late = 0;
   for (const row of locked.rows) {
