@@ -70,6 +70,8 @@ const SLOW_POSTGRES_MS = 20;
 const SCALE_PUSHES = quick ? 3_000 : 40_000;
 const SCALE_WORKERS = [1, 2, 4];
 const VOLUME_ROWS = Number(args['volume-rows'] ?? (quick ? 100_000 : 50_000_000));
+/** Days the volume section's history spans: the retention billing needs, each with its daily partitions. */
+const VOLUME_DAYS = quick ? 30 : 400;
 
 const lines: string[] = [];
 const log = (line: string) => {
@@ -194,9 +196,9 @@ async function drainRate(bodies: readonly string[], workers: number, preloadRows
   const p = await pipeline(`drain${workers}_${preloadRows}`, { ingest: true, worker: false });
   const db = createDatabase({ connectionString: databaseUrlFor(serverUrl, p.databaseName), poolSize: 1 });
   if (preloadRows > 0) {
-    const preload = await preloadHistory(db, preloadRows);
+    const preload = await preloadHistory(db, preloadRows, VOLUME_DAYS);
     log(
-      `      preloaded ${preloadRows.toLocaleString('en-US')} rows of history (${preload.calls.toLocaleString('en-US')} calls over 30 days) in ${preload.seconds.toFixed(0)} s`,
+      `      preloaded ${preloadRows.toLocaleString('en-US')} rows of history (${preload.calls.toLocaleString('en-US')} calls over ${VOLUME_DAYS} days, daily partitions for each) in ${preload.seconds.toFixed(0)} s`,
     );
   }
   const filled = await load(p.url, bodies.slice(0, SCALE_PUSHES), { connections: CONNECTIONS, amount: SCALE_PUSHES });
@@ -239,6 +241,9 @@ async function main(): Promise<void> {
     ? null
     : await createPostgres({ configFile: join(REPO_ROOT, 'infra/postgres/postgresql.conf'), settings: PRIVATE_POSTGRES_SETTINGS });
   if (privatePostgres) serverUrl = privatePostgres.serverUrl;
+  // An interrupted run leaves no server (and its data folder of up to tens of GB) behind.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => void privatePostgres?.stop().finally(() => process.exit(130)));
   try {
     await sections();
   } finally {
