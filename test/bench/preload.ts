@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { DEFAULT_BILLING_TIME_ZONE } from '@callpipe/events';
 import { ensurePartitions, rebuildBillingRollup, type Database } from '@callpipe/db';
 import { sql, type Kysely } from 'kysely';
@@ -71,5 +72,9 @@ export async function preloadHistory(db: Kysely<Database>, rows: number, days = 
   // As on a system that has been running: history vacuumed, else autovacuum's insert-triggered
   // vacuum of 10M fresh rows competes for the same cores during the measurement.
   await sql`VACUUM (ANALYZE)`.execute(db);
+  // Nor is a running system still writing back the tens of GB just loaded: a checkpoint and the
+  // kernel's writeback would compete with the measurement for the disk, and each commit's fsync wait.
+  await sql`CHECKPOINT`.execute(db);
+  execFileSync('sync');
   return { calls, seconds: (Date.now() - started) / 1000 };
 }
