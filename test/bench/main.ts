@@ -190,7 +190,7 @@ interface ScalingRow {
  * Drain rate: the queue is filled while no worker runs (the ingest is stopped before the drain),
  * then k worker processes drain it. The rate is pushes over the span between the first and last
  * commit; CPU per process group shows where the time goes. With `preloadRows`, the database first
- * gets that much history (the 10-million-row comparison).
+ * gets that much history over VOLUME_DAYS days (the volume section's comparison).
  */
 async function drainRate(bodies: readonly string[], workers: number, preloadRows = 0): Promise<ScalingRow> {
   const p = await pipeline(`drain${workers}_${preloadRows}`, { ingest: true, worker: false });

@@ -7,8 +7,8 @@ import { addDays } from './days.ts';
 /**
  * The tables a day of data lives in, as the archive writes and restores them: `calls` and the
  * call-day partitioned tables by `call_day`, the ledger and the rejected pushes by the UTC day of
- * `received_at`. Each with its primary key, which orders the rows (keyset chunks) and makes a
- * restore idempotent.
+ * `received_at`. Each with the columns of a unique key (for `calls`, the session id its key is
+ * derived from, migration 0010), which order the rows (keyset chunks) and make a restore idempotent.
  */
 export const ARCHIVED_TABLES = [
   { table: 'calls', key: 'call_day', primaryKey: ['session_id'] },
