@@ -39,11 +39,17 @@ async function baseTariffs(db: Kysely<Database>): Promise<void> {
   await setTariff(db, { appKey: null, business: 'notify', leg: 'call-out', price: '0.100000', currency: 'CNY', validFrom: since });
 }
 
-/** Two sets of calls around midnight of the billing zones used, so calls fall on several billing days. */
+/**
+ * Two sets of calls around midnight of the billing zones used (Shanghai, New York), so calls cross a
+ * day boundary, and a third set far from every zone's midnight: the start times are random, so the
+ * first two sets alone can all land on one side of midnight and on a single billing day.
+ */
 function trafficOf(seed: number) {
+  const options = { lossProbability: 0.2, unmappedAppKeyProbability: 0.2 };
   return [
-    ...generateCalls(seed, 8, { lossProbability: 0.2, unmappedAppKeyProbability: 0.2, startAt: new Date('2024-06-10T15:52:00Z') }),
-    ...generateCalls(seed + 1, 8, { lossProbability: 0.2, unmappedAppKeyProbability: 0.2, startAt: new Date('2024-06-11T03:52:00Z') }),
+    ...generateCalls(seed, 8, { ...options, startAt: new Date('2024-06-10T15:52:00Z') }),
+    ...generateCalls(seed + 1, 8, { ...options, startAt: new Date('2024-06-11T03:52:00Z') }),
+    ...generateCalls(seed + 2, 2, { ...options, startAt: new Date('2024-06-12T08:00:00Z') }),
   ];
 }
 
