@@ -5,7 +5,7 @@ import { CDR_DERIVED_COLUMNS, type CdrDerivedRow } from './cdr-row.ts';
 import type { Db } from './database.ts';
 import { createRecordingTasks } from './recording-tasks.ts';
 import { recordsetTypes, updateAssignments, type RecordsetRow } from './recordset.ts';
-import { callKeyIn, callKeyOf } from './session-key.ts';
+import { callKeyOf, joinCallKeys } from './session-key.ts';
 import type { CallEventsTable } from './tables/call-events.ts';
 import type { CallsTable } from './tables/calls.ts';
 import type { CdrsTable } from './tables/cdrs.ts';
@@ -55,14 +55,10 @@ export interface StoredCalls {
  * two cannot deadlock.
  */
 export async function readStoredCalls(trx: Db, sessionIds: readonly string[], options: { lock: boolean }): Promise<StoredCalls> {
-  const calls = await trx
-    .selectFrom('calls')
-    .selectAll()
-    .select(sql<string>`call_day::text`.as('call_day'))
-    .where(callKeyIn('session_id', sessionIds))
-    .orderBy('session_id')
-    .$if(options.lock, (query) => query.forUpdate())
-    .execute();
+  const lock = options.lock ? sql`FOR UPDATE OF calls` : sql``;
+  const { rows: calls } = await sql<Selectable<CallsTable>>`
+    SELECT calls.*, calls.call_day::text AS call_day FROM calls ${joinCallKeys('calls.session_id', [...new Set(sessionIds)])}
+    ORDER BY calls.session_id ${lock}`.execute(trx);
   const days = [...new Set(calls.map((call) => call.call_day))];
   const cdrs = await trx
     .selectFrom('cdrs')

@@ -7,17 +7,11 @@ import { sql, type RawBuilder, type SqlBool } from 'kysely';
 /** The unique key, as `ON CONFLICT (…)` names it. */
 export const CALL_KEY = sql.raw('(callpipe_call_order(session_id)), session_id');
 
-/** `column` (a `session_id` of calls or billing_contributions) is one of `ids`. */
-export function callKeyIn(column: string, ids: readonly string[]): RawBuilder<SqlBool> {
-  const ref = sql.ref(column);
-  return sql<SqlBool>`(callpipe_call_order(${ref}), ${ref}) IN (SELECT callpipe_call_order(id), id FROM unnest(${[...ids]}::text[]) AS id)`;
-}
-
 /**
  * `JOIN` to the rows whose `column` (a `session_id` of calls or billing_contributions) is one of
- * `ids`, which must be distinct. Unlike `callKeyIn`'s semi-join, whose de-duplication hides the
- * array's length from the planner (it guesses 200 rows and may hash a whole small table), this
- * joins the ids as they are: a batch's statements stay index probes, one per id.
+ * `ids`, which must be distinct. Not an `IN (SELECT … FROM unnest(…))` semi-join: its
+ * de-duplication hides the array's length from the planner (it guesses 200 rows and may hash a
+ * whole small table), where the join keeps a batch's statements index probes, one per id.
  */
 export function joinCallKeys(column: string, ids: readonly string[]): RawBuilder<unknown> {
   return sql`JOIN unnest(${[...ids]}::text[]) AS wanted(id) ON ${callKeyMatches(column, 'wanted.id')}`;
