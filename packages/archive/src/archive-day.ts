@@ -70,19 +70,22 @@ async function writeTable(
   table: ArchivedTable,
   chunkRows?: number,
 ): Promise<ArchivedFile> {
-  let rows = 0;
-  const lines = Readable.from(
-    (async function* () {
-      for await (const line of readDayRows(db, table, day, chunkRows)) {
-        rows += 1;
-        yield `${line}\n`;
-      }
-    })(),
-  );
-  const gzip = createGzip();
-  // pipeline destroys the gzip stream with the source's error, which fails the put with it.
-  const feeding = pipeline(lines, gzip).catch(() => {});
-  const stored = await store.put(tableKey(day, table), gzip, { contentType: 'application/gzip' });
-  await feeding;
-  return { table, key: stored.key, rows, bytes: stored.bytes, sha256: stored.sha256 };
+  // The day's rows are read from a cursor, which lives in a transaction (`readDayRows`).
+  return db.transaction().execute(async (trx) => {
+    let rows = 0;
+    const lines = Readable.from(
+      (async function* () {
+        for await (const line of readDayRows(trx, table, day, chunkRows)) {
+          rows += 1;
+          yield `${line}\n`;
+        }
+      })(),
+    );
+    const gzip = createGzip();
+    // pipeline destroys the gzip stream with the source's error, which fails the put with it.
+    const feeding = pipeline(lines, gzip).catch(() => {});
+    const stored = await store.put(tableKey(day, table), gzip, { contentType: 'application/gzip' });
+    await feeding;
+    return { table, key: stored.key, rows, bytes: stored.bytes, sha256: stored.sha256 };
+  });
 }

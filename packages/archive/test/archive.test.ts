@@ -66,12 +66,14 @@ async function fill(db: Kysely<Database>, seed: number): Promise<void> {
 
 /** Every row of the day in every table, as Postgres prints it: compared whole, before and after. */
 async function snapshot(db: Kysely<Database>, day: string): Promise<Record<string, string[]>> {
-  const rows: Record<string, string[]> = {};
-  for (const { table } of ARCHIVED_TABLES) {
-    rows[table] = [];
-    for await (const line of readDayRows(db, table, day, 2)) rows[table].push(line);
-  }
-  return rows;
+  return db.transaction().execute(async (trx) => {
+    const rows: Record<string, string[]> = {};
+    for (const { table } of ARCHIVED_TABLES) {
+      rows[table] = [];
+      for await (const line of readDayRows(trx, table, day, 2)) rows[table].push(line);
+    }
+    return rows;
+  });
 }
 
 interface Backend {

@@ -8,7 +8,7 @@ import { addDays } from './days.ts';
  * The tables a day of data lives in, as the archive writes and restores them: `calls` and the
  * call-day partitioned tables by `call_day`, the ledger and the rejected pushes by the UTC day of
  * `received_at`. Each with the columns of a unique key (for `calls`, the session id its key is
- * derived from, migration 0010), which order the rows (keyset chunks) and make a restore idempotent.
+ * derived from, migration 0010), which order the rows and make a restore idempotent.
  */
 export const ARCHIVED_TABLES = [
   { table: 'calls', key: 'call_day', primaryKey: ['session_id'] },
@@ -30,29 +30,46 @@ function dayCondition(spec: ArchivedSpec, day: string): RawBuilder<unknown> {
     : sql`received_at >= ${`${day} 00:00:00+00`}::timestamptz AND received_at < ${`${addDays(day, 1)} 00:00:00+00`}::timestamptz`;
 }
 
+let cursorCount = 0;
+
 /**
  * One day's rows of a table, each as the JSON text Postgres writes for it (`to_jsonb`), in primary
- * key order, read in keyset chunks so memory stays bounded. The text is never parsed here: numerics
- * keep every digit, timestamps their microseconds (with the session's UTC offset), bytea is `\x…`
- * hex, and `restoreDayRows` gives Postgres the same text back.
+ * key order, fetched from a cursor `chunkRows` at a time so memory stays bounded. The text is never
+ * parsed here: numerics keep every digit, timestamps their microseconds (with the session's UTC
+ * offset), bytea is `\x…` hex, and `restoreDayRows` gives Postgres the same text back.
+ *
+ * A cursor, not keyset chunks: `calls` is not partitioned by day and its `call_day` index holds no
+ * session ids, so each keyset chunk re-read and re-sorted the whole day (quadratic in the day's
+ * calls); the cursor scans and sorts it once. It lives in `trx`, whose snapshot every chunk reads.
  */
-export async function* readDayRows(db: Kysely<Database>, table: ArchivedTable, day: string, chunkRows = 2_000): AsyncIterable<string> {
+export async function* readDayRows(
+  trx: Transaction<Database>,
+  table: ArchivedTable,
+  day: string,
+  chunkRows = 2_000,
+): AsyncIterable<string> {
+  if (!Number.isInteger(chunkRows) || chunkRows < 1) throw new RangeError(`chunkRows must be a positive integer, not ${chunkRows}`);
   const spec = specOf(table);
-  const keys = spec.primaryKey.map((column) => sql.ref(column));
-  const keyTuple = sql.join(keys);
-  let after: string[] | null = null;
-  for (;;) {
-    const cursor: RawBuilder<unknown> =
-      after === null ? sql`TRUE` : sql`(${keyTuple}) > (${sql.join(after.map((value) => sql`${value}`))})`;
-    const rows = await sql<{ line: string; cursor: string[] }>`
-      SELECT to_jsonb(t)::text AS line, ARRAY[${sql.join(spec.primaryKey.map((column) => sql`${sql.ref(column)}::text`))}] AS cursor
-      FROM ${sql.table(table)} AS t
-      WHERE ${dayCondition(spec, day)} AND ${cursor}
-      ORDER BY ${keyTuple}
-      LIMIT ${chunkRows}`.execute(db);
-    for (const row of rows.rows) yield row.line;
-    if (rows.rows.length < chunkRows) return;
-    after = rows.rows.at(-1)!.cursor;
+  const cursor = sql.id(`callpipe_day_rows_${(cursorCount += 1)}`);
+  await sql`
+    DECLARE ${cursor} NO SCROLL CURSOR FOR
+    SELECT to_jsonb(t)::text AS line FROM ${sql.table(table)} AS t
+    WHERE ${dayCondition(spec, day)}
+    ORDER BY ${sql.join(spec.primaryKey.map((column) => sql.ref(column)))}`.execute(trx);
+  // A failed FETCH aborts the transaction, which closes the cursor; a consumer that stops early
+  // closes it here, so the transaction can go on.
+  let open = true;
+  try {
+    for (;;) {
+      const rows = await sql<{ line: string }>`FETCH FORWARD ${sql.lit(chunkRows)} FROM ${cursor}`.execute(trx).catch((error: unknown) => {
+        open = false;
+        throw error;
+      });
+      for (const row of rows.rows) yield row.line;
+      if (rows.rows.length < chunkRows) return;
+    }
+  } finally {
+    if (open) await sql`CLOSE ${cursor}`.execute(trx);
   }
 }
 
