@@ -11,6 +11,7 @@ import { sql, type Kysely } from 'kysely';
 import { cpuMeter, pidsNamed } from './cpu.ts';
 import { HISTORY_SOURCE, preloadHistory } from './preload.ts';
 import { replaySection } from './replay.ts';
+import { resetStatementStats, topStatements } from './statements.ts';
 import { startLatencyProxy } from './latency-proxy.ts';
 import { load, type LoadResult } from './load.ts';
 import { createPostgres } from '../support/instances.ts';
@@ -376,6 +377,8 @@ async function sections(): Promise<void> {
   if (runs('e2e')) {
     // 3. End to end: a fixed number of pushes from HTTP to committed rows.
     const e2e = await pipeline('e2e', { ingest: true, worker: true });
+    const e2eDb = createDatabase({ connectionString: databaseUrlFor(serverUrl, e2e.databaseName), poolSize: 1 });
+    const countsStatements = await resetStatementStats(e2eDb);
     const e2eStarted = Date.now();
     const sampler = setInterval(() => {
       peakIngestRss = Math.max(peakIngestRss, rssMegabytes(e2e.ingest?.child.pid));
@@ -390,12 +393,12 @@ async function sections(): Promise<void> {
     });
     const e2eLoad = await load(e2e.url, bodies.slice(0, E2E_PUSHES), { connections: CONNECTIONS, amount: E2E_PUSHES });
     const ackedAt = Date.now();
-    const e2eDb = createDatabase({ connectionString: databaseUrlFor(serverUrl, e2e.databaseName), poolSize: 1 });
     await waitFor(async () => (await committed(e2eDb)) >= e2eLoad.ok, { timeoutMs: 600_000, intervalMs: 500 }).catch(() => undefined);
     const drainedAt = Date.now();
     clearInterval(sampler);
     const cpu = meter.stop();
     const storedCount = await committed(e2eDb);
+    const statements = countsStatements ? await topStatements(e2eDb, 8) : [];
     await e2eDb.destroy();
     const e2eSeconds = (drainedAt - e2eStarted) / 1000;
     log(
@@ -410,6 +413,11 @@ async function sections(): Promise<void> {
     log(
       `     CPU µs per push: ${perPush.join(', ')}; total ${Math.round((totalCpu / Math.max(1, storedCount)) * 1e6)} µs → at most ${Math.round(cpus().length / (totalCpu / Math.max(1, storedCount))).toLocaleString('en-US')} pushes/s on ${cpus().length} cores`,
     );
+    if (countsStatements) {
+      log('     Postgres execution µs per push, top statements (pg_stat_statements; calls in brackets):');
+      for (const { statement, calls, totalMs } of statements)
+        log(`${String(Math.round((totalMs * 1000) / Math.max(1, storedCount))).padStart(10)}  [${calls}] ${statement}`);
+    } else log('     (the server does not load pg_stat_statements: no per-statement times)');
     await e2e.stop();
     ratios.push(`| end-to-end sustained | ${Math.round(storedCount / e2eSeconds)} pushes/s | ≥ 5,000 |`);
   }

@@ -32,6 +32,7 @@ describe('infra/postgres/postgresql.conf', () => {
         'jit',
         'autovacuum_naptime',
         'config_file',
+        'shared_preload_libraries',
       ];
       const rows = await sql<{ name: string; setting: string; unit: string | null }>`
         SELECT name, setting, unit FROM pg_settings WHERE name = ANY(${names}::text[]) ORDER BY name`.execute(db);
@@ -41,9 +42,16 @@ describe('infra/postgres/postgresql.conf', () => {
         config_file: join(REPO_ROOT, 'infra/postgres/postgresql.conf'),
         jit: 'off',
         max_wal_size: '16384MB',
+        shared_preload_libraries: 'pg_stat_statements',
         synchronous_commit: 'on',
         wal_compression: 'lz4',
       });
+      // What the file loads for per-statement times can be read in a database.
+      await sql`CREATE EXTENSION pg_stat_statements`.execute(db);
+      await sql`SELECT count(*) FROM pg_settings`.execute(db);
+      const counted = await sql<{ calls: string }>`
+        SELECT sum(calls)::text AS calls FROM pg_stat_statements WHERE query LIKE 'SELECT count(*) FROM pg_settings%'`.execute(db);
+      expect(Number(counted.rows[0]?.calls)).toBeGreaterThanOrEqual(1);
     } finally {
       await db.destroy();
     }
