@@ -11,7 +11,7 @@ import { sql, type Kysely } from 'kysely';
 import { cpuMeter, pidsNamed } from './cpu.ts';
 import { HISTORY_SOURCE, preloadHistory } from './preload.ts';
 import { replaySection } from './replay.ts';
-import { resetStatementStats, topStatements } from './statements.ts';
+import { resetStatementStats, topStatements, type StatementTime } from './statements.ts';
 import { startLatencyProxy } from './latency-proxy.ts';
 import { load, type LoadResult } from './load.ts';
 import { createPostgres } from '../support/instances.ts';
@@ -185,6 +185,19 @@ interface ScalingRow {
   ratePerSecond: number;
   cpuSeconds: Record<string, number>;
   wallSeconds: number;
+  /** The drain's costliest statements; null when the server does not load pg_stat_statements. */
+  statements: StatementTime[] | null;
+}
+
+/** `statements` (a run's costliest, `topStatements`) as execution µs per push of `pushes`. */
+function logStatements(statements: StatementTime[] | null, pushes: number): void {
+  if (statements === null) {
+    log('     (the server does not load pg_stat_statements: no per-statement times)');
+    return;
+  }
+  log('     Postgres execution µs per push, top statements (pg_stat_statements; calls in brackets):');
+  for (const { statement, calls, totalMs } of statements)
+    log(`${String(Math.round((totalMs * 1000) / Math.max(1, pushes))).padStart(10)}  [${calls}] ${statement}`);
 }
 
 /**
@@ -219,6 +232,7 @@ async function drainRate(bodies: readonly string[], workers: number, preloadRows
       SELECT count(*) AS n, extract(epoch FROM max(stored_at) - min(stored_at)) AS seconds FROM push_deliveries
       WHERE received_at >= ${fillStartedAt}::timestamptz AND source <> ${HISTORY_SOURCE}`.execute(db)
     ).rows[0]!;
+  const countsStatements = await resetStatementStats(db);
   const started = Date.now();
   for (let index = 0; index < workers; index += 1)
     running.push(runCallpipe(['worker'], { ...p.env, WORKER_ADMIN_PORT: String(await freePort()) }));
@@ -227,6 +241,7 @@ async function drainRate(bodies: readonly string[], workers: number, preloadRows
   const wallSeconds = (Date.now() - started) / 1000;
   const cpuSeconds = meter.stop();
   const span = await stored();
+  const statements = countsStatements ? await topStatements(db, 8) : null;
   await db.destroy();
   await Promise.all(running.map((worker) => worker.stop('SIGTERM')));
   await p.stop();
@@ -236,6 +251,7 @@ async function drainRate(bodies: readonly string[], workers: number, preloadRows
     ratePerSecond: Number(span.n) / Math.max(0.001, Number(span.seconds)),
     cpuSeconds,
     wallSeconds,
+    statements,
   };
 }
 
@@ -398,7 +414,7 @@ async function sections(): Promise<void> {
     clearInterval(sampler);
     const cpu = meter.stop();
     const storedCount = await committed(e2eDb);
-    const statements = countsStatements ? await topStatements(e2eDb, 8) : [];
+    const statements = countsStatements ? await topStatements(e2eDb, 8) : null;
     await e2eDb.destroy();
     const e2eSeconds = (drainedAt - e2eStarted) / 1000;
     log(
@@ -413,11 +429,7 @@ async function sections(): Promise<void> {
     log(
       `     CPU µs per push: ${perPush.join(', ')}; total ${Math.round((totalCpu / Math.max(1, storedCount)) * 1e6)} µs → at most ${Math.round(cpus().length / (totalCpu / Math.max(1, storedCount))).toLocaleString('en-US')} pushes/s on ${cpus().length} cores`,
     );
-    if (countsStatements) {
-      log('     Postgres execution µs per push, top statements (pg_stat_statements; calls in brackets):');
-      for (const { statement, calls, totalMs } of statements)
-        log(`${String(Math.round((totalMs * 1000) / Math.max(1, storedCount))).padStart(10)}  [${calls}] ${statement}`);
-    } else log('     (the server does not load pg_stat_statements: no per-statement times)');
+    logStatements(statements, storedCount);
     await e2e.stop();
     ratios.push(`| end-to-end sustained | ${Math.round(storedCount / e2eSeconds)} pushes/s | ≥ 5,000 |`);
   }
@@ -466,10 +478,12 @@ async function sections(): Promise<void> {
     log(
       `volume empty tables:        ${Math.round(empty.ratePerSecond).toLocaleString('en-US').padStart(7)} pushes/s draining ${empty.pushes} queued pushes (1 worker)`,
     );
+    logStatements(empty.statements, empty.pushes);
     const full = await drainRate(bodies, 1, VOLUME_ROWS);
     log(
       `volume ${(VOLUME_ROWS / 1e6).toLocaleString('en-US')}M rows already stored: ${Math.round(full.ratePerSecond).toLocaleString('en-US').padStart(7)} pushes/s draining ${full.pushes} queued pushes (1 worker)`,
     );
+    logStatements(full.statements, full.pushes);
     ratios.push(
       `| drain rate with ${(VOLUME_ROWS / 1e6).toLocaleString('en-US')}M rows / empty tables | ${(full.ratePerSecond / empty.ratePerSecond).toFixed(2)} | ≥ 0.8 |`,
     );
