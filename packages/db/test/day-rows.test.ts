@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePush } from '@callpipe/events';
 import { demoBusinessByAppKey, generateCalls, type Push } from '@callpipe/fixtures';
 import { testContext, type TestDatabase } from '@callpipe/testkit';
-import { acceptedDelivery, readDayRows, storeDeliveries, type AcceptedDelivery } from '@callpipe/db';
+import { acceptedDelivery, createDatabase, readDayRows, storeDeliveries, type AcceptedDelivery } from '@callpipe/db';
 
 const context = testContext();
 
@@ -76,6 +76,26 @@ describe('readDayRows', () => {
       const after = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_cursors`.execute(trx);
       expect(after.rows[0]!.n).toBe(0);
     });
+  });
+
+  it('when the connection dies between two chunks, then the read fails with that error, not with closing the cursor', async () => {
+    const killer = createDatabase({ connectionString: database.url, poolSize: 1 });
+    try {
+      const failure = database.db.transaction().execute(async (trx) => {
+        const pid = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(trx);
+        let read = 0;
+        for await (const _line of readDayRows(trx, 'calls', day, 2)) {
+          read += 1;
+          if (read === 1) await sql`SELECT pg_terminate_backend(${pid.rows[0]!.pid})`.execute(killer);
+        }
+        return read;
+      });
+      // The read's own error (how it reads depends on when the client notices the socket close);
+      // a CLOSE attempted on the dead client would replace it with pg's "…is not queryable".
+      await expect(failure).rejects.toThrow(/terminat|ECONNRESET/);
+    } finally {
+      await killer.destroy();
+    }
   });
 
   it('when the chunk size is not a positive integer, then it is refused before anything is read', async () => {
