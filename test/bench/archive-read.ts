@@ -1,10 +1,12 @@
 // `node --conditions=@callpipe/source test/bench/archive-read.ts [--calls N] [--history N] <database url>`
 // (from the repo root): the time the archive takes to read one day of `calls` (readDayRows), with N
-// calls on that day and N of history on 30 other days (defaults 300,000 and 600,000). Fills the database when it creates it;
-// later runs reuse it, so two checkouts can be timed against the same data.
+// calls on that day and N of history on 30 other days (defaults 300,000 and 600,000), with the
+// preload's session ids. Fills the database when it creates it; later runs reuse it, so two
+// checkouts can be timed against the same data.
 import { parseArgs } from 'node:util';
 import { createDatabase, ensureDatabaseExists, migrateToLatest, readDayRows } from '@callpipe/db';
 import { sql } from 'kysely';
+import { historySessionId } from './preload.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -25,8 +27,7 @@ if (created) {
     FROM generate_series(1, ${calls + history}::int) g,
       LATERAL (SELECT CASE WHEN g <= ${calls}::int THEN timestamptz '2024-06-10 00:00:00+00' + (g * 86000.0 / ${calls}::int) * interval '1 s'
                            ELSE timestamptz '2024-05-01 00:00:00+00' + (g % 86000) * interval '1 s' + (g % 30) * interval '1 day' END AS at) a,
-      LATERAL (SELECT a.at, '1201_' || lpad((g % 10000)::text, 4, '0') || '_4294967295_' || to_char(a.at AT TIME ZONE 'UTC', 'YYYYMMDDHH24MISS')
-        || '@callenabler245.huaweicaas.com#' || g AS id) t`.execute(db);
+      LATERAL (SELECT a.at, ${historySessionId} AS id) t`.execute(db);
   await sql`VACUUM ANALYZE calls`.execute(db);
 }
 const started = performance.now();

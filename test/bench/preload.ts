@@ -10,9 +10,10 @@ export const HISTORY_SOURCE = 'history';
  * Session ids shaped like the documented sample (`1201_612_4294967295_20190124030424@callenabler245…`,
  * a short prefix then the call's UTC start time), with as many prefixes as the simulator uses, so
  * the history sits among the live traffic's keys in the `calls` primary key; the `#history-` tail
- * keeps them apart from the simulator's `#<index>-` ids.
+ * keeps them apart from the simulator's `#<index>-` ids. Reads the row number `g` and the start time
+ * `a.at` of the query it is used in.
  */
-const historySessionId = sql.raw(
+export const historySessionId = sql.raw(
   `'1201_' || lpad((g % 10000)::text, 4, '0') || '_4294967295_' || to_char(a.at AT TIME ZONE 'UTC', 'YYYYMMDDHH24MISS') || '@callenabler245.huaweicaas.com#history-' || g`,
 );
 

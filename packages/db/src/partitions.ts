@@ -392,7 +392,7 @@ async function partitionDays(
   const rows = await sql<{ name: string }>`
     SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
     WHERE i.inhparent = to_regclass(${table})`.execute(db);
-  return dailyPartitions(table, rows.rows).map(({ name, day }) => ({ name, day }));
+  return dailyPartitions(table, rows.rows);
 }
 
 /** Of a table's partitions, the daily ones (named `<table>_pYYYYMMDD`), with their day, oldest first. */
