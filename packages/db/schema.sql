@@ -61,6 +61,7 @@ CREATE TABLE public.call_events (
     CONSTRAINT call_events_delivery_count_check CHECK ((delivery_count > 0))
 )
 PARTITION BY RANGE (call_day);
+ALTER TABLE ONLY public.call_events ALTER COLUMN payload SET STATISTICS 0;
 
 CREATE TABLE public.call_events_default (
     session_id text NOT NULL,
@@ -83,6 +84,7 @@ CREATE TABLE public.call_events_default (
     anomalies jsonb DEFAULT '[]'::jsonb NOT NULL,
     CONSTRAINT call_events_delivery_count_check CHECK ((delivery_count > 0))
 );
+ALTER TABLE ONLY public.call_events_default ALTER COLUMN payload SET STATISTICS 0;
 
 CREATE TABLE public.calls (
     session_id text NOT NULL,
@@ -118,6 +120,7 @@ CREATE TABLE public.calls (
     CONSTRAINT calls_state_check CHECK ((state = ANY (ARRAY['unknown'::text, 'dialing'::text, 'ringing'::text, 'answered'::text, 'ended'::text])))
 )
 WITH (autovacuum_vacuum_scale_factor='0.01', autovacuum_vacuum_insert_scale_factor='0.01', autovacuum_analyze_scale_factor='0.01');
+ALTER TABLE ONLY public.calls ALTER COLUMN facts SET STATISTICS 0;
 
 CREATE TABLE public.cdrs (
     session_id text NOT NULL,
@@ -186,6 +189,7 @@ CREATE TABLE public.cdrs (
     CONSTRAINT cdrs_delivery_count_check CHECK ((delivery_count > 0))
 )
 PARTITION BY RANGE (call_day);
+ALTER TABLE ONLY public.cdrs ALTER COLUMN record SET STATISTICS 0;
 
 CREATE TABLE public.cdrs_default (
     session_id text NOT NULL,
@@ -253,6 +257,7 @@ CREATE TABLE public.cdrs_default (
     CONSTRAINT cdrs_business_check CHECK ((business = ANY (ARRAY['click2call'::text, 'notify'::text, 'verify'::text]))),
     CONSTRAINT cdrs_delivery_count_check CHECK ((delivery_count > 0))
 );
+ALTER TABLE ONLY public.cdrs_default ALTER COLUMN record SET STATISTICS 0;
 
 CREATE TABLE public.push_deliveries (
     delivery_id uuid NOT NULL,

@@ -344,6 +344,7 @@ async function createPartition(
   const waiting = await rowsWaiting();
   if (!waiting) {
     await sql`CREATE TABLE ${sql.table(partition)} (LIKE ${parent} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`.execute(trx);
+    await copyStatisticsTargets(trx, spec.table, partition);
     await sql`ALTER TABLE ${parent} ATTACH PARTITION ${sql.table(partition)} ${bounds}`.execute(trx);
     return { partition, created: true, moved: 0 };
   }
@@ -351,11 +352,25 @@ async function createPartition(
   // attached next to them, so take the default out, create the partition, move them, put it back.
   await sql`ALTER TABLE ${parent} DETACH PARTITION ${defaultPartition}`.execute(trx);
   await sql`CREATE TABLE ${sql.table(partition)} PARTITION OF ${parent} ${bounds}`.execute(trx);
+  await copyStatisticsTargets(trx, spec.table, partition);
   const moved = await sql`
     WITH moved AS (DELETE FROM ${defaultPartition} WHERE ${sql.ref(spec.key)} >= ${from} AND ${sql.ref(spec.key)} < ${to} RETURNING *)
     INSERT INTO ${sql.table(partition)} SELECT * FROM moved`.execute(trx);
   await sql`ALTER TABLE ${parent} ATTACH PARTITION ${defaultPartition} DEFAULT`.execute(trx);
   return { partition, created: true, moved: Number(moved.numAffectedRows ?? 0) };
+}
+
+/**
+ * A new partition gets no per-column statistics target from its parent (neither `LIKE` nor
+ * `PARTITION OF` copies one), so the columns ANALYZE is told to skip (migration 0012) would be
+ * analyzed again on every new day.
+ */
+async function copyStatisticsTargets(trx: Transaction<Database>, parent: string, partition: string): Promise<void> {
+  const targets = await sql<{ column: string; target: number }>`
+    SELECT attname AS column, attstattarget AS target FROM pg_attribute
+    WHERE attrelid = ${parent}::regclass AND attnum > 0 AND NOT attisdropped AND attstattarget >= 0`.execute(trx);
+  for (const { column, target } of targets.rows)
+    await sql`ALTER TABLE ${sql.table(partition)} ALTER COLUMN ${sql.ref(column)} SET STATISTICS ${sql.lit(target)}`.execute(trx);
 }
 
 export interface PartitionInfo {

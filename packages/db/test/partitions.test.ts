@@ -183,6 +183,52 @@ describe('ensurePartitions', () => {
     await expect(ensurePartitions(database.db, { aheadDays: 7, retentionDays: 1 })).rejects.toThrow(RangeError);
     await expect(ensurePartitions(database.db, { aheadDays: -1, retentionDays: 0 })).rejects.toThrow(RangeError);
   });
+
+  it('when a day is created, also for rows waiting in DEFAULT, then ANALYZE skips its documents as on the parent and keeps the other columns', async () => {
+    const fresh = await context.createDatabase();
+    try {
+      const waiting = generateCalls(41, 1)[0]!;
+      // No partition for 2024-07-02 yet: the rows wait in DEFAULT, and the run creates their day with
+      // PARTITION OF (and the others with LIKE).
+      await storeDeliveries(fresh.db, [
+        ...waiting.statusPushes.map((push) => deliveryOf(push, at('2024-07-02'))),
+        deliveryOf({ eventType: 'fee', feeLst: [waiting.cdr] }, at('2024-07-02')),
+      ]);
+      const moved = await ensurePartitions(fresh.db, { now: new Date('2024-06-11T15:00:00Z'), aheadDays: 1, retentionDays: 0 });
+      expect(moved.moved.map((entry) => entry.partition)).toContain('call_events_p20240702');
+      const targets = await sql<{ table: string; column: string; target: number }>`
+        SELECT c.relname AS table, a.attname AS column, a.attstattarget AS target
+        FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+        WHERE (c.relname = 'calls' OR c.relname LIKE 'call\\_events%' OR c.relname LIKE 'cdrs%') AND c.relkind IN ('r', 'p')
+          AND a.attname IN ('facts', 'payload', 'record', 'session_id')
+        ORDER BY 1, 2`.execute(fresh.db);
+      const documents = targets.rows.filter((row) => row.column !== 'session_id');
+      expect(documents.map((row) => row.table)).toEqual(
+        expect.arrayContaining([
+          'calls',
+          'call_events',
+          'call_events_default',
+          'call_events_p20240611',
+          'call_events_p20240702',
+          'cdrs_p20240702',
+        ]),
+      );
+      expect(documents.filter((row) => row.target !== 0)).toEqual([]);
+      expect(targets.rows.filter((row) => row.column === 'session_id' && row.target === 0)).toEqual([]);
+      await sql`ANALYZE call_events_p20240702, cdrs_p20240702, calls`.execute(fresh.db);
+      const analyzed = await sql<{ table: string; column: string }>`
+        SELECT tablename AS table, attname AS column FROM pg_stats
+        WHERE tablename IN ('call_events_p20240702', 'cdrs_p20240702', 'calls') AND attname IN ('facts', 'payload', 'record', 'session_id')
+        ORDER BY 1, 2`.execute(fresh.db);
+      expect(analyzed.rows).toEqual([
+        { table: 'call_events_p20240702', column: 'session_id' },
+        { table: 'calls', column: 'session_id' },
+        { table: 'cdrs_p20240702', column: 'session_id' },
+      ]);
+    } finally {
+      await fresh.drop();
+    }
+  });
 });
 
 describe('storeDeliveries on daily partitions', () => {

@@ -7,6 +7,7 @@ import * as tariffsAndBillingDaily from './0008_tariffs_and_billing_daily.ts';
 import * as recordings from './0009_recordings.ts';
 import * as callsKeyedByCallTime from './0010_calls_keyed_by_call_time.ts';
 import * as vacuumThresholds from './0011_vacuum_thresholds.ts';
+import * as documentsWithoutStatistics from './0012_documents_without_statistics.ts';
 
 /** Ordered by name; a static map works the same from source and from the built package. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '0009_recordings': recordings,
   '0010_calls_keyed_by_call_time': callsKeyedByCallTime,
   '0011_vacuum_thresholds': vacuumThresholds,
+  '0012_documents_without_statistics': documentsWithoutStatistics,
 };
