@@ -189,6 +189,10 @@ interface ScalingRow {
   statements: StatementTime[] | null;
 }
 
+/** CPU of every process group of a drain (worker, Postgres, Redis), per push stored. */
+const cpuPerPush = (row: ScalingRow) =>
+  Math.round((Object.values(row.cpuSeconds).reduce((sum, seconds) => sum + seconds, 0) / Math.max(1, row.pushes)) * 1e6);
+
 /** `statements` (a run's costliest, `topStatements`) as execution µs per push of `pushes`. */
 function logStatements(statements: StatementTime[] | null, pushes: number): void {
   if (statements === null) {
@@ -473,19 +477,22 @@ async function sections(): Promise<void> {
     }
   }
   if (runs('volume')) {
-    // 5. Scale of data: the same drain into empty tables and into tables already holding VOLUME_ROWS rows.
-    const empty = await drainRate(bodies, 1);
-    log(
-      `volume empty tables:        ${Math.round(empty.ratePerSecond).toLocaleString('en-US').padStart(7)} pushes/s draining ${empty.pushes} queued pushes (1 worker)`,
-    );
-    logStatements(empty.statements, empty.pushes);
+    // 5. Scale of data: the same drain into empty tables and into tables already holding VOLUME_ROWS
+    // rows. The preload takes many minutes, and a shared machine's speed drifts over that long: the
+    // empty-table drain runs before and after it, and the ratio is to the mean of the two.
+    const drainLine = (label: string, row: ScalingRow) =>
+      `volume ${label.padEnd(26)}${Math.round(row.ratePerSecond).toLocaleString('en-US').padStart(7)} pushes/s draining ${row.pushes} queued pushes (1 worker, CPU ${cpuPerPush(row)} µs per push)`;
+    const emptyBefore = await drainRate(bodies, 1);
+    log(drainLine('empty tables, before:', emptyBefore));
+    logStatements(emptyBefore.statements, emptyBefore.pushes);
     const full = await drainRate(bodies, 1, VOLUME_ROWS);
-    log(
-      `volume ${(VOLUME_ROWS / 1e6).toLocaleString('en-US')}M rows already stored: ${Math.round(full.ratePerSecond).toLocaleString('en-US').padStart(7)} pushes/s draining ${full.pushes} queued pushes (1 worker)`,
-    );
+    log(drainLine(`${(VOLUME_ROWS / 1e6).toLocaleString('en-US')}M rows already stored:`, full));
     logStatements(full.statements, full.pushes);
+    const emptyAfter = await drainRate(bodies, 1);
+    log(drainLine('empty tables, after:', emptyAfter));
+    const emptyRate = (emptyBefore.ratePerSecond + emptyAfter.ratePerSecond) / 2;
     ratios.push(
-      `| drain rate with ${(VOLUME_ROWS / 1e6).toLocaleString('en-US')}M rows / empty tables | ${(full.ratePerSecond / empty.ratePerSecond).toFixed(2)} | ≥ 0.8 |`,
+      `| drain rate with ${(VOLUME_ROWS / 1e6).toLocaleString('en-US')}M rows / empty tables (mean of before and after) | ${(full.ratePerSecond / emptyRate).toFixed(2)} | ≥ 0.8 |`,
     );
   }
   if (runs('replay')) await replaySection({ quick, serverUrl, log, ratios });
