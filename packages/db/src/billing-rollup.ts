@@ -97,8 +97,9 @@ export interface RollupOutcome {
 /**
  * Brings billing_daily up to date with these calls' current rows. The caller holds their `calls`
  * row locks (the store and reprocess take them first, in session order) and has written their
- * calls and CDR rows already, in the same transaction. `callDays` has the batch's sessions (and
- * their `call_day`, as the store and reprocess know it).
+ * calls and CDR rows already, in the same transaction. `callDays` has the sessions whose rows it
+ * may have changed (and their `call_day`, as the store and reprocess know it); a call whose rows it
+ * left alone keeps the contribution it has.
  */
 export async function refreshBillingRollup(trx: Db, callDays: ReadonlyMap<string, string>, timeZone: string): Promise<RollupOutcome> {
   if (callDays.size === 0) return { groupsChanged: 0 };

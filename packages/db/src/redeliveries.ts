@@ -35,6 +35,8 @@ export interface UpsertOutcome {
  * updated one also those stored before (at least one).
  */
 export function countOutcome(rows: ReadonlyArray<{ stored: number; sent: number }>): UpsertOutcome {
-  const inserted = rows.filter((row) => row.stored === row.sent).length;
+  const inserted = rows.filter(wasInserted).length;
   return { inserted, updated: rows.length - inserted };
 }
+
+export const wasInserted = (row: { stored: number; sent: number }): boolean => row.stored === row.sent;

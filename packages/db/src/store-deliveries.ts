@@ -33,7 +33,7 @@ export interface StoreOptions {
  * row. The derived call state does not depend on `call_day`.
  *
  * Every CDR is rated with the tariffs as this transaction sees them, and billing_daily is brought up
- * to date with the batch's calls last, under their row locks (see billing-rollup.ts).
+ * to date with the calls the batch changed last, under their row locks (see billing-rollup.ts).
  *
  * Pooler-safe (pgbouncer in transaction mode): one transaction, no session settings, no session
  * advisory locks, no named prepared statements, no temporary tables.
@@ -90,6 +90,11 @@ export async function storeDeliveriesIn(
     cdrSessions.map((sessionId) => calls.callDays.get(sessionId)!),
   );
   result.rejectedRecords = await insertRejectedRecords(trx, batch.rejected);
-  await refreshBillingRollup(trx, calls.callDays, options.billingTimeZone ?? DEFAULT_BILLING_TIME_ZONE);
+  // A call's contribution is a function of its calls and cdrs rows: one whose rows this transaction
+  // left as they were (a redelivery: an event or CDR re-sent) still has the contribution it had.
+  // A CDR that replaces a stored one changes the call's facts too (the same precedence rule).
+  const changed = new Set([...calls.written, ...cdrs.insertedSessions]);
+  const rollupDays = new Map([...calls.callDays].filter(([sessionId]) => changed.has(sessionId)));
+  await refreshBillingRollup(trx, rollupDays, options.billingTimeZone ?? DEFAULT_BILLING_TIME_ZONE);
   return result;
 }

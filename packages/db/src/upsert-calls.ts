@@ -19,6 +19,8 @@ export interface CallsOutcome {
   late: number;
   /** Per session, the call's `call_day`: the partition of its events and CDR. */
   callDays: Map<string, string>;
+  /** The sessions whose row was created or changed (a redelivery changes none). */
+  written: string[];
 }
 
 /**
@@ -51,7 +53,8 @@ export async function upsertCalls(
     createdCount = created.rows.length;
   }
   const existingIds = sessionIds.filter((id) => !callDays.has(id));
-  if (existingIds.length === 0) return { created: createdCount, updated: 0, late: 0, callDays };
+  const written = [...callDays.keys()];
+  if (existingIds.length === 0) return { created: createdCount, updated: 0, late: 0, callDays, written };
 
   // The row lock serializes writers of one call; the merge makes the order in which they get it irrelevant.
   const locked = await sql<{ session_id: string; facts: CallFacts; state: CallState; call_day: string }>`
@@ -67,7 +70,8 @@ export async function upsertCalls(
     if (!sameJson(merged, row.facts)) changed.push(callRow(merged));
   }
   await updateCallRows(trx, changed);
-  return { created: createdCount, updated: changed.length, late, callDays };
+  for (const row of changed) written.push(row.session_id);
+  return { created: createdCount, updated: changed.length, late, callDays, written };
 }
 
 /** Writes re-derived `calls` rows over the stored ones, in one statement; the caller holds their row locks. */

@@ -5,7 +5,7 @@ import { CDR_BOOKKEEPING_TYPES, CDR_DERIVED_COLUMNS, cdrDerivedRow, type CdrDeri
 import type { Db } from './database.ts';
 import { columnPairs, compareKeys, recordsetTypes, type RecordsetRow } from './recordset.ts';
 import type { CdrsTable } from './tables/cdrs.ts';
-import { countOutcome, deliveryColumns, redeliveryAssignments, type UpsertOutcome } from './redeliveries.ts';
+import { countOutcome, deliveryColumns, redeliveryAssignments, wasInserted, type UpsertOutcome } from './redeliveries.ts';
 
 type CdrRow = CdrDerivedRow & RecordsetRow<CdrsTable, typeof CDR_BOOKKEEPING_TYPES>;
 
@@ -35,14 +35,19 @@ const CONTENT_UPDATE = CONTENT_COLUMNS.map(
   (column) => `${column} = CASE WHEN ${cdrSupersedesSql('excluded', 'cdrs')} THEN excluded.${column} ELSE cdrs.${column} END`,
 ).join(',\n      ');
 
+export interface CdrsOutcome extends UpsertOutcome {
+  /** The sessions whose CDR row this upsert created. */
+  insertedSessions: string[];
+}
+
 /** One row per call's CDR, in its call's `call_day` partition, rated with `tariffs`; a redelivery adds to the count. */
 export async function upsertCdrs(
   trx: Db,
   cdrs: readonly Aggregated<CdrRecord>[],
   callDays: ReadonlyMap<string, string>,
   tariffs: readonly Tariff[],
-): Promise<UpsertOutcome> {
-  if (cdrs.length === 0) return { inserted: 0, updated: 0 };
+): Promise<CdrsOutcome> {
+  if (cdrs.length === 0) return { inserted: 0, updated: 0, insertedSessions: [] };
   const rows = cdrs
     .map((aggregated): CdrRow => ({
       ...cdrDerivedRow(aggregated.item, tariffs),
@@ -58,5 +63,6 @@ export async function upsertCdrs(
       ${redeliveryAssignments('cdrs')}
     RETURNING session_id, delivery_count`.execute(trx);
   const counts = new Map(rows.map((row) => [row.session_id, row.delivery_count]));
-  return countOutcome(outcome.rows.map((row) => ({ stored: row.delivery_count, sent: counts.get(row.session_id)! })));
+  const stored = outcome.rows.map((row) => ({ sessionId: row.session_id, stored: row.delivery_count, sent: counts.get(row.session_id)! }));
+  return { ...countOutcome(stored), insertedSessions: stored.filter(wasInserted).map((row) => row.sessionId) };
 }

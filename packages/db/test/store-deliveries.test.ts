@@ -117,6 +117,31 @@ describe('storeDeliveries bookkeeping', () => {
     expect(calls).toEqual([{ has_cdr: true, state: 'ended' }]);
   });
 
+  it('when a call is pushed again unchanged, then its billing rows are left alone: a transaction holding them does not hold the store up', async () => {
+    const [call] = generateCalls(3, 1);
+    const pushes: Push[] = [...call!.statusPushes, { eventType: 'fee', feeLst: [call!.cdr] }];
+    await storeDeliveries(
+      database.db,
+      pushes.map((push) => deliveryOf(push)),
+    );
+    await database.db.transaction().execute(async (holder) => {
+      await sql`SELECT 1 FROM billing_contributions WHERE session_id = ${call!.sessionId} FOR UPDATE`.execute(holder);
+      const held = sql`SELECT 1 FROM billing_contributions WHERE session_id = ${call!.sessionId} FOR UPDATE NOWAIT`.execute(database.db);
+      await expect(held).rejects.toMatchObject({ code: '55P03' });
+      let bound: NodeJS.Timeout | undefined;
+      const resent = await Promise.race([
+        storeDeliveries(
+          database.db,
+          pushes.map((push) => deliveryOf(push, '2024-06-11T04:00:00.000Z')),
+        ),
+        new Promise<never>((_, reject) => {
+          bound = setTimeout(() => reject(new Error('the re-sent pushes waited for the billing rows of their call')), 10_000);
+        }),
+      ]).finally(() => clearTimeout(bound));
+      expect(resent).toMatchObject({ callsCreated: 0, callsUpdated: 0, eventsInserted: 0, cdrsInserted: 0, cdrsRedelivered: 1 });
+    });
+  });
+
   it('when a job is retried with the same delivery id, then nothing is counted twice', async () => {
     const [call] = generateCalls(2, 1);
     const delivery = deliveryOf({ eventType: 'fee', feeLst: [call!.cdr] });
