@@ -10,6 +10,7 @@ import { databaseUrlFor, dropDatabase, uniqueQueuePrefix, waitFor } from '@callp
 import { sql, type Kysely } from 'kysely';
 import { cpuMeter, pidsNamed } from './cpu.ts';
 import { HISTORY_SOURCE, preloadHistory } from './preload.ts';
+import { machineSpeedLine, machineSpeedMs } from './machine-speed.ts';
 import { replaySection } from './replay.ts';
 import { resetStatementStats, topStatements, type StatementTime } from './statements.ts';
 import { startLatencyProxy } from './latency-proxy.ts';
@@ -396,6 +397,7 @@ async function sections(): Promise<void> {
   let peakWorkerRss = 0;
   if (runs('e2e')) {
     // 3. End to end: a fixed number of pushes from HTTP to committed rows.
+    const speedBefore = machineSpeedMs(bodies);
     const e2e = await pipeline('e2e', { ingest: true, worker: true });
     const e2eDb = createDatabase({ connectionString: databaseUrlFor(serverUrl, e2e.databaseName), poolSize: 1 });
     const countsStatements = await resetStatementStats(e2eDb);
@@ -435,6 +437,7 @@ async function sections(): Promise<void> {
     );
     logStatements(statements, storedCount);
     await e2e.stop();
+    log(machineSpeedLine(speedBefore, machineSpeedMs(bodies)));
     ratios.push(`| end-to-end sustained | ${Math.round(storedCount / e2eSeconds)} pushes/s | ≥ 5,000 |`);
   }
 
@@ -482,6 +485,7 @@ async function sections(): Promise<void> {
     // empty-table drain runs before and after it, and the ratio is to the mean of the two.
     const drainLine = (label: string, row: ScalingRow) =>
       `volume ${label.padEnd(26)}${Math.round(row.ratePerSecond).toLocaleString('en-US').padStart(7)} pushes/s draining ${row.pushes} queued pushes (1 worker, CPU ${cpuPerPush(row)} µs per push)`;
+    const speedBefore = machineSpeedMs(bodies);
     const emptyBefore = await drainRate(bodies, 1);
     log(drainLine('empty tables, before:', emptyBefore));
     logStatements(emptyBefore.statements, emptyBefore.pushes);
@@ -490,6 +494,7 @@ async function sections(): Promise<void> {
     logStatements(full.statements, full.pushes);
     const emptyAfter = await drainRate(bodies, 1);
     log(drainLine('empty tables, after:', emptyAfter));
+    log(machineSpeedLine(speedBefore, machineSpeedMs(bodies)));
     const emptyRate = (emptyBefore.ratePerSecond + emptyAfter.ratePerSecond) / 2;
     ratios.push(
       `| drain rate with ${(VOLUME_ROWS / 1e6).toLocaleString('en-US')}M rows / empty tables (mean of before and after) | ${(full.ratePerSecond / emptyRate).toFixed(2)} | ≥ 0.8 |`,
