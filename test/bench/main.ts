@@ -190,9 +190,11 @@ interface ScalingRow {
   statements: StatementTime[] | null;
 }
 
+/** CPU seconds of all the process groups measured. */
+const totalSeconds = (cpu: Record<string, number>) => Object.values(cpu).reduce((sum, seconds) => sum + seconds, 0);
+
 /** CPU of every process group of a drain (worker, Postgres, Redis), per push stored. */
-const cpuPerPush = (row: ScalingRow) =>
-  Math.round((Object.values(row.cpuSeconds).reduce((sum, seconds) => sum + seconds, 0) / Math.max(1, row.pushes)) * 1e6);
+const cpuPerPush = (row: ScalingRow) => Math.round((totalSeconds(row.cpuSeconds) / Math.max(1, row.pushes)) * 1e6);
 
 /** `statements` (a run's costliest, `topStatements`) as execution µs per push of `pushes`. */
 function logStatements(statements: StatementTime[] | null, pushes: number): void {
@@ -431,7 +433,7 @@ async function sections(): Promise<void> {
         )} pushes/s sustained  (acked in ${((ackedAt - e2eStarted) / 1000).toFixed(1)} s at ${Math.round(e2eLoad.requestsPerSecond)}/s, all committed after ${e2eSeconds.toFixed(1)} s, stored ${storedCount}/${e2eLoad.ok})`,
     );
     const perPush = Object.entries(cpu).map(([group, seconds]) => `${group} ${Math.round((seconds / Math.max(1, storedCount)) * 1e6)}`);
-    const totalCpu = Object.values(cpu).reduce((sum, seconds) => sum + seconds, 0);
+    const totalCpu = totalSeconds(cpu);
     log(
       `     CPU µs per push: ${perPush.join(', ')}; total ${Math.round((totalCpu / Math.max(1, storedCount)) * 1e6)} µs → at most ${Math.round(cpus().length / (totalCpu / Math.max(1, storedCount))).toLocaleString('en-US')} pushes/s on ${cpus().length} cores`,
     );
@@ -519,7 +521,7 @@ async function sections(): Promise<void> {
     log('|---|---|---|---|---|---|---|');
     for (const row of scaling) {
       const per1k = (group: string) => ((row.cpuSeconds[group] ?? 0) / (row.pushes / 1000)).toFixed(3);
-      const total = Object.values(row.cpuSeconds).reduce((sum, value) => sum + value, 0);
+      const total = totalSeconds(row.cpuSeconds);
       log(
         `| ${row.workers} | ${Math.round(row.ratePerSecond).toLocaleString('en-US')} | ${(row.ratePerSecond / base).toFixed(2)} | ${per1k('workers')} | ${per1k('postgres')} | ${per1k('redis')} | ${(total / row.wallSeconds).toFixed(2)} cores |`,
       );
